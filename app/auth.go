@@ -1,0 +1,367 @@
+package app
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"strings"
+	"time"
+
+	"licensedesk/storage"
+)
+
+// SessionTTL is how long a browser session lasts without activity.
+const SessionTTL = 12 * time.Hour
+
+// Session is a signed-in browser.
+type Session struct {
+	UserID  uint64    `json:"user_id"`
+	CSRF    string    `json:"csrf"`
+	Created time.Time `json:"created"`
+	Expires time.Time `json:"expires"`
+	Addr    string    `json:"addr"`
+}
+
+func hashSecret(s string) []byte {
+	h := sha256.Sum256([]byte(s))
+	return h[:]
+}
+
+// authenticate checks email and password, counting failures per account
+// and per address. The same error answers an unknown email and a wrong
+// password.
+// The password is checked outside any write transaction: argon2 is slow
+// on purpose and must not hold bbolt's single writer.
+func (s *Service) authenticate(email, password, addr string) (userRecord, error) {
+	email = normEmail(email)
+	if err := s.limiter.allow(email, addr, s.now()); err != nil {
+		return userRecord{}, err
+	}
+	var rec userRecord
+	err := s.db.View(func(tx *storage.Tx) error {
+		var err error
+		rec, err = userByEmail(tx, email)
+		return err
+	})
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return userRecord{}, err
+	}
+	if err != nil || rec.Disabled {
+		checkPassword(dummyHash, password)
+		s.limiter.fail(email, addr, s.now())
+		return userRecord{}, ErrBadLogin
+	}
+	if !checkPassword(rec.PasswordHash, password) {
+		s.limiter.fail(email, addr, s.now())
+		return userRecord{}, ErrBadLogin
+	}
+	s.limiter.succeed(email)
+	return rec, nil
+}
+
+// Login checks the credentials and opens a session. It returns the
+// session id for the cookie. Every attempt is audited.
+func (s *Service) Login(email, password, addr string) (sid string, u User, err error) {
+	rec, authErr := s.authenticate(email, password, addr)
+	if authErr != nil {
+		if errors.Is(authErr, ErrBadLogin) || errors.Is(authErr, ErrRateLimited) {
+			if err := s.db.Update(func(tx *storage.Tx) error {
+				return s.audit(tx, Actor{Email: normEmail(email), Addr: addr}, "login.failed", normEmail(email), authErr.Error())
+			}); err != nil {
+				return "", User{}, err
+			}
+		}
+		return "", User{}, authErr
+	}
+	err = s.db.Update(func(tx *storage.Tx) error {
+		now := s.now()
+		sid = randomToken(32)
+		sess := Session{UserID: rec.ID, CSRF: randomToken(32), Created: now, Expires: now.Add(SessionTTL), Addr: addr}
+		if err := tx.Put(storage.Sessions, hashSecret(sid), sess); err != nil {
+			return err
+		}
+		// Re-read: the record may have changed since the password check.
+		cur, err := getUser(tx, rec.ID)
+		if err != nil {
+			return err
+		}
+		cur.LastLogin = &now
+		if err := tx.Put(storage.Users, storage.EncodeID(cur.ID), cur); err != nil {
+			return err
+		}
+		u = cur.User
+		return s.audit(tx, toActor(cur.User, addr), "login", cur.Email, "")
+	})
+	if err != nil {
+		return "", User{}, err
+	}
+	return sid, u, nil
+}
+
+// SessionActor resolves a session cookie to its actor and CSRF token,
+// sliding its expiry forward when it is more than a minute old.
+func (s *Service) SessionActor(sid, addr string) (Actor, string, error) {
+	if sid == "" {
+		return Actor{}, "", ErrUnauthorized
+	}
+	key := hashSecret(sid)
+	var sess Session
+	var rec userRecord
+	err := s.db.View(func(tx *storage.Tx) error {
+		if err := tx.Get(storage.Sessions, key, &sess); err != nil {
+			return err
+		}
+		var err error
+		rec, err = getUser(tx, sess.UserID)
+		return err
+	})
+	now := s.now()
+	if errors.Is(err, ErrNotFound) || err == nil && (now.After(sess.Expires) || rec.Disabled) {
+		return Actor{}, "", ErrUnauthorized
+	}
+	if err != nil {
+		return Actor{}, "", err
+	}
+	if sess.Expires.Sub(now) < SessionTTL-time.Minute {
+		sess.Expires = now.Add(SessionTTL)
+		// A lost refresh only shortens the session; it is not worth failing the request.
+		_ = s.db.Batch(func(tx *storage.Tx) error {
+			if tx.GetRaw(storage.Sessions, key) == nil {
+				return nil
+			}
+			return tx.Put(storage.Sessions, key, sess)
+		})
+	}
+	return toActor(rec.User, addr), sess.CSRF, nil
+}
+
+// Logout ends a session.
+func (s *Service) Logout(sid string) error {
+	return s.db.Update(func(tx *storage.Tx) error {
+		var sess Session
+		if err := tx.Get(storage.Sessions, hashSecret(sid), &sess); err != nil {
+			return nil
+		}
+		if err := tx.Delete(storage.Sessions, hashSecret(sid)); err != nil {
+			return err
+		}
+		rec, err := getUser(tx, sess.UserID)
+		if err != nil {
+			return nil
+		}
+		return s.audit(tx, toActor(rec.User, sess.Addr), "logout", rec.Email, "")
+	})
+}
+
+// PurgeSessions deletes expired sessions.
+func (s *Service) PurgeSessions() error {
+	now := s.now()
+	return s.db.Update(func(tx *storage.Tx) error {
+		var dead [][]byte
+		tx.Each(storage.Sessions, nil, func(k, v []byte) bool {
+			var sess Session
+			if jsonUnmarshal(v, &sess) != nil || now.After(sess.Expires) {
+				dead = append(dead, append([]byte(nil), k...))
+			}
+			return true
+		})
+		for _, k := range dead {
+			if err := tx.Delete(storage.Sessions, k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// CheckCSRF compares a submitted token with the session's in constant time.
+func CheckCSRF(want, got string) bool {
+	return want != "" && subtle.ConstantTimeCompare([]byte(want), []byte(got)) == 1
+}
+
+// dropCredentials ends a user's sessions (and, unless keepTokens, its API
+// tokens) after a password change, disable or delete.
+func dropCredentials(tx *storage.Tx, userID uint64, keepSessions bool) error {
+	var dead [][]byte
+	if !keepSessions {
+		tx.Each(storage.Sessions, nil, func(k, v []byte) bool {
+			var sess Session
+			if jsonUnmarshal(v, &sess) == nil && sess.UserID == userID {
+				dead = append(dead, append([]byte(nil), k...))
+			}
+			return true
+		})
+	}
+	for _, k := range dead {
+		if err := tx.Delete(storage.Sessions, k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// tokenPrefix marks licensedesk API tokens so they are recognisable in logs
+// and secret scanners.
+const tokenPrefix = "ldt_"
+
+// Token is an API token for scripts. Only its hash is stored.
+type Token struct {
+	ID       uint64     `json:"id"`
+	UserID   uint64     `json:"user_id"`
+	Email    string     `json:"email"`
+	Name     string     `json:"name,omitempty"`
+	Hint     string     `json:"hint"` // the first characters, to tell tokens apart
+	Created  time.Time  `json:"created"`
+	LastUsed *time.Time `json:"last_used,omitempty"`
+}
+
+func (s *Service) issueToken(tx *storage.Tx, a Actor, rec userRecord, name string) (string, Token, error) {
+	raw := tokenPrefix + randomToken(32)
+	id, err := tx.NextID(storage.Tokens)
+	if err != nil {
+		return "", Token{}, err
+	}
+	t := Token{ID: id, UserID: rec.ID, Email: rec.Email, Name: strings.TrimSpace(name), Hint: raw[:len(tokenPrefix)+6], Created: s.now()}
+	if err := tx.Put(storage.Tokens, hashSecret(raw), t); err != nil {
+		return "", Token{}, err
+	}
+	return raw, t, s.audit(tx, a, "token.create", rec.Email, t.Hint)
+}
+
+// CreateTokenForUser issues a token for email (operator, or the command line).
+func (s *Service) CreateTokenForUser(a Actor, email, name string) (string, Token, error) {
+	if err := a.requireOperator(); err != nil {
+		return "", Token{}, err
+	}
+	var raw string
+	var t Token
+	err := s.db.Update(func(tx *storage.Tx) error {
+		rec, err := userByEmail(tx, email)
+		if errors.Is(err, ErrNotFound) {
+			return Invalid("email", "there is no user %s", normEmail(email))
+		}
+		if err != nil {
+			return err
+		}
+		raw, t, err = s.issueToken(tx, a, rec, name)
+		return err
+	})
+	return raw, t, err
+}
+
+// CreateTokenWithPassword issues a token to whoever proves the password:
+// POST /api/v1/tokens. Rate-limited like a login.
+func (s *Service) CreateTokenWithPassword(email, password, addr, name string) (string, Token, error) {
+	rec, authErr := s.authenticate(email, password, addr)
+	if authErr != nil {
+		if errors.Is(authErr, ErrBadLogin) || errors.Is(authErr, ErrRateLimited) {
+			if err := s.db.Update(func(tx *storage.Tx) error {
+				return s.audit(tx, Actor{Email: normEmail(email), Addr: addr}, "token.failed", normEmail(email), authErr.Error())
+			}); err != nil {
+				return "", Token{}, err
+			}
+		}
+		return "", Token{}, authErr
+	}
+	var raw string
+	var t Token
+	err := s.db.Update(func(tx *storage.Tx) error {
+		var err error
+		raw, t, err = s.issueToken(tx, toActor(rec.User, addr), rec, name)
+		return err
+	})
+	return raw, t, err
+}
+
+// TokenActor resolves a bearer token.
+func (s *Service) TokenActor(raw, addr string) (Actor, error) {
+	if !strings.HasPrefix(raw, tokenPrefix) {
+		return Actor{}, ErrUnauthorized
+	}
+	var t Token
+	var rec userRecord
+	err := s.db.View(func(tx *storage.Tx) error {
+		if err := tx.Get(storage.Tokens, hashSecret(raw), &t); err != nil {
+			return err
+		}
+		var err error
+		rec, err = getUser(tx, t.UserID)
+		return err
+	})
+	if errors.Is(err, ErrNotFound) || err == nil && rec.Disabled {
+		return Actor{}, ErrUnauthorized
+	}
+	if err != nil {
+		return Actor{}, err
+	}
+	return toActor(rec.User, addr), nil
+}
+
+// ListTokens lists the tokens the actor may see: its own, or all for an operator.
+func (s *Service) ListTokens(a Actor) ([]Token, error) {
+	out := []Token{}
+	err := s.db.View(func(tx *storage.Tx) error {
+		var err error
+		tx.Each(storage.Tokens, nil, func(k, v []byte) bool {
+			var t Token
+			if err = jsonUnmarshal(v, &t); err != nil {
+				return false
+			}
+			if a.IsOperator() || t.UserID == a.UserID {
+				out = append(out, t)
+			}
+			return true
+		})
+		return err
+	})
+	return out, err
+}
+
+// RevokeToken deletes a token by its id or by its full value. Users revoke
+// their own; operators any.
+func (s *Service) RevokeToken(a Actor, idOrToken string) error {
+	return s.update(func(tx *storage.Tx) error {
+		var key []byte
+		var t Token
+		if strings.HasPrefix(idOrToken, tokenPrefix) {
+			key = hashSecret(idOrToken)
+			if err := tx.Get(storage.Tokens, key, &t); err != nil {
+				return err
+			}
+		} else {
+			tx.Each(storage.Tokens, nil, func(k, v []byte) bool {
+				var cand Token
+				if jsonUnmarshal(v, &cand) == nil && uintStr(cand.ID) == idOrToken {
+					t, key = cand, append([]byte(nil), k...)
+					return false
+				}
+				return true
+			})
+			if key == nil {
+				return ErrNotFound
+			}
+		}
+		if !a.IsOperator() && t.UserID != a.UserID {
+			return ErrNotFound
+		}
+		if err := tx.Delete(storage.Tokens, key); err != nil {
+			return err
+		}
+		return s.audit(tx, a, "token.revoke", t.Email, t.Hint)
+	})
+}
+
+func uintStr(n uint64) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [20]byte
+	i := len(b)
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(b[i:])
+}
+

@@ -1,0 +1,47 @@
+package app
+
+import "time"
+
+// Config is every setting of the appliance. Defaults() gives the embedded
+// defaults; the command line layers the config file, LICENSEDESK_*
+// environment variables and flags on top (flags win).
+type Config struct {
+	Data string `toml:"data"` // data directory
+	Addr string `toml:"addr"` // listen address
+
+	BaseURL  string `toml:"base_url"` // public URL for links in mails; default http://addr
+	TimeZone string `toml:"timezone"` // IANA zone for showing times
+
+	TLSCert string `toml:"tls_cert"` // serve HTTPS directly with this certificate
+	TLSKey  string `toml:"tls_key"`
+
+	// TrustedProxies lists reverse proxies whose X-Forwarded-For is believed.
+	TrustedProxies []string `toml:"trusted_proxies"`
+	// SecureCookies: "auto" (when served over TLS or behind a trusted TLS
+	// proxy), "always" or "never".
+	SecureCookies string `toml:"secure_cookies"`
+
+	LockTimeout time.Duration `toml:"lock_timeout"` // wait for the data file lock
+	LogLevel    string        `toml:"log_level"`    // debug, info, warn, error
+	LogFormat   string        `toml:"log_format"`   // text or json
+
+	// ExpiringDays is the "expiring soon" window of the license list.
+	ExpiringDays int `toml:"expiring_days"`
+	// BodyLimit caps a request body in bytes.
+	BodyLimit int `toml:"body_limit"`
+}
+
+// Defaults are the embedded defaults.
+func Defaults() Config {
+	return Config{
+		Data:          "./data",
+		Addr:          "127.0.0.1:8080",
+		TimeZone:      "UTC",
+		SecureCookies: "auto",
+		LockTimeout:   2 * time.Second,
+		LogLevel:      "info",
+		LogFormat:     "text",
+		ExpiringDays:  30,
+		BodyLimit:     4 << 20,
+	}
+}

@@ -1,0 +1,155 @@
+package app
+
+import (
+	"strings"
+	"time"
+
+	"licensedesk/storage"
+)
+
+// Kinds of balance entries.
+const (
+	LedgerTopUp      = "topup"      // prepaid funds received
+	LedgerCorrection = "correction" // operator fix, either sign
+	LedgerPurchase   = "purchase"   // paid from the balance
+	LedgerRefund     = "refund"     // returned to the balance
+)
+
+// LedgerEntry is one movement of a partner's balance. The balance is the
+// sum of the entries, never a stored number.
+type LedgerEntry struct {
+	ID        uint64    `json:"id"`
+	PartnerID uint64    `json:"partner_id"`
+	Amount    int64     `json:"amount"` // minor units, signed
+	Currency  string    `json:"currency"`
+	Kind      string    `json:"kind"`
+	Reason    string    `json:"reason"`
+	By        string    `json:"by"`
+	At        time.Time `json:"at"`
+	Balance   int64     `json:"balance"` // running balance after this entry, computed on read
+}
+
+// BalanceInput records a top-up or correction.
+type BalanceInput struct {
+	Amount int64  `json:"amount"`
+	Kind   string `json:"kind"`
+	Reason string `json:"reason"`
+}
+
+// balance sums a partner's entries in tx.
+func balance(tx *storage.Tx, partnerID uint64) int64 {
+	var sum int64
+	tx.Each(storage.Ledger, storage.EncodeID(partnerID), func(k, v []byte) bool {
+		var e LedgerEntry
+		if jsonUnmarshal(v, &e) == nil {
+			sum += e.Amount
+		}
+		return true
+	})
+	return sum
+}
+
+// addLedger appends an entry in tx, refusing one that would take the
+// balance below zero (F19).
+func (s *Service) addLedger(tx *storage.Tx, a Actor, p Partner, amount int64, kind, reason string) (LedgerEntry, error) {
+	bal := balance(tx, p.ID)
+	if bal+amount < 0 {
+		return LedgerEntry{}, Invalid("amount", "the balance is %s; this would take it below zero", Money{bal, p.Currency})
+	}
+	id, err := tx.NextID(storage.Ledger)
+	if err != nil {
+		return LedgerEntry{}, err
+	}
+	e := LedgerEntry{ID: id, PartnerID: p.ID, Amount: amount, Currency: p.Currency, Kind: kind, Reason: reason, By: a.Email, At: s.now(), Balance: bal + amount}
+	if err := tx.Put(storage.Ledger, storage.Key(storage.EncodeID(p.ID), id), e); err != nil {
+		return LedgerEntry{}, err
+	}
+	return e, s.audit(tx, a, "balance."+kind, p.PublicID, Money{amount, p.Currency}.String()+" "+reason)
+}
+
+// RecordBalance records a top-up (positive) or a correction (either sign)
+// with its reason (operator only).
+func (s *Service) RecordBalance(a Actor, partnerID uint64, in BalanceInput) (LedgerEntry, error) {
+	if err := a.requireOperator(); err != nil {
+		return LedgerEntry{}, err
+	}
+	in.Reason = strings.TrimSpace(in.Reason)
+	switch in.Kind {
+	case LedgerTopUp:
+		if in.Amount <= 0 {
+			return LedgerEntry{}, Invalid("amount", "a top-up must be more than zero")
+		}
+	case LedgerCorrection:
+		if in.Amount == 0 {
+			return LedgerEntry{}, Invalid("amount", "a correction must not be zero")
+		}
+	default:
+		return LedgerEntry{}, Invalid("kind", "must be topup or correction, not %q", in.Kind)
+	}
+	if in.Reason == "" {
+		return LedgerEntry{}, Invalid("reason", "say why the balance changes (payment reference, correction reason)")
+	}
+	if len(in.Reason) > 500 {
+		return LedgerEntry{}, Invalid("reason", "must be at most 500 characters")
+	}
+	var e LedgerEntry
+	err := s.update(func(tx *storage.Tx) error {
+		p, err := getPartner(tx, partnerID)
+		if err != nil {
+			return err
+		}
+		e, err = s.addLedger(tx, a, p, in.Amount, in.Kind, in.Reason)
+		return err
+	})
+	return e, err
+}
+
+// Account is what a partner sees of its own account: terms and balance.
+type Account struct {
+	Partner     Partner       `json:"partner"`
+	Distributor *Partner      `json:"distributor,omitempty"`
+	Balance     Money         `json:"balance"`
+	Entries     []LedgerEntry `json:"entries"` // newest first
+}
+
+// GetAccount returns a partner's account page with its balance history.
+func (s *Service) GetAccount(a Actor, partnerID uint64) (Account, error) {
+	if !a.canSeePartner(partnerID) {
+		return Account{}, ErrNotFound
+	}
+	var acc Account
+	err := s.db.View(func(tx *storage.Tx) error {
+		p, err := getPartner(tx, partnerID)
+		if err != nil {
+			return err
+		}
+		acc.Partner = p
+		if p.DistributorID != 0 {
+			if d, err := getPartner(tx, p.DistributorID); err == nil {
+				acc.Distributor = &d
+			}
+		}
+		var run int64
+		var entries []LedgerEntry
+		tx.Each(storage.Ledger, storage.EncodeID(partnerID), func(k, v []byte) bool {
+			var e LedgerEntry
+			if err = jsonUnmarshal(v, &e); err != nil {
+				return false
+			}
+			run += e.Amount
+			e.Balance = run
+			entries = append(entries, e)
+			return true
+		})
+		for i, j := 0, len(entries)-1; i < j; i, j = i+1, j-1 {
+			entries[i], entries[j] = entries[j], entries[i]
+		}
+		if entries == nil {
+			entries = []LedgerEntry{}
+		}
+		acc.Entries = entries
+		acc.Balance = Money{run, p.Currency}
+		return err
+	})
+	return acc, err
+}

@@ -1,0 +1,67 @@
+package app
+
+import (
+	"sync"
+	"time"
+)
+
+// Login rate limits: failures within the window lock further attempts
+// for the account and for the address until the window has passed.
+const (
+	limitWindow     = 15 * time.Minute
+	limitPerAccount = 5
+	limitPerAddr    = 20
+)
+
+type loginLimiter struct {
+	mu      sync.Mutex
+	account map[string][]time.Time
+	addr    map[string][]time.Time
+}
+
+func newLoginLimiter() *loginLimiter {
+	return &loginLimiter{account: map[string][]time.Time{}, addr: map[string][]time.Time{}}
+}
+
+func recent(ts []time.Time, now time.Time) []time.Time {
+	i := 0
+	for i < len(ts) && now.Sub(ts[i]) > limitWindow {
+		i++
+	}
+	return ts[i:]
+}
+
+func (l *loginLimiter) allow(account, addr string, now time.Time) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	a := recent(l.account[account], now)
+	b := recent(l.addr[addr], now)
+	l.account[account], l.addr[addr] = a, b
+	if len(a) >= limitPerAccount || (addr != "" && len(b) >= limitPerAddr) {
+		return ErrRateLimited
+	}
+	return nil
+}
+
+func (l *loginLimiter) fail(account, addr string, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.account[account] = append(recent(l.account[account], now), now)
+	if addr != "" {
+		l.addr[addr] = append(recent(l.addr[addr], now), now)
+	}
+	// Bound memory under a spray of random emails.
+	if len(l.account) > 100000 {
+		for k, v := range l.account {
+			if len(recent(v, now)) == 0 {
+				delete(l.account, k)
+			}
+		}
+	}
+}
+
+func (l *loginLimiter) succeed(account string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.account, account)
+}

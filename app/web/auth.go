@@ -1,0 +1,142 @@
+package web
+
+import (
+	"errors"
+	"net/url"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"licensedesk/app"
+)
+
+const (
+	sessionCookie = "ld_session"
+	preCSRFCookie = "ld_csrf" // double-submit token for forms shown before sign-in
+	csrfField     = "_csrf"
+	csrfHeader    = "X-CSRF-Token"
+)
+
+type ctxKey int
+
+const (
+	keyActor ctxKey = iota
+	keyCSRF
+	keyViaToken
+)
+
+// identify resolves the caller from a bearer token or a session cookie
+// and enforces CSRF on every state-changing request made with a cookie.
+func (s *Server) identify(c *fiber.Ctx) error {
+	addr := clientAddr(c)
+	if h := c.Get(fiber.HeaderAuthorization); h != "" {
+		raw, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok {
+			return app.ErrUnauthorized
+		}
+		a, err := s.svc.TokenActor(strings.TrimSpace(raw), addr)
+		if err != nil {
+			return err
+		}
+		c.Locals(keyActor, a)
+		c.Locals(keyViaToken, true)
+		return c.Next() // no ambient credential: no CSRF to check
+	}
+	safe := c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead || c.Method() == fiber.MethodOptions
+	if sid := c.Cookies(sessionCookie); sid != "" {
+		a, csrf, err := s.svc.SessionActor(sid, addr)
+		switch {
+		case err == nil:
+			c.Locals(keyActor, a)
+			c.Locals(keyCSRF, csrf)
+			if !safe && !app.CheckCSRF(csrf, submittedCSRF(c)) {
+				return errCSRF
+			}
+			return c.Next()
+		case errors.Is(err, app.ErrUnauthorized):
+			s.clearSession(c) // expired or revoked: continue as anonymous
+		default:
+			return err
+		}
+	}
+	if !safe && !isAPI(c) {
+		// Forms before sign-in (the login form) use a double-submit cookie.
+		if !app.CheckCSRF(c.Cookies(preCSRFCookie), submittedCSRF(c)) {
+			return errCSRF
+		}
+	}
+	return c.Next()
+}
+
+func submittedCSRF(c *fiber.Ctx) string {
+	if v := c.Get(csrfHeader); v != "" {
+		return v
+	}
+	return c.FormValue(csrfField)
+}
+
+// actor is the signed-in caller; ok is false for anonymous requests.
+func actor(c *fiber.Ctx) (app.Actor, bool) {
+	a, ok := c.Locals(keyActor).(app.Actor)
+	return a, ok
+}
+
+// csrfToken is the token a page embeds in its forms: the session's, or
+// (before sign-in) a fresh double-submit token set as a cookie.
+func (s *Server) csrfToken(c *fiber.Ctx) string {
+	if t, ok := c.Locals(keyCSRF).(string); ok && t != "" {
+		return t
+	}
+	if t := c.Cookies(preCSRFCookie); t != "" {
+		return t
+	}
+	t := app.GeneratePassword()
+	c.Cookie(&fiber.Cookie{Name: preCSRFCookie, Value: t, Path: "/", HTTPOnly: true, SameSite: "Lax", Secure: s.secureCookies})
+	return t
+}
+
+func (s *Server) setSession(c *fiber.Ctx, sid string) {
+	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: sid, Path: "/", HTTPOnly: true, SameSite: "Lax",
+		Secure: s.secureCookies, MaxAge: int(app.SessionTTL.Seconds())})
+}
+
+func (s *Server) clearSession(c *fiber.Ctx) {
+	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: "", Path: "/", HTTPOnly: true, SameSite: "Lax", Secure: s.secureCookies, MaxAge: -1})
+}
+
+// Permission checks, named on each line of the route table.
+type perm int
+
+const (
+	pub  perm = iota // anyone, signed in or not
+	user             // any signed-in user; the service limits partners to their own records
+	op               // operators only: partners get 403
+)
+
+func (p perm) String() string {
+	return [...]string{"public", "user", "operator"}[p]
+}
+
+func (p perm) check(c *fiber.Ctx) error {
+	if p == pub {
+		return c.Next()
+	}
+	a, ok := actor(c)
+	if !ok {
+		return app.ErrUnauthorized
+	}
+	if p == op && !a.IsOperator() {
+		return app.ErrForbidden
+	}
+	return c.Next()
+}
+
+func urlQueryEscape(s string) string { return url.QueryEscape(s) }
+
+// safeNext keeps a post-login redirect on this site.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/"
+	}
+	return next
+}

@@ -1,0 +1,89 @@
+package web
+
+import (
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/filesystem"
+
+	"licensedesk/ui"
+)
+
+// Route is one endpoint with the permission it requires.
+type Route struct {
+	Method  string
+	Path    string
+	Perm    perm
+	Handler fiber.Handler
+}
+
+// routes lists every route, each with its permission check on its line.
+// The service layer enforces ownership again below this table.
+func (s *Server) routes() []Route {
+	return []Route{
+		{"GET", "/healthz", pub, s.healthz},
+
+		// Pages.
+		{"GET", "/login", pub, s.loginPage},
+		{"POST", "/login", pub, s.loginSubmit},
+		{"POST", "/logout", user, s.logout},
+		{"GET", "/", user, s.dashboardPage},
+		{"GET", "/account", user, s.accountPage},
+		{"GET", "/products", user, s.productsPage},
+		{"GET", "/products/new", op, s.productNewPage},
+		{"POST", "/products", op, s.productCreate},
+		{"GET", "/products/:id", user, s.productPage},
+		{"GET", "/products/:id/edit", op, s.productEditPage},
+		{"POST", "/products/:id", op, s.productUpdate},
+		{"POST", "/products/:id/delete", op, s.productDelete},
+		{"GET", "/partners", op, s.partnersPage},
+		{"GET", "/partners/new", op, s.partnerNewPage},
+		{"POST", "/partners", op, s.partnerCreate},
+		{"GET", "/partners/:id", op, s.partnerPage},
+		{"GET", "/partners/:id/edit", op, s.partnerEditPage},
+		{"POST", "/partners/:id", op, s.partnerUpdate},
+		{"POST", "/partners/:id/delete", op, s.partnerDelete},
+		{"POST", "/partners/:id/balance", op, s.partnerBalance},
+		{"GET", "/users", op, s.usersPage},
+		{"POST", "/users", op, s.userCreate},
+		{"POST", "/users/:id", op, s.userUpdate},
+		{"POST", "/users/:id/delete", op, s.userDelete},
+		{"GET", "/settings", user, s.settingsPage},
+		{"POST", "/settings/password", user, s.passwordChange},
+		{"POST", "/settings/tokens", user, s.tokenCreate},
+		{"POST", "/settings/tokens/:id/revoke", user, s.tokenRevoke},
+		{"GET", "/audit", op, s.auditPage},
+
+		// JSON API.
+		{"POST", "/api/v1/tokens", pub, s.apiTokenCreate},
+		{"GET", "/api/v1/tokens", user, s.apiTokensList},
+		{"DELETE", "/api/v1/tokens/:id", user, s.apiTokenRevoke},
+		{"GET", "/api/v1/me", user, s.apiMe},
+		{"GET", "/api/v1/products", user, s.apiProductsList},
+		{"POST", "/api/v1/products", op, s.apiProductCreate},
+		{"GET", "/api/v1/products/:id", user, s.apiProductGet},
+		{"PATCH", "/api/v1/products/:id", op, s.apiProductUpdate},
+		{"DELETE", "/api/v1/products/:id", op, s.apiProductDelete},
+		{"GET", "/api/v1/partners", user, s.apiPartnersList},
+		{"POST", "/api/v1/partners", op, s.apiPartnerCreate},
+		{"GET", "/api/v1/partners/:id", user, s.apiPartnerGet},
+		{"PATCH", "/api/v1/partners/:id", op, s.apiPartnerUpdate},
+		{"DELETE", "/api/v1/partners/:id", op, s.apiPartnerDelete},
+		{"GET", "/api/v1/partners/:id/account", user, s.apiPartnerAccount},
+		{"POST", "/api/v1/partners/:id/balance", op, s.apiPartnerBalance},
+		{"GET", "/api/v1/users", user, s.apiUsersList},
+		{"POST", "/api/v1/users", op, s.apiUserCreate},
+		{"GET", "/api/v1/users/:id", user, s.apiUserGet},
+		{"PATCH", "/api/v1/users/:id", user, s.apiUserUpdate},
+		{"DELETE", "/api/v1/users/:id", op, s.apiUserDelete},
+		{"GET", "/api/v1/audit", op, s.apiAuditList},
+		{"GET", "/api/v1/backup", op, s.apiBackup},
+		{"POST", "/api/v1/reindex", op, s.apiReindex},
+	}
+}
+
+func (s *Server) mount(f *fiber.App) {
+	f.Use("/static", filesystem.New(filesystem.Config{Root: ui.Static(), MaxAge: 3600}))
+	for _, r := range s.routes() {
+		f.Add(r.Method, r.Path, r.Perm.check, r.Handler)
+	}
+	f.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
+}

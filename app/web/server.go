@@ -1,0 +1,91 @@
+// Package web is licensedesk's HTTP layer: the server-rendered UI and the
+// JSON API, both calling the same app.Service methods.
+package web
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"licensedesk/app"
+	"licensedesk/ui"
+)
+
+// Server holds what the handlers depend on.
+type Server struct {
+	svc *app.Service
+	cfg app.Config
+	log *slog.Logger
+	loc *time.Location
+	ui  *ui.UI
+	// secureCookies is decided once from the config.
+	secureCookies bool
+}
+
+// New builds the Fiber app with every route.
+func New(svc *app.Service, cfg app.Config, log *slog.Logger) (*fiber.App, error) {
+	loc, err := time.LoadLocation(cfg.TimeZone)
+	if err != nil {
+		return nil, fmt.Errorf("timezone: %w", err)
+	}
+	s := &Server{svc: svc, cfg: cfg, log: log, loc: loc}
+	s.ui, err = ui.New(s.funcs())
+	if err != nil {
+		return nil, err
+	}
+	switch cfg.SecureCookies {
+	case "always":
+		s.secureCookies = true
+	case "auto":
+		s.secureCookies = cfg.TLSCert != ""
+	}
+	fc := fiber.Config{
+		AppName:               "licensedesk",
+		Immutable:             true, // values outlive the handler: see STACK-NOTES
+		ErrorHandler:          s.errorHandler,
+		BodyLimit:             cfg.BodyLimit,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          5 * time.Minute, // CSV exports and backups stream for a while
+		IdleTimeout:           2 * time.Minute,
+		DisableStartupMessage: true,
+	}
+	if len(cfg.TrustedProxies) > 0 {
+		fc.EnableTrustedProxyCheck = true
+		fc.TrustedProxies = cfg.TrustedProxies
+		fc.ProxyHeader = fiber.HeaderXForwardedFor
+	}
+	f := fiber.New(fc)
+	f.Use(s.recover, s.securityHeaders, s.identify)
+	s.mount(f)
+	return f, nil
+}
+
+// clientAddr is the remote address without port.
+func clientAddr(c *fiber.Ctx) string {
+	ip := c.IP()
+	if h, _, err := net.SplitHostPort(ip); err == nil {
+		return h
+	}
+	return ip
+}
+
+func (s *Server) recover(c *fiber.Ctx) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Error("panic in handler", "path", c.Path(), "panic", r)
+			err = fmt.Errorf("panic: %v", r)
+		}
+	}()
+	return c.Next()
+}
+
+func (s *Server) securityHeaders(c *fiber.Ctx) error {
+	c.Set("X-Content-Type-Options", "nosniff")
+	c.Set("X-Frame-Options", "DENY")
+	c.Set("Referrer-Policy", "same-origin")
+	c.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'")
+	return c.Next()
+}

@@ -1,0 +1,198 @@
+// Package search keeps the Bleve index that answers licensedesk's text and
+// wildcard searches. The index is derived data: bbolt is the truth, and the
+// index stores the last change sequence it applied so the caller can replay
+// what it missed or rebuild it from scratch.
+package search
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/standard"
+	"github.com/blevesearch/bleve/v2/mapping"
+)
+
+// MappingVersion changes whenever the mapping or the document shape
+// changes; an index built with another version is rebuilt on open.
+const MappingVersion = "1"
+
+// Doc is one searchable record. Keyword fields (Key, IP, Order) are matched
+// whole or by wildcard, case-insensitively; text fields are analysed words.
+type Doc struct {
+	Type     string `json:"type"`  // "license", "product", "partner"
+	Owner    string `json:"owner"` // owning partner id; "" for operator-only records
+	Key      string `json:"key"`
+	IP       string `json:"ip"`
+	Order    string `json:"order"`
+	Name     string `json:"name"`
+	Notes    string `json:"notes"`
+	Customer string `json:"customer"`
+}
+
+// keyword fields are stored upper-cased; wildcard queries are not
+// analysed, so the query is upper-cased the same way.
+func (d Doc) normalised() Doc {
+	d.Key = strings.ToUpper(d.Key)
+	d.IP = strings.ToUpper(d.IP)
+	d.Order = strings.ToUpper(d.Order)
+	return d
+}
+
+var keywordFields = []string{"key", "ip", "order"}
+var textFields = []string{"name", "notes", "customer"}
+
+func newMapping() mapping.IndexMapping {
+	kw := bleve.NewTextFieldMapping()
+	kw.Analyzer = keyword.Name
+	kw.Store = false
+	kw.IncludeInAll = false
+	kw.IncludeTermVectors = false
+	txt := bleve.NewTextFieldMapping()
+	txt.Analyzer = standard.Name
+	txt.Store = false
+	txt.IncludeInAll = false
+	txt.IncludeTermVectors = false
+	doc := bleve.NewDocumentMapping()
+	for _, f := range append([]string{"type", "owner"}, keywordFields...) {
+		doc.AddFieldMappingsAt(f, kw)
+	}
+	for _, f := range textFields {
+		doc.AddFieldMappingsAt(f, txt)
+	}
+	m := bleve.NewIndexMapping()
+	m.DefaultMapping = doc
+	m.DefaultAnalyzer = standard.Name
+	m.StoreDynamic = false
+	m.IndexDynamic = false
+	m.DocValuesDynamic = false
+	return m
+}
+
+// Index is an open Bleve index. Its methods are safe for concurrent use;
+// Replace swaps in a rebuilt index under searches in flight.
+type Index struct {
+	mu  sync.RWMutex
+	idx bleve.Index
+	dir string
+}
+
+var (
+	keyApplied = []byte("applied_seq")
+	keyMapping = []byte("mapping_version")
+)
+
+// ErrStale means the index must be rebuilt: it was missing, unreadable or
+// built with another mapping.
+var ErrStale = errors.New("search index must be rebuilt")
+
+var openConfig = map[string]interface{}{"bolt_timeout": "2s"}
+
+// Open opens the index in dir. It returns ErrStale (with a usable, empty
+// index) when the index was missing, corrupt or of another mapping version;
+// the caller then rebuilds it.
+func Open(dir string) (*Index, error) {
+	idx, err := bleve.OpenUsing(dir, openConfig)
+	if err == nil {
+		v, gerr := idx.GetInternal(keyMapping)
+		if gerr == nil && string(v) == MappingVersion {
+			return &Index{idx: idx, dir: dir}, nil
+		}
+		idx.Close()
+	}
+	if err != nil && strings.Contains(err.Error(), "timeout") {
+		return nil, fmt.Errorf("the search index %s is in use by another process", dir)
+	}
+	// Missing, corrupt or outdated: start empty.
+	if rerr := os.RemoveAll(dir); rerr != nil {
+		return nil, fmt.Errorf("remove stale search index: %w", rerr)
+	}
+	fresh, cerr := create(dir)
+	if cerr != nil {
+		return nil, cerr
+	}
+	return &Index{idx: fresh, dir: dir}, ErrStale
+}
+
+func create(dir string) (bleve.Index, error) {
+	if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
+		return nil, err
+	}
+	idx, err := bleve.NewUsing(dir, newMapping(), bleve.Config.DefaultIndexType, bleve.Config.DefaultKVStore, openConfig)
+	if err != nil {
+		return nil, fmt.Errorf("create search index %s: %w", dir, err)
+	}
+	if err := idx.SetInternal(keyMapping, []byte(MappingVersion)); err != nil {
+		idx.Close()
+		return nil, err
+	}
+	return idx, nil
+}
+
+// Close closes the index.
+func (x *Index) Close() error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.idx == nil {
+		return nil
+	}
+	err := x.idx.Close()
+	x.idx = nil
+	return err
+}
+
+// Applied is the last change sequence the index holds.
+func (x *Index) Applied() uint64 {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return applied(x.idx)
+}
+
+func applied(idx bleve.Index) uint64 {
+	v, err := idx.GetInternal(keyApplied)
+	if err != nil || len(v) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(v)
+}
+
+// Op is one index change: Doc nil deletes ID.
+type Op struct {
+	ID  string
+	Doc *Doc
+}
+
+// Apply writes ops and records seq as applied, durably, in one batch.
+func (x *Index) Apply(ops []Op, seq uint64) error {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return apply(x.idx, ops, seq)
+}
+
+func apply(idx bleve.Index, ops []Op, seq uint64) error {
+	b := idx.NewBatch()
+	for _, op := range ops {
+		if op.Doc == nil {
+			b.Delete(op.ID)
+			continue
+		}
+		if err := b.Index(op.ID, op.Doc.normalised()); err != nil {
+			return err
+		}
+	}
+	b.SetInternal(keyApplied, binary.BigEndian.AppendUint64(nil, seq))
+	return idx.Batch(b)
+}
+
+// DocCount is the number of documents in the index.
+func (x *Index) DocCount() (uint64, error) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.idx.DocCount()
+}

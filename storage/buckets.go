@@ -1,0 +1,29 @@
+package storage
+
+// Bucket names. Every bucket is created when the database opens, so code
+// never meets a missing bucket.
+const (
+	Meta            = "meta"             // schema_version and other settings
+	Users           = "users"            // id -> user
+	UsersByEmail    = "idx_users_email"  // lower(email) -> id
+	Sessions        = "sessions"         // sha256(session id) -> session
+	Tokens          = "tokens"           // sha256(token) -> token
+	Partners        = "partners"         // id -> partner
+	PartnersByPubID = "idx_partners_pub" // public id -> id
+	Products        = "products"         // id -> product
+	Ledger          = "ledger"           // partner id | entry id -> balance entry
+	Audit           = "audit"            // id -> audit entry
+	Changes         = "changes"          // seq -> "kind:id", followed by the search index
+	Licenses        = "licenses"         // id -> license
+	LicenseHistory  = "license_history"  // license id | entry id -> history entry
+	LicensesByKey   = "idx_license_key"  // normalised key -> id
+	LicenseIndex    = "idx_license_list" // composite list keys -> nil
+	Secrets         = "secrets"          // name -> key material (encryption key, signing key)
+)
+
+// AllBuckets lists every bucket created at open.
+var AllBuckets = []string{
+	Meta, Users, UsersByEmail, Sessions, Tokens, Partners, PartnersByPubID,
+	Products, Ledger, Audit, Changes, Licenses, LicenseHistory, LicensesByKey,
+	LicenseIndex, Secrets,
+}

@@ -1,0 +1,113 @@
+package storage
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Migration moves the schema from version Version-1 to Version. It runs in
+// one transaction together with the version bump.
+type Migration struct {
+	Version int
+	Name    string
+	Up      func(tx *Tx) error
+}
+
+// migrations lists every schema change in order. Never edit a released
+// migration: add a new one.
+var migrations = []Migration{
+	{1, "initial buckets", func(tx *Tx) error { return nil }},
+	{2, "backfill user email and partner public-ID indexes", backfillUniqueIndexes},
+}
+
+// SchemaVersion is the version this binary writes.
+func SchemaVersion() int { return migrations[len(migrations)-1].Version }
+
+const schemaKey = "schema_version"
+
+func (db *DB) init() error {
+	if err := db.Update(func(tx *Tx) error {
+		for _, name := range AllBuckets {
+			if _, err := tx.CreateBucketIfNotExists([]byte(name)); err != nil {
+				return fmt.Errorf("create bucket %s: %w", name, err)
+			}
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	cur, err := db.Version()
+	if err != nil {
+		return err
+	}
+	if cur > SchemaVersion() {
+		return fmt.Errorf("the data file %s has schema version %d, newer than this binary understands (%d): run a newer licensedesk", db.path, cur, SchemaVersion())
+	}
+	for _, m := range migrations {
+		if m.Version <= cur {
+			continue
+		}
+		if err := db.Update(func(tx *Tx) error {
+			if err := m.Up(tx); err != nil {
+				return err
+			}
+			return tx.PutRaw(Meta, []byte(schemaKey), []byte(strconv.Itoa(m.Version)))
+		}); err != nil {
+			return fmt.Errorf("migration %d (%s): %w", m.Version, m.Name, err)
+		}
+	}
+	return nil
+}
+
+// Version reads the schema version stored in the file (0 for a new file).
+func (db *DB) Version() (int, error) {
+	v := 0
+	err := db.View(func(tx *Tx) error {
+		raw := tx.bucket(Meta).Get([]byte(schemaKey))
+		if raw == nil {
+			return nil
+		}
+		n, err := strconv.Atoi(string(raw))
+		if err != nil {
+			return fmt.Errorf("schema version %q is not a number", raw)
+		}
+		v = n
+		return nil
+	})
+	return v, err
+}
+
+// backfillUniqueIndexes rebuilds the email and public-ID indexes from the
+// records: schema 1 stored users and partners without them.
+func backfillUniqueIndexes(tx *Tx) error {
+	type rec struct {
+		ID       uint64 `json:"id"`
+		Email    string `json:"email"`
+		PublicID string `json:"public_id"`
+	}
+	var err error
+	fill := func(bucket, index string, value func(r rec) string) {
+		tx.Each(bucket, nil, func(k, v []byte) bool {
+			var r rec
+			if err = json.Unmarshal(v, &r); err != nil {
+				err = fmt.Errorf("%s record %x: %w", bucket, k, err)
+				return false
+			}
+			if val := value(r); val != "" {
+				if err = tx.Unique(index, val, DecodeID(k)); err != nil {
+					err = fmt.Errorf("%s %q: %w", bucket, val, err)
+					return false
+				}
+			}
+			return true
+		})
+	}
+	fill(Users, UsersByEmail, func(r rec) string { return strings.ToLower(strings.TrimSpace(r.Email)) })
+	if err != nil {
+		return err
+	}
+	fill(Partners, PartnersByPubID, func(r rec) string { return r.PublicID })
+	return err
+}

@@ -1,0 +1,331 @@
+// Package storage keeps licensedesk's data in one bbolt file: buckets, JSON
+// encoding, secondary indexes, the change log the search index follows,
+// schema migrations and hot backup. It knows nothing of the domain above it.
+package storage
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// ErrNotFound is returned when a record does not exist.
+var ErrNotFound = errors.New("not found")
+
+// ErrConflict is returned when a unique index already holds the value.
+var ErrConflict = errors.New("already exists")
+
+// ErrLocked is returned when another process holds the data file.
+type ErrLocked struct {
+	Path string
+	PID  int // 0 when unknown
+}
+
+func (e *ErrLocked) Error() string {
+	if e.PID > 0 {
+		return fmt.Sprintf("the data file %s is in use by another licensedesk process (pid %d); stop it first, or run this command against the running server", e.Path, e.PID)
+	}
+	return fmt.Sprintf("the data file %s is in use by another process; stop it first", e.Path)
+}
+
+// Options for Open.
+type Options struct {
+	// Timeout waits this long for the file lock before giving up.
+	Timeout time.Duration
+	// ReadOnly opens the file with a shared lock and no writes.
+	ReadOnly bool
+}
+
+// DB is the licensedesk database.
+type DB struct {
+	bolt *bolt.DB
+	path string
+}
+
+// FileName is the name of the data file inside the data directory.
+const FileName = "licensedesk.db"
+
+// Open opens (creating if needed) the database in dir, creates every
+// bucket, and applies pending migrations.
+func Open(dir string, opt Options) (*DB, error) {
+	if opt.Timeout == 0 {
+		opt.Timeout = 2 * time.Second
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory %s: %w", dir, err)
+	}
+	path := filepath.Join(dir, FileName)
+	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opt.Timeout, ReadOnly: opt.ReadOnly})
+	if err != nil {
+		if errors.Is(err, bolt.ErrTimeout) {
+			return nil, &ErrLocked{Path: path, PID: readPID(dir)}
+		}
+		return nil, fmt.Errorf("open data file %s: %w", path, err)
+	}
+	db := &DB{bolt: b, path: path}
+	if !opt.ReadOnly {
+		writePID(dir)
+		if err := db.init(); err != nil {
+			b.Close()
+			return nil, err
+		}
+	}
+	return db, nil
+}
+
+const pidFile = "licensedesk.pid"
+
+func writePID(dir string) {
+	_ = os.WriteFile(filepath.Join(dir, pidFile), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600)
+}
+
+func readPID(dir string) int {
+	b, err := os.ReadFile(filepath.Join(dir, pidFile))
+	if err != nil {
+		return 0
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	return pid
+}
+
+// Close closes the file and removes the pid marker.
+func (db *DB) Close() error {
+	if db.bolt == nil {
+		return nil
+	}
+	ro := db.bolt.IsReadOnly()
+	err := db.bolt.Close()
+	if !ro {
+		dir := filepath.Dir(db.path)
+		if readPID(dir) == os.Getpid() {
+			os.Remove(filepath.Join(dir, pidFile))
+		}
+	}
+	db.bolt = nil
+	return err
+}
+
+// Path is the data file's path.
+func (db *DB) Path() string { return db.path }
+
+// Bolt exposes the bbolt handle for tools (benchmark loaders) that write in bulk.
+func (db *DB) Bolt() *bolt.DB { return db.bolt }
+
+// Update runs fn in one read-write transaction: all of it or none.
+func (db *DB) Update(fn func(tx *Tx) error) error {
+	return db.bolt.Update(func(btx *bolt.Tx) error { return fn(&Tx{Tx: btx}) })
+}
+
+// Batch is Update for concurrent callers; fn may run more than once.
+func (db *DB) Batch(fn func(tx *Tx) error) error {
+	return db.bolt.Batch(func(btx *bolt.Tx) error { return fn(&Tx{Tx: btx}) })
+}
+
+// View runs fn in a read-only transaction.
+func (db *DB) View(fn func(tx *Tx) error) error {
+	return db.bolt.View(func(btx *bolt.Tx) error { return fn(&Tx{Tx: btx}) })
+}
+
+// Backup writes a consistent copy of the whole database to w while
+// writers continue. size is called first with the byte count.
+func (db *DB) Backup(w io.Writer, size func(int64)) (int64, error) {
+	var n int64
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		if size != nil {
+			size(tx.Size())
+		}
+		var err error
+		n, err = tx.WriteTo(w)
+		return err
+	})
+	return n, err
+}
+
+// Tx is one transaction with typed helpers.
+type Tx struct {
+	*bolt.Tx
+}
+
+func (tx *Tx) bucket(name string) *bolt.Bucket {
+	b := tx.Bucket([]byte(name))
+	if b == nil {
+		panic("storage: bucket " + name + " was not created at open")
+	}
+	return b
+}
+
+// Get decodes the JSON record at key into v, or returns ErrNotFound.
+func (tx *Tx) Get(bucket string, key []byte, v any) error {
+	raw := tx.bucket(bucket).Get(key)
+	if raw == nil {
+		return ErrNotFound
+	}
+	return json.Unmarshal(raw, v)
+}
+
+// GetRaw returns a copy of the bytes at key, or nil.
+func (tx *Tx) GetRaw(bucket string, key []byte) []byte {
+	raw := tx.bucket(bucket).Get(key)
+	if raw == nil {
+		return nil
+	}
+	return append([]byte(nil), raw...)
+}
+
+// Put stores v as JSON at key.
+func (tx *Tx) Put(bucket string, key []byte, v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return tx.bucket(bucket).Put(key, raw)
+}
+
+// PutRaw stores bytes at key.
+func (tx *Tx) PutRaw(bucket string, key, val []byte) error {
+	return tx.bucket(bucket).Put(key, val)
+}
+
+// Delete removes key.
+func (tx *Tx) Delete(bucket string, key []byte) error {
+	return tx.bucket(bucket).Delete(key)
+}
+
+// NextID returns the next sequence number of bucket (starting at 1).
+func (tx *Tx) NextID(bucket string) (uint64, error) {
+	return tx.bucket(bucket).NextSequence()
+}
+
+// Count returns the number of keys in bucket.
+func (tx *Tx) Count(bucket string) int {
+	return tx.bucket(bucket).Stats().KeyN
+}
+
+// Each calls fn for each key with the given prefix in order (all when
+// prefix is nil); fn returning false stops. Values are valid only inside fn.
+func (tx *Tx) Each(bucket string, prefix []byte, fn func(k, v []byte) bool) {
+	c := tx.bucket(bucket).Cursor()
+	for k, v := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, v = c.Next() {
+		if !fn(k, v) {
+			return
+		}
+	}
+}
+
+// EachFrom calls fn for each key from start (inclusive) to the end of the
+// bucket; fn returning false stops.
+func (tx *Tx) EachFrom(bucket string, start []byte, fn func(k, v []byte) bool) {
+	c := tx.bucket(bucket).Cursor()
+	for k, v := c.Seek(start); k != nil; k, v = c.Next() {
+		if !fn(k, v) {
+			return
+		}
+	}
+}
+
+// EachReverse is Each from the last key backwards.
+func (tx *Tx) EachReverse(bucket string, prefix []byte, fn func(k, v []byte) bool) {
+	c := tx.bucket(bucket).Cursor()
+	var k, v []byte
+	if len(prefix) == 0 {
+		k, v = c.Last()
+	} else {
+		end := prefixEnd(prefix)
+		if end == nil {
+			k, v = c.Last()
+		} else {
+			k, v = c.Seek(end)
+			if k == nil {
+				k, v = c.Last()
+			} else {
+				k, v = c.Prev()
+			}
+		}
+	}
+	for ; k != nil && hasPrefix(k, prefix); k, v = c.Prev() {
+		if !fn(k, v) {
+			return
+		}
+	}
+}
+
+func hasPrefix(k, p []byte) bool {
+	return len(k) >= len(p) && string(k[:len(p)]) == string(p)
+}
+
+func prefixEnd(p []byte) []byte {
+	end := append([]byte(nil), p...)
+	for i := len(end) - 1; i >= 0; i-- {
+		if end[i] < 0xff {
+			end[i]++
+			return end[:i+1]
+		}
+	}
+	return nil
+}
+
+// Unique claims value in a unique-index bucket for id. Claiming a value
+// another id holds returns ErrConflict; the same id may claim it again.
+func (tx *Tx) Unique(bucket, value string, id uint64) error {
+	b := tx.bucket(bucket)
+	if cur := b.Get([]byte(value)); cur != nil && DecodeID(cur) != id {
+		return ErrConflict
+	}
+	return b.Put([]byte(value), EncodeID(id))
+}
+
+// Lookup returns the id a unique-index bucket holds for value.
+func (tx *Tx) Lookup(bucket, value string) (uint64, error) {
+	v := tx.bucket(bucket).Get([]byte(value))
+	if v == nil {
+		return 0, ErrNotFound
+	}
+	return DecodeID(v), nil
+}
+
+// EncodeID encodes an id as 8 big-endian bytes so keys sort numerically.
+func EncodeID(id uint64) []byte {
+	b := make([]byte, 8)
+	binary.BigEndian.PutUint64(b, id)
+	return b
+}
+
+// DecodeID is the inverse of EncodeID.
+func DecodeID(b []byte) uint64 {
+	if len(b) < 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(b[:8])
+}
+
+// Key joins parts into a composite index key. Each part is a string,
+// uint64, int64 (sign-flipped so negatives sort first) or []byte;
+// strings are terminated by 0x00 so a prefix never matches a longer value.
+func Key(parts ...any) []byte {
+	var k []byte
+	for _, p := range parts {
+		switch v := p.(type) {
+		case string:
+			k = append(k, v...)
+			k = append(k, 0)
+		case uint64:
+			k = binary.BigEndian.AppendUint64(k, v)
+		case int64:
+			k = binary.BigEndian.AppendUint64(k, uint64(v)^(1<<63))
+		case []byte:
+			k = append(k, v...)
+		default:
+			panic(fmt.Sprintf("storage.Key: unsupported part %T", p))
+		}
+	}
+	return k
+}
