@@ -364,4 +364,3 @@ func uintStr(n uint64) string {
 	}
 	return string(b[i:])
 }
-
