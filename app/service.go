@@ -3,6 +3,7 @@
 package app
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -24,6 +25,8 @@ type Options struct {
 	Now         func() time.Time // defaults to time.Now
 	// ReindexProgress, when set, reports documents indexed during a rebuild.
 	ReindexProgress func(n int)
+	// ExpiringDays is the window of the "expiring soon" view (default 30).
+	ExpiringDays int
 }
 
 // Service is the domain: every user action goes through one of its methods.
@@ -36,6 +39,8 @@ type Service struct {
 	limiter  *loginLimiter
 	syncMu   sync.Mutex // one index sync or rebuild at a time
 	progress func(int)
+
+	expiringDays int
 }
 
 // Open opens the data directory: the bbolt file (created and migrated as
@@ -53,7 +58,8 @@ func Open(opt Options) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{db: db, log: opt.Logger, now: func() time.Time { return opt.Now().UTC() },
-		dataDir: opt.DataDir, limiter: newLoginLimiter(), progress: opt.ReindexProgress}
+		dataDir: opt.DataDir, limiter: newLoginLimiter(), progress: opt.ReindexProgress,
+		expiringDays: cmp.Or(opt.ExpiringDays, 30)}
 	idx, err := search.Open(filepath.Join(opt.DataDir, "index"))
 	if err != nil && !errors.Is(err, search.ErrStale) {
 		db.Close()
@@ -232,8 +238,11 @@ func (s *Service) feedAll(emit func(id string, d search.Doc) error) error {
 				var err error
 				tx.EachFrom(src.bucket, storage.EncodeID(after+1), func(k, v []byte) bool {
 					id := storage.DecodeID(k)
-					var d *search.Doc
-					if d, err = src.build(v); err != nil {
+					d, berr := src.build(v)
+					if errors.Is(berr, ErrNotFound) {
+						return true // deleted: not searchable
+					}
+					if err = berr; err != nil {
 						return false
 					}
 					chunk = append(chunk, item{id, d})

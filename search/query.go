@@ -9,47 +9,135 @@ import (
 
 // Query is one search from the search box.
 type Query struct {
-	Text  string // words, `ABC*` prefixes, `*EFGH*` infixes; all must match
-	Type  string // restrict to one document type
-	Owner string // restrict to one partner's records ("" = all)
-	Limit int    // maximum ids returned (default 1000)
+	Text    string // words, `ABC*` prefixes, `*EFGH*` infixes; all must match
+	Type    string // restrict to one document type
+	Owner   string // restrict to one partner's records ("" = all)
+	Status  string // restrict to one status ("" = all)
+	Product string // restrict to one product ("" = all)
+	Limit   int    // maximum ids returned (default 1000)
 }
 
 // maxTerms bounds a single query so a wildcard cannot expand without end.
 const maxTerms = 8
 
-// Parse splits the search box text into terms, dropping empties.
-func Parse(text string) []string {
+// Term is one parsed word of the search box.
+type Term struct {
+	Raw string // as typed
+	// Core is the text between leading and trailing stars, upper-cased.
+	Core string
+	// Infix is true for `*X*` and `*X` with Core long enough for trigrams:
+	// such a term is answered from trigrams, which can over-match, so the
+	// caller verifies each hit with Matches.
+	Infix bool
+}
+
+// Parse splits the search box text into terms, dropping empties and
+// dashes inside keys (7KQ2M-XR4PD matches the key however it is typed).
+func Parse(text string) []Term {
 	f := strings.Fields(text)
 	if len(f) > maxTerms {
 		f = f[:maxTerms]
 	}
-	return f
+	out := make([]Term, 0, len(f))
+	for _, raw := range f {
+		core := strings.ToUpper(strings.Trim(raw, "*"))
+		if core == "" {
+			continue
+		}
+		t := Term{Raw: raw, Core: core}
+		t.Infix = strings.HasPrefix(raw, "*") && !strings.ContainsAny(core, "*?") && len(compactKey(core)) >= gramLen
+		out = append(out, t)
+	}
+	return out
 }
 
-func termQuery(term string) query.Query {
-	wild := strings.ContainsAny(term, "*?")
+func compactKey(s string) string { return strings.ReplaceAll(s, "-", "") }
+
+// Matches verifies an infix term against a record's values: keyword
+// values (key, IP, order) by substring, dashes ignored in the key; text
+// values by case-insensitive substring.
+func (t Term) Matches(key, ip, order string, text ...string) bool {
+	c := t.Core
+	if strings.Contains(compactKey(strings.ToUpper(key)), compactKey(c)) ||
+		strings.Contains(strings.ToUpper(ip), c) || strings.Contains(strings.ToUpper(order), c) {
+		return true
+	}
+	low := strings.ToLower(c)
+	for _, s := range text {
+		if strings.Contains(strings.ToLower(s), low) {
+			return true
+		}
+	}
+	return false
+}
+
+// gramsQuery is the conjunction of s's distinct trigrams, nil when s is
+// too short to have any.
+func gramsQuery(s string) query.Query {
+	var conj []query.Query
+	seen := map[string]bool{}
+	for i := 0; i+gramLen <= len(s); i++ {
+		g := s[i : i+gramLen]
+		if seen[g] {
+			continue
+		}
+		seen[g] = true
+		q := bleve.NewTermQuery(g)
+		q.SetField("grams")
+		conj = append(conj, q)
+	}
+	if len(conj) == 0 {
+		return nil
+	}
+	return bleve.NewConjunctionQuery(conj...)
+}
+
+func termQuery(t Term) query.Query {
 	var alts []query.Query
-	up := strings.ToUpper(term)
+	if t.Infix {
+		// Keyword fields through trigrams: every trigram of the term, in
+		// its compact form (keys are stored without dashes) and as typed
+		// (IPs and order numbers keep theirs).
+		parts := []string{compactKey(t.Core)}
+		if t.Core != parts[0] {
+			parts = append(parts, t.Core)
+		}
+		for _, part := range parts {
+			if q := gramsQuery(part); q != nil {
+				alts = append(alts, q)
+			}
+		}
+		for _, f := range textFields {
+			q := bleve.NewWildcardQuery("*" + strings.ToLower(t.Core) + "*")
+			q.SetField(f)
+			alts = append(alts, q)
+		}
+		return bleve.NewDisjunctionQuery(alts...)
+	}
+	wild := strings.ContainsAny(t.Raw, "*?")
+	up := strings.ToUpper(t.Raw)
 	for _, f := range keywordFields {
+		v := up
+		if f == "key" {
+			v = compactKey(up)
+		}
 		if wild {
-			q := bleve.NewWildcardQuery(up)
+			q := bleve.NewWildcardQuery(v)
 			q.SetField(f)
 			alts = append(alts, q)
 		} else {
-			q := bleve.NewTermQuery(up)
+			q := bleve.NewTermQuery(v)
 			q.SetField(f)
 			alts = append(alts, q)
 		}
 	}
-	low := strings.ToLower(term)
 	for _, f := range textFields {
 		if wild {
-			q := bleve.NewWildcardQuery(low)
+			q := bleve.NewWildcardQuery(strings.ToLower(t.Raw))
 			q.SetField(f)
 			alts = append(alts, q)
 		} else {
-			q := bleve.NewMatchQuery(term)
+			q := bleve.NewMatchQuery(t.Raw)
 			q.SetField(f)
 			q.SetOperator(query.MatchQueryOperatorAnd)
 			alts = append(alts, q)
@@ -63,15 +151,12 @@ func buildQuery(q Query) query.Query {
 	for _, t := range Parse(q.Text) {
 		must = append(must, termQuery(t))
 	}
-	if q.Type != "" {
-		t := bleve.NewTermQuery(q.Type)
-		t.SetField("type")
-		must = append(must, t)
-	}
-	if q.Owner != "" {
-		t := bleve.NewTermQuery(q.Owner)
-		t.SetField("owner")
-		must = append(must, t)
+	for f, v := range map[string]string{"type": q.Type, "owner": q.Owner, "status": q.Status, "product": q.Product} {
+		if v != "" {
+			t := bleve.NewTermQuery(v)
+			t.SetField(f)
+			must = append(must, t)
+		}
 	}
 	if len(must) == 0 {
 		return bleve.NewMatchAllQuery()

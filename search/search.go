@@ -14,14 +14,17 @@ import (
 	"sync"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/standard"
+	"github.com/blevesearch/bleve/v2/analysis/token/ngram"
+	"github.com/blevesearch/bleve/v2/analysis/tokenizer/single"
 	"github.com/blevesearch/bleve/v2/mapping"
 )
 
 // MappingVersion changes whenever the mapping or the document shape
 // changes; an index built with another version is rebuilt on open.
-const MappingVersion = "1"
+const MappingVersion = "2"
 
 // Doc is one searchable record. Keyword fields (Key, IP, Order) are matched
 // whole or by wildcard, case-insensitively; text fields are analysed words.
@@ -34,6 +37,11 @@ type Doc struct {
 	Name     string `json:"name"`
 	Notes    string `json:"notes"`
 	Customer string `json:"customer"`
+	Status   string `json:"status"`  // filter field
+	Product  string `json:"product"` // filter field
+	// Grams holds Key, IP and Order again for the trigram field: an
+	// infix wildcard becomes term lookups instead of a dictionary scan.
+	Grams []string `json:"grams"`
 }
 
 // keyword fields are stored upper-cased; wildcard queries are not
@@ -42,10 +50,24 @@ func (d Doc) normalised() Doc {
 	d.Key = strings.ToUpper(d.Key)
 	d.IP = strings.ToUpper(d.IP)
 	d.Order = strings.ToUpper(d.Order)
+	d.Grams = d.Grams[:0:0]
+	for _, v := range []string{d.Key, d.IP, d.Order} {
+		if len(v) >= gramLen {
+			d.Grams = append(d.Grams, v)
+		}
+	}
 	return d
 }
 
 var keywordFields = []string{"key", "ip", "order"}
+
+// Trigrams of the keyword fields.
+const (
+	gramLen      = 3
+	gramFilter   = "ld_trigram"
+	gramAnalyzer = "ld_grams"
+)
+
 var textFields = []string{"name", "notes", "customer"}
 
 func newMapping() mapping.IndexMapping {
@@ -59,14 +81,26 @@ func newMapping() mapping.IndexMapping {
 	txt.Store = false
 	txt.IncludeInAll = false
 	txt.IncludeTermVectors = false
+	grams := bleve.NewTextFieldMapping()
+	grams.Analyzer = gramAnalyzer
+	grams.Store = false
+	grams.IncludeInAll = false
+	grams.IncludeTermVectors = false
 	doc := bleve.NewDocumentMapping()
-	for _, f := range append([]string{"type", "owner"}, keywordFields...) {
+	doc.AddFieldMappingsAt("grams", grams)
+	for _, f := range append([]string{"type", "owner", "status", "product"}, keywordFields...) {
 		doc.AddFieldMappingsAt(f, kw)
 	}
 	for _, f := range textFields {
 		doc.AddFieldMappingsAt(f, txt)
 	}
 	m := bleve.NewIndexMapping()
+	if err := m.AddCustomTokenFilter(gramFilter, map[string]interface{}{"type": ngram.Name, "min": float64(gramLen), "max": float64(gramLen)}); err != nil {
+		panic(err)
+	}
+	if err := m.AddCustomAnalyzer(gramAnalyzer, map[string]interface{}{"type": custom.Name, "tokenizer": single.Name, "token_filters": []string{gramFilter}}); err != nil {
+		panic(err)
+	}
 	m.DefaultMapping = doc
 	m.DefaultAnalyzer = standard.Name
 	m.StoreDynamic = false

@@ -1,0 +1,144 @@
+package app
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"licensedesk/storage"
+)
+
+// HistoryEntry is one change of one field of a license (F12).
+type HistoryEntry struct {
+	ID        uint64    `json:"id"`
+	LicenseID uint64    `json:"license_id"`
+	At        time.Time `json:"at"`
+	Actor     string    `json:"actor"`
+	Action    string    `json:"action"`
+	Field     string    `json:"field,omitempty"`
+	Old       string    `json:"old,omitempty"`
+	New       string    `json:"new,omitempty"`
+	PartnerID uint64    `json:"-"` // owner when written, so a deleted license's history stays private
+}
+
+func fmtTime(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// historyFields lists what the history compares, as strings. The
+// administrator password is shown as set/changed, never its value.
+var historyFields = []struct {
+	name string
+	get  func(l *License) string
+}{
+	{"name", func(l *License) string { return l.Name }},
+	{"status", func(l *License) string { return string(l.Status) }},
+	{"payment_status", func(l *License) string { return string(l.Payment) }},
+	{"edition", func(l *License) string { return l.Edition }},
+	{"seats", func(l *License) string { return strconv.Itoa(l.Seats) }},
+	{"period_months", func(l *License) string { return strconv.Itoa(l.PeriodMonths) }},
+	{"valid_from", func(l *License) string { return fmtTime(l.ValidFrom) }},
+	{"valid_to", func(l *License) string { return fmtTime(l.ValidTo) }},
+	{"auto_renew", func(l *License) string { return strconv.FormatBool(l.AutoRenew) }},
+	{"auto_renew_months", func(l *License) string { return strconv.Itoa(l.AutoRenewMonths) }},
+	{"ip", func(l *License) string { return l.IP }},
+	{"admin_password", func(l *License) string {
+		if len(l.AdminPassword) == 0 {
+			return ""
+		}
+		return fmt.Sprintf("(set, %x)", l.AdminPassword[len(l.AdminPassword)-4:])
+	}},
+	{"registration_key", func(l *License) string { return l.RegistrationKey }},
+	{"registrations", func(l *License) string { return strconv.Itoa(len(l.Registrations)) + " machines" }},
+	{"customer", func(l *License) string { return l.Customer }},
+	{"customer_email", func(l *License) string { return l.CustomerEmail }},
+	{"partner_id", func(l *License) string { return uintStr(l.PartnerID) }},
+	{"notes", func(l *License) string { return l.Notes }},
+	{"config", func(l *License) string {
+		keys := slices.Sorted(maps.Keys(l.Config))
+		var b strings.Builder
+		for i, k := range keys {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(k + "=" + l.Config[k])
+		}
+		return b.String()
+	}},
+}
+
+// writeHistory records every field that differs between old and l (all
+// set fields for a new license) in the caller's transaction.
+func (s *Service) writeHistory(tx *storage.Tx, a Actor, action string, old, l *License) error {
+	at := s.now()
+	put := func(field, o, n string) error {
+		id, err := tx.NextID(storage.LicenseHistory)
+		if err != nil {
+			return err
+		}
+		return tx.Put(storage.LicenseHistory, storage.Key(storage.EncodeID(l.ID), id), HistoryEntry{
+			ID: id, LicenseID: l.ID, At: at, Actor: a.Email, Action: action, Field: field, Old: o, New: n, PartnerID: l.PartnerID,
+		})
+	}
+	wrote := false
+	for _, f := range historyFields {
+		var o string
+		if old != nil {
+			o = f.get(old)
+		}
+		n := f.get(l)
+		if o == n || old == nil && (n == "" || n == "0" || n == "false" || n == "0 machines") {
+			continue
+		}
+		if f.name == "admin_password" {
+			o, n = maskSecret(o), maskSecret(n)
+		}
+		if err := put(f.name, o, n); err != nil {
+			return err
+		}
+		wrote = true
+	}
+	if !wrote {
+		return put("", "", "")
+	}
+	return nil
+}
+
+func maskSecret(v string) string {
+	if v == "" {
+		return ""
+	}
+	return "••••••"
+}
+
+// LicenseHistory returns a license's changes, newest first. It stays
+// readable after the license is deleted.
+func (s *Service) LicenseHistory(a Actor, id uint64) ([]HistoryEntry, error) {
+	out := []HistoryEntry{}
+	err := s.db.View(func(tx *storage.Tx) error {
+		var l License
+		if err := tx.Get(storage.Licenses, storage.EncodeID(id), &l); err != nil {
+			return err
+		}
+		if !a.IsOperator() && (a.PartnerID == 0 || l.PartnerID != a.PartnerID) {
+			return ErrNotFound
+		}
+		var err error
+		tx.EachReverse(storage.LicenseHistory, storage.EncodeID(id), func(k, v []byte) bool {
+			var e HistoryEntry
+			if err = jsonUnmarshal(v, &e); err != nil {
+				return false
+			}
+			out = append(out, e)
+			return true
+		})
+		return err
+	})
+	return out, err
+}

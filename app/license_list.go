@@ -1,0 +1,508 @@
+package app
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"licensedesk/search"
+	"licensedesk/storage"
+)
+
+// Views are the quick filters of the license list (F9).
+const (
+	ViewAll      = "all"
+	ViewExpiring = "expiring" // active, ending within the expiring window
+	ViewExpired  = "expired"
+	ViewUnused   = "unused" // bought, never activated: coupons
+)
+
+// SearchLimit bounds how many search hits a list sorts; a search that
+// matches more says so and asks for more words or filters.
+const SearchLimit = 2000
+
+// LicensePage is one page of the license list.
+type LicensePage struct {
+	Page[LicenseView]
+	// Truncated is set when the search matched more than SearchLimit
+	// licenses and only the best of them were filtered and sorted.
+	Truncated bool `json:"truncated,omitempty"`
+}
+
+// licenseFilter is a parsed list request.
+type licenseFilter struct {
+	partner    uint64
+	hasPartner bool
+	status     Status
+	product    uint64
+	lo, hi     int64 // valid_to range, as sort values
+	post       []func(*License) bool
+	q          string
+	terms      []search.Term
+}
+
+func (f *licenseFilter) mask() byte {
+	var m byte
+	if f.hasPartner {
+		m |= maskPartner
+	}
+	if f.status != "" {
+		m |= maskStatus
+	}
+	if f.product != 0 {
+		m |= maskProduct
+	}
+	return m
+}
+
+// match applies every filter to a loaded license.
+func (f *licenseFilter) match(l *License) bool {
+	if l.Deleted != nil || f.hasPartner && l.PartnerID != f.partner || f.status != "" && l.Status != f.status ||
+		f.product != 0 && l.ProductID != f.product {
+		return false
+	}
+	if v := validToSort(l); v < f.lo || v > f.hi {
+		return false
+	}
+	for _, t := range f.terms {
+		if t.Infix && !t.Matches(l.Key, l.IP, l.OrderNumber, l.Name, l.Notes, l.Customer, l.CustomerEmail) {
+			return false
+		}
+	}
+	for _, p := range f.post {
+		if !p(l) {
+			return false
+		}
+	}
+	return true
+}
+
+func parseDay(field, v string, end bool) (time.Time, error) {
+	t, err := time.Parse("2006-01-02", v)
+	if err != nil {
+		if t, err = time.Parse(time.RFC3339, v); err == nil {
+			return t.UTC(), nil
+		}
+		return time.Time{}, Invalid(field, "%q is not a date like 2026-12-31", v)
+	}
+	if end {
+		t = t.Add(24*time.Hour - time.Second)
+	}
+	return t, nil
+}
+
+func parseUint(field, v string) (uint64, error) {
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		return 0, Invalid(field, "%q is not a number", v)
+	}
+	return n, nil
+}
+
+// licenseFilters lists the accepted filter names, for a clear error on a typo.
+var licenseFilters = []string{"q", "view", "days", "id", "name", "key", "ip", "product_id", "edition", "period_months",
+	"status", "payment_status", "customer", "distributor_id", "partner_id", "order_number",
+	"valid_from_after", "valid_from_before", "valid_to_after", "valid_to_before", "purchased_after", "purchased_before", "group"}
+
+// parseLicenseFilter turns list parameters into a filter. A partner is
+// always limited to its own licenses, whatever it asks for.
+func (s *Service) parseLicenseFilter(a Actor, p ListParams) (*licenseFilter, error) {
+	f := &licenseFilter{lo: math.MinInt64, hi: noDate}
+	for k := range p.Filters {
+		if !slices.Contains(licenseFilters, k) {
+			return nil, Invalid(k, "is not a license filter; use one of %s", strings.Join(licenseFilters, ", "))
+		}
+	}
+	get := p.Filter
+	if !a.IsOperator() {
+		f.partner, f.hasPartner = a.PartnerID, true
+		if a.PartnerID == 0 {
+			return nil, ErrForbidden
+		}
+	} else if v := get("partner_id"); v != "" {
+		n, err := parseUint("partner_id", v)
+		if err != nil {
+			return nil, err
+		}
+		f.partner, f.hasPartner = n, true
+	}
+	if v := get("status"); v != "" {
+		if !Status(v).Valid() {
+			return nil, Invalid("status", "must be one of ordered, active, suspended, in_progress, expired, cancelled")
+		}
+		f.status = Status(v)
+	}
+	if v := get("product_id"); v != "" {
+		n, err := parseUint("product_id", v)
+		if err != nil {
+			return nil, err
+		}
+		f.product = n
+	}
+	now := s.now()
+	switch view := get("view"); view {
+	case "", ViewAll:
+	case ViewExpiring:
+		days := s.expiringDays
+		if v := get("days"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 3650 {
+				return nil, Invalid("days", "must be a number of days from 1 to 3650")
+			}
+			days = n
+		}
+		if f.status == "" {
+			f.status = StatusActive
+		}
+		f.lo, f.hi = now.Unix(), now.AddDate(0, 0, days).Unix()
+	case ViewExpired:
+		if f.status != "" && f.status != StatusExpired {
+			return nil, Invalid("status", "the expired view shows expired licenses only")
+		}
+		f.status = StatusExpired
+	case ViewUnused:
+		if f.status != "" && f.status != StatusOrdered {
+			return nil, Invalid("status", "the unused view shows unused (ordered) licenses only")
+		}
+		f.status = StatusOrdered
+	default:
+		return nil, Invalid("view", "must be expiring, expired, unused or all")
+	}
+	for _, r := range []struct {
+		name string
+		end  bool
+		lo   bool
+	}{{"valid_to_after", false, true}, {"valid_to_before", true, false}} {
+		if v := get(r.name); v != "" {
+			t, err := parseDay(r.name, v, r.end)
+			if err != nil {
+				return nil, err
+			}
+			if r.lo {
+				f.lo = max(f.lo, t.Unix())
+			} else {
+				f.hi = min(f.hi, t.Unix())
+			}
+		}
+	}
+	addPost := func(fn func(*License) bool) { f.post = append(f.post, fn) }
+	text := func(name string, val func(*License) string) {
+		if v := get(name); v != "" {
+			addPost(func(l *License) bool { return containsFold(val(l), v) })
+		}
+	}
+	text("name", func(l *License) string { return l.Name })
+	text("ip", func(l *License) string { return l.IP })
+	text("edition", func(l *License) string { return l.Edition })
+	text("order_number", func(l *License) string { return l.OrderNumber })
+	text("customer", func(l *License) string { return l.Customer + " " + l.CustomerEmail })
+	if v := get("key"); v != "" {
+		k := NormaliseKey(v)
+		addPost(func(l *License) bool { return strings.Contains(NormaliseKey(l.Key), k) })
+	}
+	if v := get("id"); v != "" {
+		n, err := parseUint("id", v)
+		if err != nil {
+			return nil, err
+		}
+		addPost(func(l *License) bool { return l.ID == n })
+	}
+	if v := get("period_months"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return nil, Invalid("period_months", "%q is not a number of months", v)
+		}
+		addPost(func(l *License) bool { return l.PeriodMonths == n })
+	}
+	if v := get("payment_status"); v != "" {
+		if !Payment(v).Valid() {
+			return nil, Invalid("payment_status", "must be pending, paid or refunded")
+		}
+		addPost(func(l *License) bool { return string(l.Payment) == v })
+	}
+	if v := get("distributor_id"); v != "" {
+		n, err := parseUint("distributor_id", v)
+		if err != nil {
+			return nil, err
+		}
+		addPost(func(l *License) bool { return l.DistributorID == n })
+	}
+	for _, r := range []struct {
+		name string
+		end  bool
+		get  func(*License) *time.Time
+	}{
+		{"valid_from_after", false, func(l *License) *time.Time { return l.ValidFrom }},
+		{"valid_from_before", true, func(l *License) *time.Time { return l.ValidFrom }},
+		{"purchased_after", false, func(l *License) *time.Time { return &l.Purchased }},
+		{"purchased_before", true, func(l *License) *time.Time { return &l.Purchased }},
+	} {
+		if v := get(r.name); v != "" {
+			t, err := parseDay(r.name, v, r.end)
+			if err != nil {
+				return nil, err
+			}
+			after := strings.HasSuffix(r.name, "_after")
+			getT := r.get
+			addPost(func(l *License) bool {
+				lt := getT(l)
+				if lt == nil {
+					return false
+				}
+				if after {
+					return !lt.Before(t)
+				}
+				return !lt.After(t)
+			})
+		}
+	}
+	if q := get("q"); q != "" {
+		f.q = q
+		f.terms = search.Parse(q)
+		if len(f.terms) == 0 {
+			f.q = ""
+		}
+	}
+	return f, nil
+}
+
+// scan walks the expiry index for the filter's partner/status/product in
+// expiry order (or reverse), calling fn with each id until it returns false.
+func (f *licenseFilter) scan(tx *storage.Tx, desc bool, fn func(sortVal int64, id uint64) bool) {
+	prefix := validPrefix(f.mask(), f.partner, f.status, f.product)
+	visit := func(k, _ []byte) bool {
+		v, id := decodeSortID(k)
+		if v < f.lo {
+			return !desc
+		}
+		if v > f.hi {
+			return desc
+		}
+		return fn(v, id)
+	}
+	if desc {
+		tx.EachReverse(storage.LicenseIndex, prefix, visit)
+		return
+	}
+	tx.Each(storage.LicenseIndex, appendSortID(prefix, f.lo, 0), func(k, v []byte) bool {
+		if len(k) < len(prefix) || string(k[:len(prefix)]) != string(prefix) {
+			return false
+		}
+		return visit(k, v)
+	})
+}
+
+// licenseSorts are the columns a list can be sorted by.
+var licenseSorts = map[string]func(*License) any{
+	"valid_to":       func(l *License) any { return validToSort(l) },
+	"id":             func(l *License) any { return l.ID },
+	"purchased":      func(l *License) any { return l.ID },
+	"valid_from":     func(l *License) any { return timeSort(l.ValidFrom) },
+	"name":           func(l *License) any { return l.Name },
+	"key":            func(l *License) any { return l.Key },
+	"status":         func(l *License) any { return string(l.Status) },
+	"payment_status": func(l *License) any { return string(l.Payment) },
+	"customer":       func(l *License) any { return l.Customer },
+	"product":        func(l *License) any { return l.ProductName },
+	"edition":        func(l *License) any { return l.Edition },
+	"seats":          func(l *License) any { return l.Seats },
+	"period_months":  func(l *License) any { return l.PeriodMonths },
+	"partner_id":     func(l *License) any { return l.PartnerID },
+	"ip":             func(l *License) any { return l.IP },
+	"order_number":   func(l *License) any { return l.OrderNumber },
+}
+
+func timeSort(t *time.Time) int64 {
+	if t == nil {
+		return noDate
+	}
+	return t.Unix()
+}
+
+func parseLicenseSort(s string) (string, bool, error) {
+	if s == "" {
+		s = "valid_to"
+	}
+	desc := strings.HasPrefix(s, "-")
+	field := strings.TrimPrefix(s, "-")
+	if _, ok := licenseSorts[field]; !ok {
+		names := make([]string, 0, len(licenseSorts))
+		for k := range licenseSorts {
+			names = append(names, k)
+		}
+		slices.Sort(names)
+		return "", false, Invalid("sort", "cannot sort by %q; use one of %s (prefix - for descending)", field, strings.Join(names, ", "))
+	}
+	return field, desc, nil
+}
+
+// ListLicenses answers the license list: filters, quick views, search,
+// sort and paging (F8–F10). Partners see only their own licenses.
+func (s *Service) ListLicenses(a Actor, p ListParams) (LicensePage, error) {
+	p = p.norm()
+	f, err := s.parseLicenseFilter(a, p)
+	if err != nil {
+		return LicensePage{}, err
+	}
+	field, desc, err := parseLicenseSort(p.Sort)
+	if err != nil {
+		return LicensePage{}, err
+	}
+	out := LicensePage{Page: Page[LicenseView]{Page: p.Page, PerPage: p.PerPage, Items: []LicenseView{}}}
+	skip := (p.Page - 1) * p.PerPage
+	var ids []uint64
+	err = s.db.View(func(tx *storage.Tx) error {
+		switch {
+		case f.q != "":
+			ls, truncated, err := s.searchLicenses(tx, f)
+			if err != nil {
+				return err
+			}
+			out.Truncated = truncated
+			sortLicenses(ls, field, desc)
+			out.Total = len(ls)
+			for _, l := range ls[min(skip, len(ls)):min(skip+p.PerPage, len(ls))] {
+				ids = append(ids, l.ID)
+			}
+		case len(f.post) == 0 && field == "valid_to":
+			// Keys only: count the range, load just the page.
+			f.scan(tx, desc, func(_ int64, id uint64) bool {
+				if out.Total >= skip && len(ids) < p.PerPage {
+					ids = append(ids, id)
+				}
+				out.Total++
+				return true
+			})
+		case len(f.post) == 0 && (field == "id" || field == "purchased"):
+			var all []uint64
+			f.scan(tx, false, func(_ int64, id uint64) bool { all = append(all, id); return true })
+			slices.Sort(all)
+			if desc {
+				slices.Reverse(all)
+			}
+			out.Total = len(all)
+			ids = all[min(skip, len(all)):min(skip+p.PerPage, len(all))]
+		default:
+			// Filters that need the record: load each candidate and keep
+			// only its sort value, so memory stays small.
+			type row struct {
+				key any
+				id  uint64
+			}
+			var rows []row
+			sortOf := licenseSorts[field]
+			var lerr error
+			f.scan(tx, false, func(_ int64, id uint64) bool {
+				l, err := getLicense(tx, id)
+				if err != nil {
+					lerr = err
+					return false
+				}
+				if f.match(&l) {
+					rows = append(rows, row{sortOf(&l), id})
+				}
+				return true
+			})
+			if lerr != nil {
+				return lerr
+			}
+			slices.SortStableFunc(rows, func(x, y row) int {
+				c := compareAny(x.key, y.key)
+				if c == 0 {
+					c = cmp.Compare(x.id, y.id)
+				}
+				if desc {
+					return -c
+				}
+				return c
+			})
+			out.Total = len(rows)
+			for _, r := range rows[min(skip, len(rows)):min(skip+p.PerPage, len(rows))] {
+				ids = append(ids, r.id)
+			}
+		}
+		for _, id := range ids {
+			l, err := getLicense(tx, id)
+			if err != nil {
+				return err
+			}
+			out.Items = append(out.Items, l.view())
+		}
+		return nil
+	})
+	if err != nil {
+		return LicensePage{}, err
+	}
+	s.addPartnerIDs(out.Items)
+	return out, nil
+}
+
+// searchLicenses asks the index for candidates (already limited to the
+// actor's partner, status and product) and keeps those that really match.
+func (s *Service) searchLicenses(tx *storage.Tx, f *licenseFilter) ([]License, bool, error) {
+	q := search.Query{Text: f.q, Type: "license", Status: string(f.status), Limit: SearchLimit}
+	if f.hasPartner {
+		q.Owner = uintStr(f.partner)
+	}
+	if f.product != 0 {
+		q.Product = uintStr(f.product)
+	}
+	hits, total, err := s.idx.Search(q)
+	if err != nil {
+		return nil, false, Invalid("q", "cannot search for %q: %v", f.q, err)
+	}
+	out := make([]License, 0, len(hits))
+	for _, h := range hits {
+		_, id, ok := parseDocID(h)
+		if !ok {
+			continue
+		}
+		l, err := getLicense(tx, id)
+		if err != nil {
+			continue // deleted since it was indexed
+		}
+		if f.match(&l) {
+			out = append(out, l)
+		}
+	}
+	return out, total > uint64(len(hits)), nil
+}
+
+func sortLicenses(ls []License, field string, desc bool) {
+	sortOf := licenseSorts[field]
+	slices.SortStableFunc(ls, func(x, y License) int {
+		c := compareAny(sortOf(&x), sortOf(&y))
+		if c == 0 {
+			c = cmp.Compare(x.ID, y.ID)
+		}
+		if desc {
+			return -c
+		}
+		return c
+	})
+}
+
+// addPartnerIDs fills the public partner ID of each row.
+func (s *Service) addPartnerIDs(items []LicenseView) {
+	cache := map[uint64]string{}
+	s.db.View(func(tx *storage.Tx) error {
+		for i := range items {
+			id := items[i].PartnerID
+			if id == 0 {
+				continue
+			}
+			pub, ok := cache[id]
+			if !ok {
+				if p, err := getPartner(tx, id); err == nil {
+					pub = p.PublicID
+				}
+				cache[id] = pub
+			}
+			items[i].PartnerPublicID = pub
+		}
+		return nil
+	})
+}
