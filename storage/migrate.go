@@ -28,6 +28,14 @@ func SchemaVersion() int { return migrations[len(migrations)-1].Version }
 const schemaKey = "schema_version"
 
 func (db *DB) init() error {
+	// Refuse a newer file before writing anything to it.
+	cur, err := db.Version()
+	if err != nil {
+		return err
+	}
+	if cur > SchemaVersion() {
+		return fmt.Errorf("the data file %s has schema version %d, newer than this binary understands (%d): run a newer licensedesk", db.path, cur, SchemaVersion())
+	}
 	if err := db.Update(func(tx *Tx) error {
 		for _, name := range AllBuckets {
 			if _, err := tx.CreateBucketIfNotExists([]byte(name)); err != nil {
@@ -37,13 +45,6 @@ func (db *DB) init() error {
 		return nil
 	}); err != nil {
 		return err
-	}
-	cur, err := db.Version()
-	if err != nil {
-		return err
-	}
-	if cur > SchemaVersion() {
-		return fmt.Errorf("the data file %s has schema version %d, newer than this binary understands (%d): run a newer licensedesk", db.path, cur, SchemaVersion())
 	}
 	for _, m := range migrations {
 		if m.Version <= cur {
@@ -65,7 +66,11 @@ func (db *DB) init() error {
 func (db *DB) Version() (int, error) {
 	v := 0
 	err := db.View(func(tx *Tx) error {
-		raw := tx.bucket(Meta).Get([]byte(schemaKey))
+		meta := tx.Bucket([]byte(Meta))
+		if meta == nil {
+			return nil // a new file
+		}
+		raw := meta.Get([]byte(schemaKey))
 		if raw == nil {
 			return nil
 		}
