@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -158,7 +159,10 @@ func create(dir string) (bleve.Index, error) {
 	if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
 		return nil, err
 	}
-	idx, err := bleve.NewUsing(dir, newMapping(), bleve.Config.DefaultIndexType, bleve.Config.DefaultKVStore, openConfig)
+	// NewUsing writes path, create_if_missing and error_if_exists into
+	// the config it is given: pass a copy, or every later OpenUsing with
+	// openConfig would open this index's store instead of its own.
+	idx, err := bleve.NewUsing(dir, newMapping(), bleve.Config.DefaultIndexType, bleve.Config.DefaultKVStore, maps.Clone(openConfig))
 	if err != nil {
 		return nil, fmt.Errorf("create search index %s: %w", dir, err)
 	}
