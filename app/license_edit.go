@@ -74,26 +74,79 @@ type LicenseEdit struct {
 func (s *Service) changeLicense(a Actor, id uint64, action string, fn func(tx *storage.Tx, l *License) error) (LicenseView, error) {
 	var l License
 	err := s.update(func(tx *storage.Tx) error {
-		old, err := visibleLicense(tx, a, id)
-		if err != nil {
-			return err
-		}
-		l = old
-		l.Config = maps.Clone(old.Config)
-		l.Registrations = slices.Clone(old.Registrations)
-		if err := fn(tx, &l); err != nil {
-			return err
-		}
-		l.Updated = s.now()
-		if err := putLicense(tx, &old, &l); err != nil {
-			return err
-		}
-		return s.writeHistory(tx, a, action, &old, &l)
+		var err error
+		l, err = s.changeLicenseTx(tx, a, id, action, fn)
+		return err
 	})
 	if err != nil {
 		return LicenseView{}, err
 	}
 	return s.decorate(l), nil
+}
+
+func (s *Service) changeLicenseTx(tx *storage.Tx, a Actor, id uint64, action string, fn func(tx *storage.Tx, l *License) error) (License, error) {
+	old, err := visibleLicense(tx, a, id)
+	if err != nil {
+		return License{}, err
+	}
+	l := old
+	l.Config = maps.Clone(old.Config)
+	l.Registrations = slices.Clone(old.Registrations)
+	if err := fn(tx, &l); err != nil {
+		return License{}, err
+	}
+	l.Updated = s.now()
+	if err := putLicense(tx, &old, &l); err != nil {
+		return License{}, err
+	}
+	return l, s.writeHistory(tx, a, action, &old, &l)
+}
+
+// Bulk actions on ticked licenses.
+const (
+	BulkSuspend = "suspend"
+	BulkEnable  = "enable"
+)
+
+// BulkLicenses applies one action to many licenses in one transaction:
+// all of them change, or — when any one cannot — none, and the error
+// names the license that could not.
+func (s *Service) BulkLicenses(a Actor, action string, ids []uint64) (int, error) {
+	var to Status
+	switch action {
+	case BulkSuspend:
+		to = StatusSuspended
+	case BulkEnable:
+		to = StatusActive
+	default:
+		return 0, Invalid("action", "must be suspend or enable")
+	}
+	if len(ids) == 0 {
+		return 0, Invalid("ids", "tick at least one license")
+	}
+	if len(ids) > MaxCreate {
+		return 0, Invalid("ids", "at most %d licenses at a time", MaxCreate)
+	}
+	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
+	err := s.update(func(tx *storage.Tx) error {
+		for _, id := range ids {
+			if _, err := s.changeLicenseTx(tx, a, id, action, s.mover(to)); err != nil {
+				var ve *ValidationError
+				if errors.As(err, &ve) {
+					return Invalid("ids", "license %d: %s; nothing was changed", id, ve.Message)
+				}
+				if errors.Is(err, ErrNotFound) {
+					return Invalid("ids", "there is no license %d; nothing was changed", id)
+				}
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return len(ids), nil
 }
 
 // EditLicense applies an edit.
@@ -270,7 +323,12 @@ func (s *Service) CancelLicense(a Actor, id uint64) (LicenseView, error) {
 }
 
 func (s *Service) moveLicense(a Actor, id uint64, to Status, action string) (LicenseView, error) {
-	return s.changeLicense(a, id, action, func(tx *storage.Tx, l *License) error {
+	return s.changeLicense(a, id, action, s.mover(to))
+}
+
+// mover changes a license's status along the state machine.
+func (s *Service) mover(to Status) func(tx *storage.Tx, l *License) error {
+	return func(tx *storage.Tx, l *License) error {
 		if err := CanMove(l.Status, to); err != nil {
 			return err
 		}
@@ -287,7 +345,7 @@ func (s *Service) moveLicense(a Actor, id uint64, to Status, action string) (Lic
 			l.AutoRenew = false
 		}
 		return nil
-	})
+	}
 }
 
 // DeleteLicense removes a license from every list and search; its key is

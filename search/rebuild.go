@@ -27,12 +27,12 @@ func (x *Index) Rebuild(feed Feed, seq uint64, progress func(n int)) error {
 	if err != nil {
 		return err
 	}
-	ok := false
+	open := true
 	defer func() {
-		if !ok {
+		if open {
 			fresh.Close()
-			os.RemoveAll(side)
 		}
+		os.RemoveAll(side)
 	}()
 	var ops []Op
 	n := 0
@@ -40,13 +40,9 @@ func (x *Index) Rebuild(feed Feed, seq uint64, progress func(n int)) error {
 		if len(ops) == 0 && !final {
 			return nil
 		}
-		// Intermediate batches record 0 so a crash mid-rebuild is never
-		// mistaken for a finished index; the final batch records seq.
-		s := uint64(0)
-		if final {
-			s = seq
-		}
-		if err := apply(fresh, ops, s); err != nil {
+		// Only the final batch records seq, so a crash mid-rebuild leaves
+		// an index that claims nothing and is rebuilt again.
+		if err := applyBatch(fresh, ops, seq, final); err != nil {
 			return err
 		}
 		n += len(ops)
@@ -68,26 +64,51 @@ func (x *Index) Rebuild(feed Feed, seq uint64, progress func(n int)) error {
 	if err := flush(true); err != nil {
 		return fmt.Errorf("rebuild search index: %w", err)
 	}
+	open = false
 	if err := fresh.Close(); err != nil {
 		return err
 	}
+	return x.swap(side)
+}
 
+// swap replaces the live index with the one built in side. The old index
+// is moved aside first and put back if the new one cannot be opened.
+func (x *Index) swap(side string) error {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if x.idx != nil {
-		x.idx.Close()
+		if err := x.idx.Close(); err != nil {
+			return err
+		}
+		x.idx = nil
 	}
-	if err := os.RemoveAll(x.dir); err != nil {
-		return err
+	old := x.dir + ".old"
+	os.RemoveAll(old)
+	if err := os.Rename(x.dir, old); err != nil && !os.IsNotExist(err) {
+		return x.reopen(err)
 	}
 	if err := os.Rename(side, x.dir); err != nil {
-		return err
+		os.Rename(old, x.dir)
+		return x.reopen(err)
 	}
-	ok = true
 	idx, err := bleve.OpenUsing(x.dir, openConfig)
 	if err != nil {
-		return err
+		os.RemoveAll(x.dir)
+		os.Rename(old, x.dir)
+		return x.reopen(err)
 	}
 	x.idx = idx
+	os.RemoveAll(old)
 	return nil
+}
+
+// reopen brings the previous index back after a failed swap and returns
+// the cause.
+func (x *Index) reopen(cause error) error {
+	idx, err := bleve.OpenUsing(x.dir, openConfig)
+	if err != nil {
+		return fmt.Errorf("swap in rebuilt search index: %w (and reopening the old one: %v)", cause, err)
+	}
+	x.idx = idx
+	return fmt.Errorf("swap in rebuilt search index: %w", cause)
 }

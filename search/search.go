@@ -213,7 +213,13 @@ func (x *Index) Apply(ops []Op, seq uint64) error {
 	return apply(x.idx, ops, seq)
 }
 
+// apply writes ops; with record it also stores seq as applied, in the
+// same batch.
 func apply(idx bleve.Index, ops []Op, seq uint64) error {
+	return applyBatch(idx, ops, seq, true)
+}
+
+func applyBatch(idx bleve.Index, ops []Op, seq uint64, record bool) error {
 	b := idx.NewBatch()
 	for _, op := range ops {
 		if op.Doc == nil {
@@ -224,7 +230,9 @@ func apply(idx bleve.Index, ops []Op, seq uint64) error {
 			return err
 		}
 	}
-	b.SetInternal(keyApplied, binary.BigEndian.AppendUint64(nil, seq))
+	if record {
+		b.SetInternal(keyApplied, binary.BigEndian.AppendUint64(nil, seq))
+	}
 	return idx.Batch(b)
 }
 

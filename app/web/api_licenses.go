@@ -1,0 +1,205 @@
+package web
+
+import (
+	"bufio"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"licensedesk/app"
+)
+
+// takeIDs removes the "ids" parameter (ticked rows: 1,2,3) from a list
+// request and returns the ids, nil when absent.
+func takeIDs(p *app.ListParams) ([]uint64, error) {
+	raw, ok := p.Filters["ids"]
+	if !ok {
+		return nil, nil
+	}
+	delete(p.Filters, "ids")
+	ids := []uint64{}
+	for _, f := range strings.Split(raw, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		n, err := strconv.ParseUint(f, 10, 64)
+		if err != nil {
+			return nil, app.Invalid("ids", "%q is not a license id", f)
+		}
+		ids = append(ids, n)
+	}
+	return ids, nil
+}
+
+func (s *Server) apiLicensesList(c *fiber.Ctx) error {
+	p, err := listParams(c)
+	if err != nil {
+		return err
+	}
+	page, err := s.svc.ListLicenses(mustActor(c), p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(page)
+}
+
+func (s *Server) apiLicenseGroups(c *fiber.Ctx) error {
+	p, err := listParams(c)
+	if err != nil {
+		return err
+	}
+	by := p.Filters["by"]
+	delete(p.Filters, "by")
+	groups, err := s.svc.GroupLicenses(mustActor(c), p, by)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"items": groups, "total": len(groups)})
+}
+
+func (s *Server) apiLicensesCSV(c *fiber.Ctx) error {
+	p, err := listParams(c)
+	if err != nil {
+		return err
+	}
+	only, err := takeIDs(&p)
+	if err != nil {
+		return err
+	}
+	return s.streamLicensesCSV(c, p, only)
+}
+
+// streamLicensesCSV sends the CSV as it is produced, so a million rows
+// cost no more memory than ten. Filter errors are found before streaming.
+func (s *Server) streamLicensesCSV(c *fiber.Ctx, p app.ListParams, only []uint64) error {
+	a := mustActor(c)
+	if _, err := s.svc.ListLicenses(a, app.ListParams{Filters: p.Filters, PerPage: 1, Sort: "id"}); err != nil {
+		return err
+	}
+	name := "licenses-" + time.Now().UTC().Format("2006-01-02") + ".csv"
+	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`"`)
+	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		if _, err := s.svc.ExportLicensesCSV(a, p, only, w); err != nil {
+			s.log.Error("license export stopped", "err", err)
+		}
+		w.Flush()
+	})
+	return nil
+}
+
+func (s *Server) apiLicenseCreate(c *fiber.Ctx) error {
+	var in app.LicenseCreate
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	ls, err := s.svc.CreateLicenses(mustActor(c), in)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(app.Page[app.LicenseView]{Items: ls, Total: len(ls), Page: 1, PerPage: len(ls)})
+}
+
+func (s *Server) apiLicenseGet(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	l, err := s.svc.GetLicense(mustActor(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(l)
+}
+
+func (s *Server) apiLicenseUpdate(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	var in app.LicenseEdit
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	l, err := s.svc.EditLicense(mustActor(c), id, in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(l)
+}
+
+func (s *Server) apiLicenseAssign(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	var in app.AssignInput
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	l, err := s.svc.AssignLicense(mustActor(c), id, in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(l)
+}
+
+func (s *Server) apiLicenseDelete(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	if err := s.svc.DeleteLicense(mustActor(c), id); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (s *Server) licenseAction(fn func(app.Actor, uint64) (app.LicenseView, error)) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := pathID(c)
+		if err != nil {
+			return err
+		}
+		l, err := fn(mustActor(c), id)
+		if err != nil {
+			return err
+		}
+		return c.JSON(l)
+	}
+}
+
+func (s *Server) apiLicenseSuspend(c *fiber.Ctx) error {
+	return s.licenseAction(s.svc.SuspendLicense)(c)
+}
+func (s *Server) apiLicenseEnable(c *fiber.Ctx) error { return s.licenseAction(s.svc.EnableLicense)(c) }
+func (s *Server) apiLicenseCancel(c *fiber.Ctx) error { return s.licenseAction(s.svc.CancelLicense)(c) }
+
+func (s *Server) apiLicenseBulk(c *fiber.Ctx) error {
+	var in struct {
+		Action string   `json:"action"`
+		IDs    []uint64 `json:"ids"`
+	}
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	n, err := s.svc.BulkLicenses(mustActor(c), in.Action, in.IDs)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"changed": n})
+}
+
+func (s *Server) apiLicenseHistory(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	h, err := s.svc.LicenseHistory(mustActor(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(app.Page[app.HistoryEntry]{Items: h, Total: len(h), Page: 1, PerPage: len(h)})
+}
