@@ -15,7 +15,7 @@ import (
 	"strings"
 )
 
-//go:embed templates static
+//go:embed all:templates static
 var files embed.FS
 
 // UI renders pages.

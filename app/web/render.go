@@ -2,7 +2,9 @@ package web
 
 import (
 	"html/template"
+	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -17,10 +19,64 @@ type View struct {
 	Actor  *app.Actor // nil before sign-in
 	CSRF   string
 	Flash  string            // one-line success message
-	Errors map[string]string // field → message, shown beside the field
+	Errors map[string]string // field → message, shown beside the field; "" is the form's own message
 	Form   map[string]string // submitted values, to refill a form
 	Data   any               // the page's own data
 }
+
+// Err is the message for a field ("" for the form as a whole).
+func (v View) Err(field string) string { return v.Errors[field] }
+
+// Val is the submitted (or stored) value of a form field.
+func (v View) Val(field string) string { return v.Form[field] }
+
+// Checked reports whether a checkbox field is on.
+func (v View) Checked(field string) bool {
+	switch v.Form[field] {
+	case "true", "on", "1":
+		return true
+	}
+	return false
+}
+
+// Is reports whether a field holds value (for selects and radios).
+func (v View) Is(field, value string) bool { return v.Form[field] == value }
+
+// Invalid marks a field's input as wrong and points it at its message.
+func (v View) Invalid(field string) template.HTMLAttr {
+	if v.Errors[field] == "" {
+		return ""
+	}
+	return template.HTMLAttr(`aria-invalid="true" aria-describedby="` + fieldID(field) + `-error"`)
+}
+
+// FieldError is the message shown beside a field, if any.
+func (v View) FieldError(field string) template.HTML {
+	msg := v.Errors[field]
+	if msg == "" {
+		return ""
+	}
+	return template.HTML(`<p class="field-error" id="` + fieldID(field) + `-error">` + template.HTMLEscapeString(msg) + `</p>`)
+}
+
+// fieldID is an element id for a field name such as editions[0].code.
+func fieldID(field string) string {
+	b := []byte("f-")
+	for _, r := range []byte(field) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+			b = append(b, r)
+		default:
+			if b[len(b)-1] != '-' {
+				b = append(b, '-')
+			}
+		}
+	}
+	return strings.TrimRight(string(b), "-")
+}
+
+// flashCookie carries the one-line message of a POST-redirect-GET.
+const flashCookie = "ld_flash"
 
 // render writes a page (or, with block, one fragment for htmx).
 func (s *Server) render(c *fiber.Ctx, status int, page, block string, v View) error {
@@ -28,15 +84,30 @@ func (s *Server) render(c *fiber.Ctx, status int, page, block string, v View) er
 		v.Actor = &a
 	}
 	v.CSRF = s.csrfToken(c)
+	if v.Flash == "" && block == "" {
+		if f := c.Cookies(flashCookie); f != "" {
+			v.Flash, _ = url.QueryUnescape(f)
+			c.Cookie(&fiber.Cookie{Name: flashCookie, Value: "", Path: "/", HTTPOnly: true, SameSite: "Lax", Secure: s.secureCookies, MaxAge: -1})
+		}
+	}
 	c.Status(status).Type("html", "utf-8")
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return s.ui.Render(c.Response().BodyWriter(), page, block, v)
 }
 
+// redirect ends a successful form post: the next page shows msg once.
+func (s *Server) redirect(c *fiber.Ctx, to, msg string) error {
+	if msg != "" {
+		c.Cookie(&fiber.Cookie{Name: flashCookie, Value: url.QueryEscape(msg), Path: "/", HTTPOnly: true, SameSite: "Lax",
+			Secure: s.secureCookies, MaxAge: 60})
+	}
+	return c.Redirect(to, fiber.StatusSeeOther)
+}
+
 // renderError shows an error page with a message safe for the user.
 func (s *Server) renderError(c *fiber.Ctx, status int, msg string) error {
 	c.Response().ResetBody()
-	return s.render(c, status, "error", "", View{Title: statusTitle(status), Data: msg})
+	return s.render(c, status, "error", "", View{Title: statusTitle(status), Data: sentence(msg)})
 }
 
 func statusTitle(status int) string {
@@ -47,6 +118,8 @@ func statusTitle(status int) string {
 		return "Not allowed"
 	case fiber.StatusUnprocessableEntity, fiber.StatusBadRequest:
 		return "Please check your input"
+	case fiber.StatusConflict:
+		return "That cannot be done now"
 	case fiber.StatusTooManyRequests:
 		return "Too many attempts"
 	}
@@ -75,6 +148,66 @@ func (s *Server) funcs() template.FuncMap {
 			}
 			return t.In(s.loc).Format("2006-01-02 15:04")
 		},
+		"datetimep": func(t *time.Time) string {
+			if t == nil || t.IsZero() {
+				return ""
+			}
+			return t.In(s.loc).Format("2006-01-02 15:04")
+		},
+		"zone":       func() string { return s.loc.String() },
 		"isOperator": func(a *app.Actor) bool { return a != nil && a.IsOperator() },
+		"seq": func(n int) []int {
+			out := make([]int, max(n, 0))
+			for i := range out {
+				out[i] = i
+			}
+			return out
+		},
+		"add":      func(a, b int) int { return a + b },
+		"key":      func(format string, args ...any) string { return fieldKey(format, args...) },
+		"join":     strings.Join,
+		"negative": func(n int64) bool { return n < 0 },
+		"initials": initials,
+		"fid":      fieldID,
+		"navItem": func(v View, key, href, label string) navLink {
+			return navLink{Href: href, Label: label, Active: v.Nav == key}
+		},
+		"col": func(l listView, field, def, label string) sortCol {
+			return sortCol{L: l, Field: field, Def: def, Label: label}
+		},
+		"numcol": func(l listView, field, def, label string) sortCol {
+			return sortCol{L: l, Field: field, Def: def, Label: label, Num: true}
+		},
 	}
+}
+
+type navLink struct {
+	Href, Label string
+	Active      bool
+}
+
+// sortCol is a sortable column header.
+type sortCol struct {
+	L                 listView
+	Field, Def, Label string
+	Num               bool
+}
+
+// initials are the one or two letters of the avatar in the navigation.
+func initials(email string) string {
+	name, _, _ := strings.Cut(email, "@")
+	var out []rune
+	for _, part := range strings.FieldsFunc(name, func(r rune) bool { return r == '.' || r == '-' || r == '_' }) {
+		for _, r := range part {
+			out = append(out, r)
+			break
+		}
+		if len(out) == 2 {
+			break
+		}
+	}
+	if len(out) == 0 {
+		return "?"
+	}
+	return strings.ToUpper(string(out))
 }
