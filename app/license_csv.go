@@ -140,7 +140,7 @@ func (s *Service) exportScan(f *licenseFilter, only []uint64, emit func(*storage
 				var err error
 				tx.EachFrom(storage.Licenses, storage.EncodeID(after+1), func(k, v []byte) bool {
 					var l License
-					if err = jsonUnmarshal(v, &l); err != nil {
+					if l, err = decodeLicense(v); err != nil {
 						return false
 					}
 					last = l.ID

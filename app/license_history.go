@@ -122,14 +122,13 @@ func maskSecret(v string) string {
 func (s *Service) LicenseHistory(a Actor, id uint64) ([]HistoryEntry, error) {
 	out := []HistoryEntry{}
 	err := s.db.View(func(tx *storage.Tx) error {
-		var l License
-		if err := tx.Get(storage.Licenses, storage.EncodeID(id), &l); err != nil {
+		l, err := rawLicense(tx, id)
+		if err != nil {
 			return err
 		}
 		if !a.IsOperator() && (a.PartnerID == 0 || l.PartnerID != a.PartnerID) {
 			return ErrNotFound
 		}
-		var err error
 		tx.EachReverse(storage.LicenseHistory, storage.EncodeID(id), func(k, v []byte) bool {
 			var e HistoryEntry
 			if err = jsonUnmarshal(v, &e); err != nil {

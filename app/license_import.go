@@ -2,7 +2,6 @@ package app
 
 import (
 	"bytes"
-	"encoding/json"
 	"slices"
 
 	"licensedesk/storage"
@@ -31,11 +30,7 @@ func (s *Service) ImportLicenses(a Actor, batch []License) error {
 			if l.Registrations == nil {
 				l.Registrations = []Registration{}
 			}
-			raw, err := json.Marshal(l)
-			if err != nil {
-				return err
-			}
-			recs = append(recs, kv{storage.EncodeID(id), raw})
+			recs = append(recs, kv{storage.EncodeID(id), encodeLicense(l)})
 			keys = append(keys, kv{[]byte(NormaliseKey(l.Key)), storage.EncodeID(id)})
 			for _, k := range indexKeys(l) {
 				idx = append(idx, kv{k, nil})

@@ -123,15 +123,25 @@ func putLicense(tx *storage.Tx, old, l *License) error {
 			return err
 		}
 	}
-	if err := tx.Put(storage.Licenses, storage.EncodeID(l.ID), l); err != nil {
+	if err := tx.PutRaw(storage.Licenses, storage.EncodeID(l.ID), encodeLicense(l)); err != nil {
 		return err
 	}
 	return tx.Changed("license", l.ID)
 }
 
+// rawLicense loads a license record, deleted or not.
+func rawLicense(tx *storage.Tx, id uint64) (License, error) {
+	raw := tx.Bucket([]byte(storage.Licenses)).Get(storage.EncodeID(id))
+	if raw == nil {
+		return License{}, ErrNotFound
+	}
+	return decodeLicense(raw)
+}
+
+// getLicense loads a license that is not deleted.
 func getLicense(tx *storage.Tx, id uint64) (License, error) {
-	var l License
-	if err := tx.Get(storage.Licenses, storage.EncodeID(id), &l); err != nil {
+	l, err := rawLicense(tx, id)
+	if err != nil {
 		return License{}, err
 	}
 	if l.Deleted != nil {
@@ -170,8 +180,8 @@ func licenseDoc(l *License) *search.Doc {
 
 func init() {
 	docSources["license"] = docSource{bucket: storage.Licenses, build: func(raw []byte) (*search.Doc, error) {
-		var l License
-		if err := jsonUnmarshal(raw, &l); err != nil {
+		l, err := decodeLicense(raw)
+		if err != nil {
 			return nil, err
 		}
 		if l.Deleted != nil {
