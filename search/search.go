@@ -25,7 +25,7 @@ import (
 
 // MappingVersion changes whenever the mapping or the document shape
 // changes; an index built with another version is rebuilt on open.
-const MappingVersion = "2"
+const MappingVersion = "3"
 
 // Doc is one searchable record. Keyword fields (Key, IP, Order) are matched
 // whole or by wildcard, case-insensitively; text fields are analysed words.
@@ -46,9 +46,12 @@ type Doc struct {
 }
 
 // keyword fields are stored upper-cased; wildcard queries are not
-// analysed, so the query is upper-cased the same way.
+// analysed, so the query is upper-cased the same way. The key is also
+// stored without dashes, as queries on it are compacted (a partner's
+// P-ABCD-EFGH or a product code like antivirus-pro is found however the
+// dashes are typed).
 func (d Doc) normalised() Doc {
-	d.Key = strings.ToUpper(d.Key)
+	d.Key = compactKey(strings.ToUpper(d.Key))
 	d.IP = strings.ToUpper(d.IP)
 	d.Order = strings.ToUpper(d.Order)
 	d.Grams = d.Grams[:0:0]
