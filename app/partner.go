@@ -307,7 +307,8 @@ var partnerLicenses = func(tx *storage.Tx, id uint64) int { return 0 }
 func (s *Service) ListPartners(a Actor, p ListParams) (Page[Partner], error) {
 	name, pub, prog, dist, dis := p.Filter("name"), NormalisePublicID(p.Filter("public_id")), p.Filter("program"), p.Filter("distributor_id"), p.Filter("disabled")
 	var match map[uint64]bool
-	if q := p.Filter("q"); q != "" && a.IsOperator() {
+	q := p.Filter("q")
+	if q != "" && a.IsOperator() {
 		var err error
 		if match, err = s.searchIDs("partner", "", q); err != nil {
 			return Page[Partner]{}, err
@@ -321,7 +322,7 @@ func (s *Service) ListPartners(a Actor, p ListParams) (Page[Partner], error) {
 			if err = jsonUnmarshal(v, &pt); err != nil {
 				return false
 			}
-			if !a.canSeePartner(pt.ID) || match != nil && !match[pt.ID] {
+			if !a.canSeePartner(pt.ID) || match != nil && (!match[pt.ID] || !infixMatch(q, pt.PublicID, pt.Name, pt.Notes, pt.Email)) {
 				return true
 			}
 			if !containsFold(pt.Name, name) || !containsFold(pt.PublicID, pub) || (prog != "" && pt.Program != prog) ||

@@ -446,7 +446,8 @@ func (s *Service) ListProducts(a Actor, p ListParams) (Page[Product], error) {
 		return Page[Product]{}, Invalid("active", "must be true or false")
 	}
 	var match map[uint64]bool
-	if q := p.Filter("q"); q != "" {
+	q := p.Filter("q")
+	if q != "" {
 		var err error
 		if match, err = s.searchIDs("product", "", q); err != nil {
 			return Page[Product]{}, err
@@ -463,7 +464,7 @@ func (s *Service) ListProducts(a Actor, p ListParams) (Page[Product], error) {
 			if !a.IsOperator() && !pr.Active {
 				return true
 			}
-			if match != nil && !match[pr.ID] {
+			if match != nil && (!match[pr.ID] || !infixMatch(q, pr.Code, pr.Name, pr.Description)) {
 				return true
 			}
 			if !containsFold(pr.Name, name) || !containsFold(pr.Code, code) || (cur != "" && !strings.EqualFold(cur, pr.Currency)) ||
@@ -499,6 +500,17 @@ func (s *Service) searchIDs(kind, owner, q string) (map[uint64]bool, error) {
 		}
 	}
 	return out, nil
+}
+
+// infixMatch verifies a search hit against the record's key and text:
+// the index answers `*X*` terms from trigrams, which can over-match.
+func infixMatch(q, key string, text ...string) bool {
+	for _, t := range search.Parse(q) {
+		if t.Infix && !t.Matches(key, "", "", text...) {
+			return false
+		}
+	}
+	return true
 }
 
 func slugify(s string) string {
