@@ -253,3 +253,24 @@ func TestProductListing(t *testing.T) {
 		t.Fatalf("a page past the end: %+v", page)
 	}
 }
+
+func TestProductSearchBox(t *testing.T) {
+	e := newEnv(t)
+	e.product("antivirus-pro")
+	e.product("efgxx-fgh") // holds EFG and FGH but not EFGH
+	e.product("abc-efgh")
+	for q, want := range map[string][]string{
+		"antivirus-pro": {"antivirus-pro"},
+		"ANTIVIRUS-P*":  {"antivirus-pro"},
+		"antivirus*":    {"antivirus-pro"},
+		"*efgh*":        {"abc-efgh"},
+		"*XX-FG*":       {"efgxx-fgh"},
+		"endpoints":     {"abc-efgh", "antivirus-pro", "efgxx-fgh"},
+		"*ndpoint*":     {"abc-efgh", "antivirus-pro", "efgxx-fgh"},
+		"*zzz*":         nil,
+	} {
+		if got := e.searchProducts(q); !slices.Equal(got, want) {
+			t.Errorf("search %q finds %v, want %v", q, got, want)
+		}
+	}
+}
