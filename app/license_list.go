@@ -284,7 +284,7 @@ func (f *licenseFilter) scan(tx *storage.Tx, desc bool, fn func(sortVal int64, i
 		return fn(v, id)
 	}
 	if desc {
-		tx.EachReverse(storage.LicenseIndex, prefix, visit)
+		tx.EachBefore(storage.LicenseIndex, prefix, appendSortID(prefix, f.hi, math.MaxUint64), visit)
 		return
 	}
 	tx.Each(storage.LicenseIndex, appendSortID(prefix, f.lo, 0), func(k, v []byte) bool {

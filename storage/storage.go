@@ -232,6 +232,24 @@ func (tx *Tx) EachFrom(bucket string, start []byte, fn func(k, v []byte) bool) {
 	}
 }
 
+// EachBefore calls fn for each key with prefix that sorts at or before
+// start, from start backwards; fn returning false stops.
+func (tx *Tx) EachBefore(bucket string, prefix, start []byte, fn func(k, v []byte) bool) {
+	c := tx.bucket(bucket).Cursor()
+	k, v := c.Seek(start)
+	switch {
+	case k == nil:
+		k, v = c.Last()
+	case string(k) != string(start):
+		k, v = c.Prev()
+	}
+	for ; k != nil && hasPrefix(k, prefix); k, v = c.Prev() {
+		if !fn(k, v) {
+			return
+		}
+	}
+}
+
 // EachReverse is Each from the last key backwards.
 func (tx *Tx) EachReverse(bucket string, prefix []byte, fn func(k, v []byte) bool) {
 	c := tx.bucket(bucket).Cursor()
