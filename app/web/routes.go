@@ -42,6 +42,7 @@ func (s *Server) routes() []Route {
 		{"POST", "/partners/:id", op, s.partnerUpdate},
 		{"POST", "/partners/:id/delete", op, s.partnerDelete},
 		{"POST", "/partners/:id/balance", op, s.partnerBalance},
+		{"POST", "/partners/:id/users", op, s.partnerUserCreate},
 		{"GET", "/users", op, s.usersPage},
 		{"POST", "/users", op, s.userCreate},
 		{"POST", "/users/:id", op, s.userUpdate},

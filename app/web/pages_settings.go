@@ -1,0 +1,95 @@
+package web
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"licensedesk/app"
+)
+
+type settingsData struct {
+	User     app.User
+	Partner  *app.Partner
+	Tokens   []app.Token
+	NewToken string // shown once, right after it is created
+}
+
+func (s *Server) settingsPage(c *fiber.Ctx) error {
+	return s.renderSettings(c, fiber.StatusOK, "", nil, nil)
+}
+
+func (s *Server) renderSettings(c *fiber.Ctx, status int, newToken string, form, errs map[string]string) error {
+	a := mustActor(c)
+	d := settingsData{NewToken: newToken}
+	var err error
+	if d.User, err = s.svc.GetUser(a, a.UserID); err != nil {
+		return err
+	}
+	if a.PartnerID != 0 {
+		p, err := s.svc.GetPartner(a, a.PartnerID)
+		if err != nil {
+			return err
+		}
+		d.Partner = &p
+	}
+	if d.Tokens, err = s.svc.ListTokens(a); err != nil {
+		return err
+	}
+	return s.render(c, status, "settings", "", View{Title: "Settings", Nav: "settings", Form: form, Errors: errs, Data: d})
+}
+
+func (s *Server) passwordChange(c *fiber.Ctx) error {
+	vals := formValues(c)
+	var err error
+	if vals["new_password"] != vals["new_password_again"] {
+		err = app.Invalid("new_password_again", "does not match the new password")
+	} else {
+		err = s.svc.ChangePassword(mustActor(c), vals["current_password"], vals["new_password"])
+	}
+	if err != nil {
+		status, errs, ok := formError(err, sameFields("current_password", "new_password", "new_password_again"))
+		if !ok {
+			return err
+		}
+		return s.renderSettings(c, status, "", nil, errs)
+	}
+	return s.redirect(c, "/settings", "Password changed.")
+}
+
+// tokenCreate issues an API token for the signed-in user, who confirms
+// with the password; the token is shown once and never again.
+func (s *Server) tokenCreate(c *fiber.Ctx) error {
+	a := mustActor(c)
+	vals := formValues(c)
+	name := strings.TrimSpace(vals["t.name"])
+	if vals["t.password"] == "" {
+		return s.renderSettings(c, fiber.StatusUnprocessableEntity, "", map[string]string{"t.name": name},
+			map[string]string{"t.password": "Enter your password to confirm"})
+	}
+	raw, _, err := s.svc.CreateTokenWithPassword(a.Email, vals["t.password"], clientAddr(c), name)
+	if errors.Is(err, app.ErrBadLogin) {
+		return s.renderSettings(c, fiber.StatusUnprocessableEntity, "", map[string]string{"t.name": name},
+			map[string]string{"t.password": "That is not your password"})
+	}
+	if err != nil {
+		if status, errs, ok := formError(err, func(f string) string {
+			if f == "name" {
+				return "t.name"
+			}
+			return ""
+		}); ok {
+			return s.renderSettings(c, status, "", map[string]string{"t.name": name}, errs)
+		}
+		return err
+	}
+	return s.renderSettings(c, fiber.StatusCreated, raw, nil, nil)
+}
+
+func (s *Server) tokenRevoke(c *fiber.Ctx) error {
+	if err := s.svc.RevokeToken(mustActor(c), c.Params("id")); err != nil {
+		return err
+	}
+	return s.redirect(c, "/settings", "Token revoked; scripts using it can no longer sign in.")
+}
