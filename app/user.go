@@ -240,7 +240,15 @@ func (s *Service) ListUsers(a Actor, p ListParams) (Page[User], error) {
 func (s *Service) UpdateUser(a Actor, id uint64, in UserInput) (User, error) {
 	self := a.UserID == id && a.UserID != 0
 	if !a.IsOperator() {
-		if !self || in.Email != nil || in.Role != nil || in.PartnerID != nil || in.Disabled != nil {
+		if !self {
+			// Another partner's user is not there for this actor; a
+			// colleague is, but is not the actor's to change.
+			if _, err := s.GetUser(a, id); err != nil {
+				return User{}, err
+			}
+			return User{}, ErrForbidden
+		}
+		if in.Email != nil || in.Role != nil || in.PartnerID != nil || in.Disabled != nil {
 			return User{}, ErrForbidden
 		}
 	}
