@@ -287,7 +287,9 @@ func (f *licenseFilter) scan(tx *storage.Tx, desc bool, fn func(sortVal int64, i
 		tx.EachBefore(storage.LicenseIndex, prefix, appendSortID(prefix, f.hi, math.MaxUint64), visit)
 		return
 	}
-	tx.Each(storage.LicenseIndex, appendSortID(prefix, f.lo, 0), func(k, v []byte) bool {
+	// EachFrom, not Each: the seek key carries the range start, and Each
+	// would stop at the first key that does not begin with all of it.
+	tx.EachFrom(storage.LicenseIndex, appendSortID(prefix, f.lo, 0), func(k, v []byte) bool {
 		if len(k) < len(prefix) || string(k[:len(prefix)]) != string(prefix) {
 			return false
 		}
