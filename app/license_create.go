@@ -138,7 +138,11 @@ func (s *Service) CreateLicenses(a Actor, in LicenseCreate) ([]LicenseView, erro
 		}
 		return s.audit(tx, a, "license.create", prod.Code, uintStr(uint64(in.Count))+" × "+in.Edition)
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	s.addPartnerIDs(out)
+	return out, nil
 }
 
 // insertLicense gives l a fresh unique key and stores it.
