@@ -44,6 +44,8 @@ func classify(err error) (int, apiError) {
 		return fiber.StatusTooManyRequests, apiError{"rate_limited", app.ErrRateLimited.Error(), ""}
 	case errors.Is(err, errCSRF):
 		return fiber.StatusForbidden, apiError{"csrf", errCSRF.Error(), ""}
+	case errors.Is(err, errTruncatedJSON):
+		return fiber.StatusBadRequest, apiError{"bad_json", errTruncatedJSON.Error(), ""}
 	case errors.As(err, &se):
 		return fiber.StatusBadRequest, apiError{"bad_json", "the body is not valid JSON: " + se.Error(), ""}
 	case errors.As(err, &te):
@@ -64,6 +66,9 @@ func classify(err error) (int, apiError) {
 	}
 	return fiber.StatusInternalServerError, apiError{"internal", "something went wrong on the server; the error is in its log", ""}
 }
+
+// errTruncatedJSON is a request body that ends inside its JSON value.
+var errTruncatedJSON = errors.New("the body is not valid JSON: it ends before the object is complete")
 
 var errCSRF = errors.New("the form expired or came from another site; reload the page and try again")
 
