@@ -203,10 +203,12 @@ func (s *Service) EditLicense(a Actor, id uint64, in LicenseEdit) (LicenseView, 
 			if in.AutoRenewMonths != nil {
 				l.AutoRenewMonths = *in.AutoRenewMonths
 			}
-			if l.AutoRenew {
-				if l.AutoRenewMonths == 0 {
-					l.AutoRenewMonths = l.PeriodMonths
-				}
+			if l.AutoRenew && l.AutoRenewMonths == 0 {
+				l.AutoRenewMonths = l.PeriodMonths
+			}
+			// A period is checked when renewal is on and whenever one is
+			// given, so a period the product does not offer is never stored.
+			if l.AutoRenew || in.AutoRenewMonths != nil && *in.AutoRenewMonths != 0 {
 				var prod Product
 				if err := tx.Get(storage.Products, storage.EncodeID(l.ProductID), &prod); err == nil {
 					if _, ok := prod.PriceFor(l.Edition, l.AutoRenewMonths); !ok {
