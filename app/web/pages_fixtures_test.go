@@ -15,7 +15,7 @@ func sampleProduct(t *testing.T, h *uiHarness) app.Product {
 	name, cur := "Office Shield", "EUR"
 	eds := []app.Edition{{Code: "business", Name: "Business", UpgradesTo: []string{"enterprise"}}, {Code: "enterprise", Name: "Enterprise"}}
 	periods := []int{12, 24}
-	prices := []app.Price{{"business", 12, 1250}, {"business", 24, 2300}, {"enterprise", 12, 2000}, {"enterprise", 24, 3700}}
+	prices := []app.Price{{Edition: "business", PeriodMonths: 12, PerSeat: 1250}, {Edition: "business", PeriodMonths: 24, PerSeat: 2300}, {Edition: "enterprise", PeriodMonths: 12, PerSeat: 2000}, {Edition: "enterprise", PeriodMonths: 24, PerSeat: 3700}}
 	p, err := h.svc.CreateProduct(app.System, app.ProductInput{Name: &name, Currency: &cur, Editions: &eds, Periods: &periods, Prices: &prices})
 	if err != nil {
 		t.Fatal(err)

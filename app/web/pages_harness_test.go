@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"html"
 	"io"
 	"log/slog"
 	"net/http"
@@ -151,4 +152,36 @@ func (l testLog) Write(p []byte) (int, error) {
 	l.t.Helper()
 	l.t.Log(strings.TrimSpace(string(p)))
 	return len(p), nil
+}
+
+// fieldError is the message shown beside the form field named name, or "".
+func fieldError(body, name string) string {
+	var b strings.Builder
+	b.WriteString("f-")
+	dash := false
+	for _, r := range name {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			b.WriteRune(r)
+			dash = false
+		} else if !dash {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	id := strings.TrimRight(b.String(), "-") + "-error"
+	re := regexp.MustCompile(`<p class="field-error" id="` + regexp.QuoteMeta(id) + `">([^<]*)</p>`)
+	m := re.FindStringSubmatch(body)
+	if m == nil {
+		return ""
+	}
+	return html.UnescapeString(m[1])
+}
+
+// formAlert is the message at the top of a form, or "".
+func formAlert(body string) string {
+	m := regexp.MustCompile(`<div class="alert alert-error" role="alert">([^<]*)</div>`).FindStringSubmatch(body)
+	if m == nil {
+		return ""
+	}
+	return html.UnescapeString(m[1])
 }

@@ -1,0 +1,312 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"licensedesk/app"
+	"licensedesk/app/web"
+)
+
+const (
+	chromiumPath = "/usr/bin/chromium"
+	viewWidth    = 1366
+	viewHeight   = 900
+)
+
+// screenshotDir is where the browser test leaves a PNG of each main page
+// for a reviewer: $LICENSEDESK_SCREENSHOTS, or a fixed directory under
+// the system's temporary directory.
+func screenshotDir(t *testing.T) string {
+	dir := os.Getenv("LICENSEDESK_SCREENSHOTS")
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), "licensedesk-screenshots")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// browserRun is one browser session against a real server.
+type browserRun struct {
+	t    *testing.T
+	ctx  context.Context
+	base string
+	dir  string
+	n    int
+
+	mu       sync.Mutex
+	problems []string // console errors, CSP violations, uncaught exceptions
+}
+
+// do runs steps with a time limit; the browser itself lives on.
+func (b *browserRun) do(what string, steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		b.shot("failed-" + strings.ReplaceAll(what, " ", "-"))
+		b.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func (b *browserRun) text(sel string) string {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		b.t.Fatalf("read %s: %v", sel, err)
+	}
+	return s
+}
+
+// shot saves a full-page PNG named for the page. The window is made as
+// tall as the page first, so the sticky sidebar is drawn as a visitor
+// scrolling the page would see it.
+func (b *browserRun) shot(name string) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	height, err := chromedp.Run(ctx, chromedp.Evaluate[int64](`Math.ceil(document.documentElement.scrollHeight)`))
+	if err == nil {
+		err = chromedp.Do(ctx, chromedp.EmulateViewport(viewWidth, max(height, viewHeight)))
+	}
+	var png []byte
+	if err == nil {
+		png, err = chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	}
+	if err == nil {
+		err = chromedp.Do(ctx, chromedp.EmulateViewport(viewWidth, viewHeight))
+	}
+	if err != nil {
+		b.t.Errorf("screenshot %s: %v", name, err)
+		return
+	}
+	b.n++
+	path := filepath.Join(b.dir, fmt.Sprintf("%02d-%s.png", b.n, name))
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		b.t.Error(err)
+	}
+}
+
+func (b *browserRun) open(path, waitFor string) {
+	b.t.Helper()
+	b.do("open "+path, chromedp.Navigate(b.base+path), chromedp.WaitVisible(chromedp.CSS(waitFor)))
+}
+
+// submit clicks a form's button and waits for the next page: the old
+// document is marked first, so its elements are never mistaken for the new one's.
+func (b *browserRun) submit(what, button, waitFor string) {
+	b.t.Helper()
+	b.do(what,
+		chromedp.Evaluate[chromedp.Void](`document.documentElement.setAttribute("data-stale", "1")`),
+		chromedp.Click(chromedp.CSS(button)),
+		chromedp.WaitNotPresent(chromedp.CSS(`html[data-stale]`)),
+		chromedp.WaitVisible(chromedp.CSS(waitFor)),
+	)
+}
+
+func (b *browserRun) fill(sel, value string) chromedp.Action[chromedp.Void] {
+	return chromedp.SendKeys(chromedp.CSS(sel), value)
+}
+
+func (b *browserRun) problem(s string) {
+	b.mu.Lock()
+	b.problems = append(b.problems, s)
+	b.mu.Unlock()
+}
+
+// TestBrowserOperatorSetsUpPartner drives the real UI in headless
+// Chromium: the operator creates a product and a partner with a user, and
+// that partner then signs in and sees its account.
+func TestBrowserOperatorSetsUpPartner(t *testing.T) {
+	if _, err := os.Stat(chromiumPath); err != nil {
+		t.Fatalf("Chromium is not installed at %s (%v): run the test command from the README, which installs it", chromiumPath, err)
+	}
+	h := newUIHarness(t)
+	h.user("operator@example.com", 0)
+
+	// The real server on a loopback listener.
+	srv, err := web.New(h.svc, app.Defaults(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Listener(ln)
+	t.Cleanup(func() { srv.ShutdownWithTimeout(5 * time.Second) })
+
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(viewWidth, viewHeight),
+	}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelAlloc()
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	defer cancel()
+	b := &browserRun{t: t, ctx: ctx, base: "http://" + ln.Addr().String(), dir: screenshotDir(t)}
+	t.Logf("screenshots: %s", b.dir)
+
+	// Start the browser with no time limit on this first call.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start Chromium: %v", err)
+	}
+	if err := chromedp.Listen(ctx, func(ev any) {
+		switch ev := ev.(type) {
+		case *log.EventEntryAdded:
+			if ev.Entry.Level == log.EntryLevelError || strings.Contains(ev.Entry.Text, "Content Security Policy") {
+				b.problem(fmt.Sprintf("%s: %s (%s)", ev.Entry.Source, ev.Entry.Text, ev.Entry.URL))
+			}
+		case *runtime.EventExceptionThrown:
+			b.problem("uncaught exception: " + ev.ExceptionDetails.Text)
+		case *runtime.EventConsoleAPICalled:
+			if ev.Type == runtime.ConsoleAPICalledTypeError {
+				b.problem("console.error")
+			}
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	// Sign in as the operator.
+	b.open("/login", `form[action="/login"]`)
+	b.shot("login")
+	b.do("type the operator's credentials",
+		b.fill(`#f-email`, "operator@example.com"),
+		b.fill(`#f-password`, uiPassword),
+	)
+	b.submit("sign in as operator", `form[action="/login"] button[type=submit]`, `.stat`)
+	b.shot("dashboard-operator")
+
+	// A product with two editions, two periods and a price for each, made
+	// through the form; the spare rows and the JavaScript-added ones stay blank.
+	b.open("/products/new", `#f-name`)
+	b.do("fill the product form",
+		b.fill(`#f-name`, "Office Shield"),
+		b.fill(`#f-description`, "Endpoint protection for small offices"),
+		b.fill(`input[name="editions[0].code"]`, "business"),
+		b.fill(`input[name="editions[0].name"]`, "Business"),
+		b.fill(`input[name="editions[0].upgrades_to"]`, "enterprise"),
+		b.fill(`input[name="editions[1].code"]`, "enterprise"),
+		b.fill(`input[name="editions[1].name"]`, "Enterprise"),
+		chromedp.SetValue(chromedp.CSS(`select[name="periods[1]"]`), "24"),
+		b.fill(`input[name="prices[0][0]"]`, "12.50"),
+		b.fill(`input[name="prices[0][1]"]`, "23"),
+		b.fill(`input[name="prices[1][0]"]`, "20.00"),
+		b.fill(`input[name="prices[1][1]"]`, "37.00"),
+		chromedp.Click(chromedp.CSS(`button[data-add-row="editions"]`)),
+		chromedp.Click(chromedp.CSS(`button[data-add-col="matrix"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`select[name="periods[3]"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`input[name="prices[2][3]"]`)),
+		b.fill(`input[name="config_fields[0].name"]`, "Max devices"),
+		chromedp.SetValue(chromedp.CSS(`select[name="config_fields[0].type"]`), "number"),
+		b.fill(`input[name="config_fields[0].default"]`, "5"),
+	)
+	b.shot("product-form")
+	b.submit("save the product", `form[action="/products"] button[type=submit]`, `.flash`)
+	if got := b.text(".flash"); !strings.Contains(got, "Product saved") {
+		t.Fatalf("after saving the product the page says %q", got)
+	}
+	if got := b.text("table.matrix"); !strings.Contains(got, "12.50 EUR") || !strings.Contains(got, "37.00 EUR") {
+		t.Errorf("price matrix shows %q", got)
+	}
+	b.shot("product-detail")
+	b.open("/products", `table`)
+	if got := b.text("#results"); !strings.Contains(got, "Office Shield") {
+		t.Errorf("product list shows %q", got)
+	}
+	b.shot("products-list")
+
+	// A partner on the manual program, with a top-up and a user.
+	b.open("/partners/new", `#f-name`)
+	b.do("fill the partner form",
+		b.fill(`#f-name`, "Northwind IT"),
+		b.fill(`#f-email`, "orders@northwind.example"),
+		chromedp.SetValue(chromedp.CSS(`#f-discount`), "25"),
+		chromedp.Click(chromedp.CSS(`input[name="program"][value="manual"]`)),
+		b.fill(`#f-notes`, "MSP, 40 clients in the region"),
+	)
+	b.submit("save the partner", `form[action="/partners"] button[type=submit]`, `.flash`)
+	pubID := strings.TrimSpace(b.text(".page-head .pubid"))
+	if !strings.HasPrefix(pubID, "P-") {
+		t.Fatalf("partner page shows public ID %q", pubID)
+	}
+	b.do("fill the top-up form",
+		b.fill(`#f-b-amount`, "500.00"),
+		b.fill(`#f-b-reason`, "Bank transfer 2024-118"),
+	)
+	b.submit("record the top-up", `form[action$="/balance"] button[type=submit]`, `.flash`)
+	b.do("fill the add-user form",
+		b.fill(`#f-u-email`, "anna@northwind.example"),
+		b.fill(`#f-u-name`, "Anna Berg"),
+		b.fill(`#f-u-password`, uiPassword),
+	)
+	b.submit("add the user", `form[action$="/users"] button[type=submit]`, `.flash`)
+	if got := b.text(".main"); !strings.Contains(got, "anna@northwind.example") || !strings.Contains(got, "500.00 EUR") {
+		t.Errorf("partner page after adding a user and a top-up shows:\n%s", got)
+	}
+	b.shot("partner-detail")
+	b.open("/partners", `table`)
+	b.shot("partners-list")
+	b.open("/settings", `#f-current_password`)
+	b.shot("settings-operator")
+
+	// Sign out, and in again as the partner's user.
+	b.submit("sign out", `form[action="/logout"] button`, `form[action="/login"]`)
+	b.do("type the partner user's credentials",
+		b.fill(`#f-email`, "anna@northwind.example"),
+		b.fill(`#f-password`, uiPassword),
+	)
+	b.submit("sign in as partner", `form[action="/login"] button[type=submit]`, `.stat`)
+	b.shot("dashboard-partner")
+	b.open("/account", `#coupon-h`)
+	acc := b.text(".main")
+	for _, want := range []string{"Northwind IT", "25%", pubID, "Manual month-end checkout", "500.00 EUR", "Bank transfer 2024-118"} {
+		if !strings.Contains(acc, want) {
+			t.Errorf("the partner's account page does not show %q:\n%s", want, acc)
+		}
+	}
+	b.shot("account")
+	b.open("/settings", `#f-current_password`)
+	b.shot("settings-partner")
+
+	// No page so far logged an error, broke the Content-Security-Policy
+	// or threw an exception.
+	b.mu.Lock()
+	for _, p := range b.problems {
+		t.Errorf("browser reported: %s", p)
+	}
+	b.mu.Unlock()
+
+	b.open("/partners", `.error-card`)
+	if got := b.text(".error-card"); !strings.Contains(strings.ToLower(got), "do not have permission") {
+		t.Errorf("a partner opening /partners sees %q", got)
+	}
+}
