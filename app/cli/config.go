@@ -1,0 +1,338 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+	"github.com/spf13/pflag"
+
+	"licensedesk/app"
+)
+
+// setting is one field of app.Config as it appears in the config file
+// (key, its toml tag), the environment (LICENSEDESK_KEY) and the flags
+// (--key-with-dashes).
+type setting struct {
+	key   string
+	index int // field index in app.Config
+	help  string
+}
+
+func (s setting) env() string  { return "LICENSEDESK_" + strings.ToUpper(s.key) }
+func (s setting) flag() string { return strings.ReplaceAll(s.key, "_", "-") }
+
+// settingHelp describes every config key; a test checks that each field of
+// app.Config has one and that config.example.toml lists them all.
+var settingHelp = map[string]string{
+	"data":            "data directory (created if missing)",
+	"addr":            "listen address HOST:PORT",
+	"base_url":        "public URL used in links (default http://ADDR)",
+	"timezone":        "IANA time zone times are shown in, such as Europe/Berlin",
+	"tls_cert":        "TLS certificate file: serve HTTPS directly (needs tls_key)",
+	"tls_key":         "TLS private key file (needs tls_cert)",
+	"trusted_proxies": "comma-separated reverse proxy addresses whose X-Forwarded-For is believed",
+	"secure_cookies":  "Secure cookie flag: auto, always or never",
+	"lock_timeout":    "how long to wait for the data file lock, such as 2s",
+	"log_level":       "log level: debug, info, warn or error",
+	"log_format":      "log format: text or json",
+	"expiring_days":   `the "expiring soon" window of the license list, in days`,
+	"body_limit":      "largest request body in bytes",
+}
+
+// settings lists app.Config's fields in declaration order.
+func settings() []setting {
+	t := reflect.TypeFor[app.Config]()
+	out := make([]setting, 0, t.NumField())
+	for i := range t.NumField() {
+		key, _, _ := strings.Cut(t.Field(i).Tag.Get("toml"), ",")
+		if key == "" || key == "-" {
+			continue
+		}
+		out = append(out, setting{key: key, index: i, help: settingHelp[key]})
+	}
+	return out
+}
+
+func settingByKey(key string) (setting, bool) {
+	for _, s := range settings() {
+		if s.key == key {
+			return s, true
+		}
+	}
+	return setting{}, false
+}
+
+// configFlags are the config keys a command takes as flags.
+type configFlags struct {
+	fs     *pflag.FlagSet
+	keys   []setting
+	config *string
+}
+
+// dataFlags are the settings every command that touches the data takes.
+var dataFlags = []string{"data", "addr", "lock_timeout", "log_level", "log_format"}
+
+// addConfigFlags registers --config and one flag per named key (all keys
+// when keys is empty), each showing its embedded default.
+func addConfigFlags(fs *pflag.FlagSet, keys ...string) *configFlags {
+	cf := &configFlags{fs: fs}
+	cf.config = fs.String("config", "", "config file (TOML); see config.example.toml (env LICENSEDESK_CONFIG)")
+	def := reflect.ValueOf(app.Defaults())
+	for _, s := range settings() {
+		if len(keys) > 0 && !contains(keys, s.key) {
+			continue
+		}
+		cf.keys = append(cf.keys, s)
+		fs.String(s.flag(), formatValue(def.Field(s.index)), s.help)
+	}
+	return cf
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func formatValue(v reflect.Value) string {
+	switch x := v.Interface().(type) {
+	case time.Duration:
+		return x.String()
+	case []string:
+		return strings.Join(x, ",")
+	}
+	return fmt.Sprint(v.Interface())
+}
+
+// configError is a bad setting: reported with exit status 2.
+type configError struct{ msg string }
+
+func (e *configError) Error() string { return e.msg }
+
+func configErrorf(format string, args ...any) error {
+	return &configError{msg: fmt.Sprintf(format, args...)}
+}
+
+// load builds the effective configuration: embedded defaults, then the
+// config file, then LICENSEDESK_* environment variables, then the flags
+// given on the command line; and validates it.
+func (cf *configFlags) load(env func(string) (string, bool)) (app.Config, error) {
+	cfg := app.Defaults()
+	v := reflect.ValueOf(&cfg).Elem()
+	path := *cf.config
+	if !cf.fs.Changed("config") {
+		if p, ok := env("LICENSEDESK_CONFIG"); ok && p != "" {
+			path = p
+		}
+	}
+	if path != "" {
+		if err := loadFile(path, v); err != nil {
+			return cfg, err
+		}
+	}
+	for _, s := range settings() {
+		raw, ok := env(s.env())
+		if !ok {
+			continue
+		}
+		if err := setString(v.Field(s.index), raw); err != nil {
+			return cfg, configErrorf("environment %s: %v", s.env(), err)
+		}
+	}
+	for _, s := range cf.keys {
+		if !cf.fs.Changed(s.flag()) {
+			continue
+		}
+		raw, _ := cf.fs.GetString(s.flag())
+		if err := setString(v.Field(s.index), raw); err != nil {
+			return cfg, configErrorf("--%s: %v", s.flag(), err)
+		}
+	}
+	return cfg, validate(cfg)
+}
+
+// loadFile decodes a TOML file onto v, rejecting unknown keys by name.
+func loadFile(path string, v reflect.Value) error {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return configErrorf("config: cannot read %s: %v", path, err)
+	}
+	var m map[string]any
+	if _, err := toml.Decode(string(raw), &m); err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			return configErrorf("config %s: line %d: %s", path, pe.Position.Line, pe.Message)
+		}
+		return configErrorf("config %s: %v", path, err)
+	}
+	for key, val := range m {
+		s, ok := settingByKey(key)
+		if !ok {
+			return configErrorf("config %s: unknown key %q (see config.example.toml for the keys)", path, key)
+		}
+		if err := setTOML(v.Field(s.index), val); err != nil {
+			return configErrorf("config %s: %s: %v", path, key, err)
+		}
+	}
+	return nil
+}
+
+// setString parses an environment or flag value into a config field.
+func setString(f reflect.Value, raw string) error {
+	switch f.Interface().(type) {
+	case string:
+		f.SetString(strings.TrimSpace(raw))
+	case []string:
+		var list []string
+		for _, p := range strings.Split(raw, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				list = append(list, p)
+			}
+		}
+		f.Set(reflect.ValueOf(list))
+	case time.Duration:
+		d, err := time.ParseDuration(strings.TrimSpace(raw))
+		if err != nil {
+			return fmt.Errorf("%q is not a duration such as 2s or 1m30s", raw)
+		}
+		f.SetInt(int64(d))
+	case int:
+		n, err := strconv.Atoi(strings.TrimSpace(raw))
+		if err != nil {
+			return fmt.Errorf("%q is not a whole number", raw)
+		}
+		f.SetInt(int64(n))
+	default:
+		return fmt.Errorf("unsupported setting type %s", f.Type())
+	}
+	return nil
+}
+
+// setTOML stores a decoded TOML value into a config field.
+func setTOML(f reflect.Value, val any) error {
+	switch f.Interface().(type) {
+	case string:
+		s, ok := val.(string)
+		if !ok {
+			return fmt.Errorf("must be a string in quotes, not %v", val)
+		}
+		f.SetString(s)
+	case []string:
+		arr, ok := val.([]any)
+		if !ok {
+			return fmt.Errorf(`must be a list of strings such as ["10.0.0.1"], not %v`, val)
+		}
+		list := make([]string, 0, len(arr))
+		for _, e := range arr {
+			s, ok := e.(string)
+			if !ok {
+				return fmt.Errorf("must be a list of strings; %v is not a string", e)
+			}
+			list = append(list, s)
+		}
+		f.Set(reflect.ValueOf(list))
+	case time.Duration:
+		s, ok := val.(string)
+		if !ok {
+			return fmt.Errorf(`must be a duration in quotes such as "2s", not %v`, val)
+		}
+		return setString(f, s)
+	case int:
+		n, ok := val.(int64)
+		if !ok {
+			return fmt.Errorf("must be a whole number, not %v", val)
+		}
+		f.SetInt(n)
+	default:
+		return fmt.Errorf("unsupported setting type %s", f.Type())
+	}
+	return nil
+}
+
+// validate checks every setting and names the key of the first bad one.
+func validate(c app.Config) error {
+	bad := func(key, format string, args ...any) error {
+		return configErrorf("config: %s: %s", key, fmt.Sprintf(format, args...))
+	}
+	if strings.TrimSpace(c.Data) == "" {
+		return bad("data", "must name a directory")
+	}
+	if err := checkAddr(c.Addr); err != nil {
+		return bad("addr", "%v", err)
+	}
+	if c.BaseURL != "" && !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://") {
+		return bad("base_url", "%q must start with http:// or https://", c.BaseURL)
+	}
+	if _, err := time.LoadLocation(c.TimeZone); err != nil || c.TimeZone == "" {
+		return bad("timezone", "unknown time zone %q", c.TimeZone)
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		if c.TLSCert == "" {
+			return bad("tls_cert", "is needed with tls_key: set both or neither")
+		}
+		return bad("tls_key", "is needed with tls_cert: set both or neither")
+	}
+	switch c.SecureCookies {
+	case "auto", "always", "never":
+	default:
+		return bad("secure_cookies", "must be auto, always or never, not %q", c.SecureCookies)
+	}
+	if c.LockTimeout <= 0 {
+		return bad("lock_timeout", "must be more than zero, such as 2s")
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return bad("log_level", "must be debug, info, warn or error, not %q", c.LogLevel)
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		return bad("log_format", "must be text or json, not %q", c.LogFormat)
+	}
+	if c.ExpiringDays <= 0 {
+		return bad("expiring_days", "must be more than zero, not %d", c.ExpiringDays)
+	}
+	if c.BodyLimit <= 0 {
+		return bad("body_limit", "must be more than zero bytes, not %d", c.BodyLimit)
+	}
+	for _, p := range c.TrustedProxies {
+		if net.ParseIP(p) == nil {
+			if _, _, err := net.ParseCIDR(p); err != nil {
+				return bad("trusted_proxies", "%q is not an IP address or CIDR range", p)
+			}
+		}
+	}
+	return nil
+}
+
+// checkAddr accepts HOST:PORT with a numeric port (host may be empty for
+// every interface; port 0 picks a free one).
+func checkAddr(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%q is not HOST:PORT such as 127.0.0.1:8080", addr)
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("%q: the port must be a number from 0 to 65535", addr)
+	}
+	if strings.ContainsAny(host, " /") {
+		return fmt.Errorf("%q: %q is not a host name or IP address", addr, host)
+	}
+	return nil
+}

@@ -1,0 +1,67 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+
+	"github.com/spf13/pflag"
+
+	"licensedesk/app"
+	"licensedesk/storage"
+)
+
+// setup parses the flags, loads the effective configuration and makes
+// the logger (slog to stderr at the configured level and format).
+func (c *cmd) setup(fs *pflag.FlagSet, cf *configFlags, args []string) (app.Config, *slog.Logger, error) {
+	if err := c.parse(fs, args); err != nil {
+		return app.Config{}, nil, err
+	}
+	cfg, err := cf.load(c.env)
+	if err != nil {
+		return cfg, nil, err
+	}
+	return cfg, newLogger(c.stderr, cfg), nil
+}
+
+func newLogger(w io.Writer, cfg app.Config) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel)) // validated already
+	opt := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opt))
+	}
+	return slog.New(slog.NewTextHandler(w, opt))
+}
+
+// openService opens the data directory. A directory held by a running
+// server gives an error naming its pid and what to do instead.
+func (c *cmd) openService(cfg app.Config, log *slog.Logger, progress func(int), instead string) (*app.Service, error) {
+	svc, err := app.Open(app.Options{
+		DataDir:         cfg.Data,
+		LockTimeout:     cfg.LockTimeout,
+		Logger:          log,
+		ReindexProgress: progress,
+		ExpiringDays:    cfg.ExpiringDays,
+	})
+	if err != nil {
+		return nil, c.lockedHint(err, instead)
+	}
+	return svc, nil
+}
+
+// lockedHint rewrites a locked-data-file error into one line naming the
+// process that holds it and what to do instead.
+func (c *cmd) lockedHint(err error, instead string) error {
+	var locked *storage.ErrLocked
+	if !errors.As(err, &locked) {
+		return err
+	}
+	dir := filepath.Dir(locked.Path)
+	if locked.PID > 0 {
+		return fmt.Errorf("the data directory %q is in use by a running licensedesk server (pid %d): %s", dir, locked.PID, instead)
+	}
+	return fmt.Errorf("the data directory %q is in use by another process: %s", dir, instead)
+}

@@ -1,0 +1,203 @@
+package cli
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"licensedesk/app"
+	"licensedesk/app/web"
+)
+
+// FirstOperatorEmail is the login created on the first start.
+const FirstOperatorEmail = "admin@licensedesk.local"
+
+// sessionPurgeEvery is how often expired sessions are deleted.
+const sessionPurgeEvery = time.Hour
+
+// shutdownGrace is how long requests in flight may take to finish.
+const shutdownGrace = 10 * time.Second
+
+func runServe(c *cmd, args []string) error {
+	fs := c.flagSet("[flags]", `Start the web server: the UI and the JSON API on --addr, and the admin
+socket DATA/admin.sock that 'licensedesk backup' uses while the server runs.
+The first start with no users creates the operator `+FirstOperatorEmail+` with a
+generated password and prints it once. --demo fills a fresh data directory
+with a demo catalogue, partners and users and prints their logins.`)
+	cf := addConfigFlags(fs)
+	demo := fs.Bool("demo", false, "fill a fresh data directory with demo data (refused when it has data)")
+	cfg, log, err := c.setup(fs, cf, args)
+	if err != nil {
+		return err
+	}
+	if err := wantArgs(fs, 0, ""); err != nil {
+		return err
+	}
+	var tlsConf *tls.Config
+	if cfg.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			return configErrorf("config: tls_cert/tls_key: %v", err)
+		}
+		tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+
+	svc, err := c.openService(cfg, log, nil, "it is already serving this data; stop it first to start another")
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
+
+	var welcome string
+	if *demo {
+		res, err := svc.FillDemo(app.System)
+		if err != nil {
+			if errors.Is(err, app.ErrDemoNotEmpty) {
+				return fmt.Errorf("--demo: the data directory %s already has data; demo data goes only into a fresh one (use --data with a new directory)", cfg.Data)
+			}
+			return fmt.Errorf("--demo: %w", err)
+		}
+		welcome = demoWelcome(res)
+	} else if svc.CountUsers() == 0 {
+		pw := app.GeneratePassword()
+		role := app.RoleOperator
+		email, name := FirstOperatorEmail, "Administrator"
+		if _, err := svc.CreateUser(app.System, app.UserInput{Email: &email, Name: &name, Role: &role, Password: &pw}); err != nil {
+			return fmt.Errorf("create the first operator: %w", err)
+		}
+		welcome = firstStartWelcome(pw)
+	}
+
+	f, err := web.New(svc, cfg, log)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	if tlsConf != nil {
+		ln = tls.NewListener(ln, tlsConf)
+	}
+	admin, err := web.ListenAdmin(svc, cfg.Data, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+
+	url := publicURL(cfg, ln.Addr(), tlsConf != nil)
+	fmt.Fprintf(c.stdout, "licensedesk is listening on %s (data in %s)\n", url, cfg.Data)
+	if welcome != "" {
+		fmt.Fprint(c.stdout, strings.ReplaceAll(welcome, "{url}", url))
+	}
+	log.Info("serving", "addr", ln.Addr().String(), "tls", tlsConf != nil, "data", cfg.Data, "admin_socket", admin.Path())
+
+	bg, stopBG := context.WithCancel(c.ctx)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		purgeSessions(bg, svc, log, sessionPurgeEvery)
+	}()
+
+	served := make(chan error, 1)
+	go func() { served <- f.Listener(ln) }()
+
+	var serveErr error
+	select {
+	case <-c.ctx.Done():
+		log.Info("shutting down")
+	case serveErr = <-served:
+		served <- serveErr
+	}
+	stopBG()
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := f.ShutdownWithContext(ctx); err != nil {
+		log.Warn("web server shutdown", "err", err)
+	}
+	ln.Close() // in case the server had not started serving yet
+	if err := admin.Close(ctx); err != nil {
+		log.Warn("admin socket shutdown", "err", err)
+	}
+	wg.Wait()
+	if err := <-served; err != nil && serveErr == nil && c.ctx.Err() == nil {
+		serveErr = err
+	}
+	if err := svc.Close(); err != nil {
+		return fmt.Errorf("close the data: %w", err)
+	}
+	if serveErr != nil {
+		return fmt.Errorf("serve: %w", serveErr)
+	}
+	fmt.Fprintln(c.stdout, "licensedesk stopped")
+	return nil
+}
+
+// purgeSessions deletes expired sessions now and then every interval
+// until ctx ends.
+func purgeSessions(ctx context.Context, svc *app.Service, log *slog.Logger, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if err := svc.PurgeSessions(); err != nil {
+			log.Error("purge expired sessions", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// publicURL is the address people open: base_url when set, else the
+// listening address (localhost for every interface).
+func publicURL(cfg app.Config, addr net.Addr, tls bool) string {
+	if cfg.BaseURL != "" {
+		return strings.TrimRight(cfg.BaseURL, "/")
+	}
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		host, port = addr.String(), ""
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	scheme := "http"
+	if tls {
+		scheme = "https"
+	}
+	return scheme + "://" + net.JoinHostPort(host, port)
+}
+
+func firstStartWelcome(password string) string {
+	return `
+First start: created the operator login. Sign in with:
+  URL       {url}/login
+  Email     ` + FirstOperatorEmail + `
+  Password  ` + password + `
+This password is shown only this once: sign in and change it under Settings.
+
+`
+}
+
+func demoWelcome(res app.DemoResult) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nDemo data: %d products, %d partners, %d users. Sign in at {url}/login with:\n", res.Products, res.Partners, len(res.Logins))
+	for _, l := range res.Logins {
+		who := string(l.Role)
+		if l.Partner != "" {
+			who += " of " + l.Partner
+		}
+		fmt.Fprintf(&b, "  %-34s %-22s %s\n", l.Email, l.Password, who)
+	}
+	b.WriteString("These passwords are shown only this once; change them under Settings.\n\n")
+	return b.String()
+}

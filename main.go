@@ -1,0 +1,20 @@
+// Command licensedesk is a self-hosted license desk for software resellers:
+// one binary with its data in bbolt, its search in Bleve and its web UI
+// embedded. Run `licensedesk --help` for the commands.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"licensedesk/app/cli"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := cli.Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
