@@ -186,6 +186,9 @@ func (s *Service) parseLicenseFilter(a Actor, p ListParams) (*licenseFilter, err
 			} else {
 				f.hi = min(f.hi, t.Unix())
 			}
+			// A range on the end date holds only licenses that have one:
+			// an unused key's period has not started.
+			f.hi = min(f.hi, noDate-1)
 		}
 	}
 	addPost := func(fn func(*License) bool) { f.post = append(f.post, fn) }
