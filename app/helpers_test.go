@@ -167,16 +167,6 @@ func wantErr(t *testing.T, err, want error) {
 	}
 }
 
-func must[T any](v T, err error) func(t *testing.T) T {
-	return func(t *testing.T) T {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
-}
-
 // audited reports whether the audit log holds an entry with action,
 // actor email and address.
 func (e *env) audited(action, actor, addr string) bool {

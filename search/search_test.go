@@ -94,6 +94,9 @@ func TestSearchBox(t *testing.T) {
 		{"owner restriction hides another partner's match", Query{Text: "upgrade", Owner: "7"}, nil},
 		{"type restriction", Query{Text: "pro*", Type: "product"}, []string{"product:1"}},
 		{"type restriction excludes other types", Query{Text: "antivirus", Type: "license"}, nil},
+		{"a dashed key whole", Query{Text: "antivirus-pro"}, []string{"product:1"}},
+		{"a dashed key typed without its dash", Query{Text: "ANTIVIRUSPRO"}, []string{"product:1"}},
+		{"a dashed key by prefix across the dash", Query{Text: "antivirus-p*"}, []string{"product:1"}},
 		{"nothing matches", Query{Text: "*QQQQ*"}, nil},
 		{"empty text with an owner lists the owner's", Query{Owner: "8"}, []string{"license:3", "license:4", "license:5"}},
 	}
