@@ -116,6 +116,7 @@ func (h *uiHarness) login(email string) *uiClient {
 	if resp.StatusCode != http.StatusSeeOther {
 		h.t.Fatalf("login as %s: status %d\n%s", email, resp.StatusCode, body)
 	}
+	c.follow(resp) // the signed-in page carries the session's CSRF token
 	return c
 }
 
@@ -136,10 +137,12 @@ func wantStatus(t *testing.T, resp *http.Response, body string, want int) {
 	}
 }
 
+// wantContains checks the page's text (entities decoded) shows each part.
 func wantContains(t *testing.T, body string, parts ...string) {
 	t.Helper()
+	text := html.UnescapeString(body)
 	for _, p := range parts {
-		if !strings.Contains(body, p) {
+		if !strings.Contains(body, p) && !strings.Contains(text, p) {
 			t.Errorf("page does not show %q", p)
 		}
 	}

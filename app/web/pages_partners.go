@@ -124,7 +124,7 @@ func (s *Server) renderPartnerForm(c *fiber.Ctx, status int, p *app.Partner, for
 	return s.render(c, status, "partner_form", "", View{Title: title, Nav: "partners", Form: form, Errors: errs, Data: f})
 }
 
-var partnerFormFields = sameFields("name", "email", "program", "distributor_id", "currency", "notes", "disabled")
+var partnerFormFields = sameFields("name", "email", "discount", "program", "distributor_id", "currency", "notes", "disabled")
 
 func mapPartnerField(f string) string {
 	if f == "discount_bp" {
