@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"io"
 	"math"
 	"slices"
@@ -102,7 +103,12 @@ func (s *Service) ExportLicensesCSV(a Actor, p ListParams, only []uint64, w io.W
 	}
 	err = s.exportScan(f, only, emit)
 	close(rows)
-	if werr := <-done; err == nil {
+	werr := <-done
+	if n == 0 && errors.Is(werr, gocsv.ErrChannelIsClosed) {
+		// MarshalChan writes nothing, not even the header, for no rows.
+		werr = gocsv.Marshal([]licenseRow{}, w)
+	}
+	if err == nil {
 		err = werr
 	}
 	return n, err
