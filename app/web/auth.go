@@ -91,17 +91,28 @@ func (s *Server) csrfToken(c *fiber.Ctx) string {
 		return t
 	}
 	t := app.GeneratePassword()
-	c.Cookie(&fiber.Cookie{Name: preCSRFCookie, Value: t, Path: "/", HTTPOnly: true, SameSite: "Lax", Secure: s.secureCookies})
+	c.Cookie(&fiber.Cookie{Name: preCSRFCookie, Value: t, Path: "/", HTTPOnly: true, SameSite: "Lax", Secure: s.secure(c)})
 	return t
 }
 
 func (s *Server) setSession(c *fiber.Ctx, sid string) {
 	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: sid, Path: "/", HTTPOnly: true, SameSite: "Lax",
-		Secure: s.secureCookies, MaxAge: int(app.SessionTTL.Seconds())})
+		Secure: s.secure(c), MaxAge: int(app.SessionTTL.Seconds())})
 }
 
 func (s *Server) clearSession(c *fiber.Ctx) {
-	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: "", Path: "/", HTTPOnly: true, SameSite: "Lax", Secure: s.secureCookies, MaxAge: -1})
+	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: "", Path: "/", HTTPOnly: true, SameSite: "Lax", Secure: s.secure(c), MaxAge: -1})
+}
+
+// secure reports whether this response's cookies get the Secure flag:
+// always or never as configured; with auto, when served over TLS directly
+// or through a trusted proxy whose X-Forwarded-Proto says https (Fiber
+// believes that header only from a trusted proxy once any are set).
+func (s *Server) secure(c *fiber.Ctx) bool {
+	if s.secureCookies {
+		return true
+	}
+	return s.cfg.SecureCookies == "auto" && len(s.cfg.TrustedProxies) > 0 && c.Protocol() == "https"
 }
 
 // Permission checks, named on each line of the route table.
