@@ -74,7 +74,6 @@ func (b *browser) do(method, path string, form url.Values) *http.Response {
 		rd = strings.NewReader(form.Encode())
 	}
 	req := httptest.NewRequest(method, path, rd)
-	req.RemoteAddr = "198.51.100.30:5000"
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
@@ -233,5 +232,53 @@ func TestLoginFormRateLimit(t *testing.T) {
 	}
 	if !strings.Contains(strings.ToLower(string(body)), "wait") {
 		t.Errorf("the page does not say to wait: %.300s", body)
+	}
+}
+
+func TestSessionCookieSecureBehindTLSProxy(t *testing.T) {
+	// secure_cookies=auto behind a trusted reverse proxy that terminates
+	// TLS: the session cookie is Secure when the proxy says https, and
+	// only a trusted proxy can say so. (Fiber's app.Test connects from
+	// 0.0.0.0, so that is the proxy's address here.)
+	for _, c := range []struct {
+		name    string
+		trusted string
+		proto   string
+		want    bool
+	}{
+		{"trusted proxy, https", "0.0.0.0", "https", true},
+		{"trusted proxy, http", "0.0.0.0", "http", false},
+		{"untrusted client claiming https", "192.0.2.200", "https", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := app.Defaults()
+			cfg.TrustedProxies = []string{c.trusted}
+			w := newWebEnvWith(t, cfg)
+			w.user("ops@example.com", 0)
+			b := &browser{w: w, cookies: map[string]*http.Cookie{}}
+			token := b.loginForm()
+			req := httptest.NewRequest("POST", "/login", strings.NewReader(url.Values{"email": {"ops@example.com"}, "password": {apiPassword}, "_csrf": {token}}.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("X-Forwarded-Proto", c.proto)
+			req.Header.Set("X-Forwarded-For", "192.0.2.44")
+			req.AddCookie(&http.Cookie{Name: preCSRFCookie, Value: token})
+			resp, err := w.f.Test(req, -1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			var sess *http.Cookie
+			for _, ck := range resp.Cookies() {
+				if ck.Name == sessionCookie {
+					sess = ck
+				}
+			}
+			if sess == nil {
+				t.Fatalf("no session cookie: %d", resp.StatusCode)
+			}
+			if sess.Secure != c.want {
+				t.Errorf("Secure=%v, want %v", sess.Secure, c.want)
+			}
+		})
 	}
 }
