@@ -1,0 +1,253 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"licensedesk/app"
+	"licensedesk/storage"
+)
+
+func fillDemo(t *testing.T, dir string) {
+	t.Helper()
+	svc := openSvc(t, dir)
+	if _, err := svc.FillDemo(app.System); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func sameData(t *testing.T, what string, got, want snapshot) {
+	t.Helper()
+	if len(want.Products) == 0 || len(want.Partners) == 0 || len(want.Users) == 0 {
+		t.Fatalf("%s: the reference snapshot is empty: %+v", what, want)
+	}
+	if !reflect.DeepEqual(got.Products, want.Products) {
+		t.Errorf("%s: products differ\n got %+v\nwant %+v", what, got.Products, want.Products)
+	}
+	if !reflect.DeepEqual(got.Partners, want.Partners) {
+		t.Errorf("%s: partners differ\n got %+v\nwant %+v", what, got.Partners, want.Partners)
+	}
+	if !reflect.DeepEqual(got.Users, want.Users) {
+		t.Errorf("%s: users differ\n got %+v\nwant %+v", what, got.Users, want.Users)
+	}
+	if !reflect.DeepEqual(got.Balances, want.Balances) {
+		t.Errorf("%s: balances differ\n got %v\nwant %v", what, got.Balances, want.Balances)
+	}
+}
+
+// TestBackupThenRestore: a backup of a stopped server, restored over
+// changed data and into a fresh directory, gives back the same data; the
+// replaced file is kept and the index is rebuilt.
+func TestBackupThenRestore(t *testing.T) {
+	dir := t.TempDir()
+	fillDemo(t, dir)
+	before := takeSnapshot(t, dir)
+	file := filepath.Join(t.TempDir(), "backup.db")
+
+	r := mustRun(t, "", "backup", file, "--data", dir)
+	st, err := os.Stat(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(r.stdout, "("+strconv.FormatInt(st.Size(), 10)+" bytes)") || !strings.Contains(r.stdout, "stopped data file") {
+		t.Errorf("backup printed %q for a %d-byte file", r.stdout, st.Size())
+	}
+	if _, err := os.Stat(file + ".tmp"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("%s.tmp left behind", file)
+	}
+
+	// Change the data after the backup.
+	svc := openSvc(t, dir)
+	name := "Added After The Backup"
+	if _, err := svc.CreatePartner(app.System, app.PartnerInput{Name: &name}); err != nil {
+		t.Fatal(err)
+	}
+	svc.Close()
+
+	r = mustRun(t, "", "restore", file, "--data", dir)
+	for _, want := range []string{"restored", "schema version " + strconv.Itoa(storage.SchemaVersion()), beforeRestore, "rebuilt on the next start"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("restore output does not mention %q:\n%s", want, r.stdout)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, beforeRestore)); err != nil {
+		t.Errorf("the replaced data file was not kept: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "index")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the search index was not deleted: %v", err)
+	}
+	sameData(t, "restored over changed data", takeSnapshot(t, dir), before)
+
+	// The restored index finds what the data holds, and not the partner added later.
+	svc = openSvc(t, dir)
+	if p, err := svc.ListPartners(app.System, app.ListParams{Filters: map[string]string{"q": "Northwind"}}); err != nil || p.Total != 1 {
+		t.Errorf("search after restore: %d, %v", p.Total, err)
+	}
+	if p, _ := svc.ListPartners(app.System, app.ListParams{Filters: map[string]string{"q": "Backup"}}); p.Total != 0 {
+		t.Errorf("the partner added after the backup is still found")
+	}
+	svc.Close()
+
+	// A second restore keeps the earlier before-restore file too.
+	mustRun(t, "", "restore", file, "--data", dir)
+	kept, _ := filepath.Glob(filepath.Join(dir, beforeRestore+"*"))
+	if len(kept) != 2 {
+		t.Errorf("after two restores want two kept files, got %v", kept)
+	}
+
+	// Into a fresh directory.
+	fresh := filepath.Join(t.TempDir(), "fresh")
+	mustRun(t, "", "restore", file, "--data", fresh)
+	sameData(t, "restored into a fresh directory", takeSnapshot(t, fresh), before)
+}
+
+// TestRestoreRefusesWhatIsNotABackup: not a bbolt file, a bbolt file of
+// something else, a newer schema, a missing file; the data is untouched.
+func TestRestoreRefusesWhatIsNotABackup(t *testing.T) {
+	dir := t.TempDir()
+	fillDemo(t, dir)
+	before := takeSnapshot(t, dir)
+	tmp := t.TempDir()
+
+	text := filepath.Join(tmp, "notes.txt")
+	os.WriteFile(text, []byte(strings.Repeat("not a database\n", 2000)), 0o600)
+
+	other := filepath.Join(tmp, "other.db")
+	b, err := bolt.Open(other, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucket([]byte("widgets")); return err })
+	b.Close()
+
+	newerDir := t.TempDir()
+	db, err := storage.Open(newerDir, storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := strconv.Itoa(storage.SchemaVersion() + 1)
+	if err := db.Update(func(tx *storage.Tx) error {
+		return tx.PutRaw(storage.Meta, []byte("schema_version"), []byte(next))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	newer := filepath.Join(newerDir, storage.FileName)
+
+	for _, tc := range []struct {
+		file  string
+		wants []string
+	}{
+		{text, []string{"is not a licensedesk backup"}},
+		{other, []string{"not a licensedesk backup", `"meta"`}},
+		{newer, []string{"schema version " + next, "newer"}},
+		{filepath.Join(tmp, "missing.db"), []string{"cannot read the backup"}},
+		{tmp, []string{"is not a file"}},
+	} {
+		r := run(t, nil, "", "restore", tc.file, "--data", dir)
+		if r.code != exitFailure {
+			t.Errorf("restore %s: exit %d, want 1 (%s)", tc.file, r.code, r.stderr)
+			continue
+		}
+		oneErrorLine(t, r, tc.wants...)
+	}
+	if _, err := os.Stat(filepath.Join(dir, beforeRestore)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a refused restore moved the data file aside")
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".restore-*")); len(left) > 0 {
+		t.Errorf("a refused restore left its staging directory: %v", left)
+	}
+	sameData(t, "after refused restores", takeSnapshot(t, dir), before)
+}
+
+// TestBackupThroughRunningServer: while serve holds the data file,
+// backups go through its admin socket, several at once, while the server
+// keeps answering; the copy restores to the same data.
+func TestBackupThroughRunningServer(t *testing.T) {
+	dir := t.TempDir()
+	fillDemo(t, dir)
+	before := takeSnapshot(t, dir)
+	s := startServe(t, dir)
+	out := t.TempDir()
+
+	const n = 3
+	var wg sync.WaitGroup
+	results := make([]result, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = run(t, nil, "", "backup", filepath.Join(out, fmt.Sprintf("b%d.db", i)), "--data", dir, "--lock-timeout", "300ms")
+		}()
+	}
+	// The server keeps serving meanwhile.
+	for range 5 {
+		resp, err := httpGet(s.url + "/healthz")
+		if err != nil || resp != 200 {
+			t.Errorf("healthz during backup: %d %v", resp, err)
+		}
+	}
+	wg.Wait()
+	for i, r := range results {
+		if r.code != 0 {
+			t.Fatalf("backup %d: exit %d: %s", i, r.code, r.stderr)
+		}
+		if !strings.Contains(r.stdout, "through the running server") {
+			t.Errorf("backup %d did not go through the server: %q", i, r.stdout)
+		}
+	}
+	if code := s.stop(); code != 0 {
+		t.Fatalf("serve exited %d: %s", code, s.errb)
+	}
+	for i := range n {
+		copyDir := t.TempDir()
+		mustRun(t, "", "restore", filepath.Join(out, fmt.Sprintf("b%d.db", i)), "--data", copyDir)
+		sameData(t, fmt.Sprintf("copy %d taken through the server", i), takeSnapshot(t, copyDir), before)
+	}
+	sameData(t, "the live data after the server stopped", takeSnapshot(t, dir), before)
+}
+
+// TestBackupIgnoresAStaleSocket: an admin socket left by a server that
+// died does not stop a backup of the stopped data.
+func TestBackupIgnoresAStaleSocket(t *testing.T) {
+	dir := t.TempDir()
+	fillDemo(t, dir)
+	// A plain file where the socket would be: nothing listens on it.
+	if err := os.WriteFile(filepath.Join(dir, "admin.sock"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "b.db")
+	r := mustRun(t, "", "backup", file, "--data", dir)
+	if !strings.Contains(r.stdout, "stopped data file") {
+		t.Fatalf("backup: %q", r.stdout)
+	}
+	none := run(t, nil, "", "backup", file, "--data", filepath.Join(t.TempDir(), "nothing"))
+	if none.code != exitFailure {
+		t.Fatalf("backup of a missing data directory: exit %d", none.code)
+	}
+	oneErrorLine(t, none, "no data file")
+}
+
+func httpGet(url string) (int, error) {
+	c := &http.Client{Timeout: 30 * time.Second}
+	resp, err := c.Get(url)
+	if err != nil {
+		return 0, err
+	}
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
