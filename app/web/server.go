@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -63,9 +64,17 @@ func New(svc *app.Service, cfg app.Config, log *slog.Logger) (*fiber.App, error)
 	return f, nil
 }
 
-// clientAddr is the remote address without port.
+// clientAddr is the remote address without port. Behind a trusted proxy
+// it is the last X-Forwarded-For entry, the one the proxy appended: the
+// entries before it are whatever the client sent, and keying the login
+// limiter or the audit log on them would let a client pick its address.
 func clientAddr(c *fiber.Ctx) string {
 	ip := c.IP()
+	if c.App().Config().ProxyHeader != "" && c.IsProxyTrusted() {
+		if ips := c.IPs(); len(ips) > 0 {
+			ip = strings.TrimSpace(ips[len(ips)-1])
+		}
+	}
 	if h, _, err := net.SplitHostPort(ip); err == nil {
 		return h
 	}
