@@ -282,3 +282,39 @@ func TestSessionCookieSecureBehindTLSProxy(t *testing.T) {
 		})
 	}
 }
+
+func TestAddressLimitBehindProxyIgnoresSpoofedHops(t *testing.T) {
+	// Behind a trusted proxy the client's address is the one the proxy
+	// appended to X-Forwarded-For. Entries to its left come from the
+	// client and must not give it a fresh rate-limit key per request.
+	cfg := app.Defaults()
+	cfg.TrustedProxies = []string{"0.0.0.0"} // app.Test connects from 0.0.0.0
+	w := newWebEnvWith(t, cfg)
+	w.user("ops@example.com", 0)
+	const real = "192.0.2.44"
+	post := func(spoof, email, password string) reply {
+		req := httptest.NewRequest("POST", "/api/v1/tokens", strings.NewReader(`{"email":"`+email+`","password":"`+password+`"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Forwarded-For", spoof+", "+real)
+		resp, err := w.f.Test(req, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return reply{status: resp.StatusCode, header: resp.Header, body: b}
+	}
+	for i := 0; i < 20; i++ {
+		r := post("10.9.9."+uintString(uint64(i)), "victim"+uintString(uint64(i/4))+"@example.com", "password123")
+		wantStatus(t, "spray", r, 401)
+	}
+	r := post("10.77.77.77", "ops@example.com", apiPassword)
+	wantStatus(t, "after 20 failures from one client behind the proxy", r, 429)
+	page, err := w.svc.ListAudit(app.System, app.ListParams{Filters: map[string]string{"action": "token.failed"}})
+	if err != nil || page.Total == 0 {
+		t.Fatal(err)
+	}
+	if addr := page.Items[0].Addr; addr != real {
+		t.Errorf("audit records the address %q, want the proxy-seen %q", addr, real)
+	}
+}
