@@ -48,10 +48,25 @@ func formError(err error, mapField func(string) string) (status int, errs map[st
 	if field != "" && mapField != nil {
 		key = mapField(field)
 	}
-	if key == "" && ve != nil && field != "" && field != "id" && !strings.Contains(msg, field) {
-		msg = humanField(field) + " " + msg
+	if key == "" && field != "" && predicate(msg) {
+		msg = humanField(field) + " " + msg // "is required" needs its subject away from the field
 	}
-	return status, map[string]string{key: sentence(msg)}, true
+	errs = map[string]string{key: sentence(msg)}
+	if key != "" {
+		errs[""] = "Nothing was saved: correct the marked field and try again."
+	}
+	return status, errs, true
+}
+
+// parseMoney reads a decimal amount typed in a form, quoting the input
+// as typed when it is not an amount.
+func parseMoney(field, raw, cur string) (int64, error) {
+	n, err := app.ParseAmount(field, raw, cur)
+	var ve *app.ValidationError
+	if errors.As(err, &ve) && strings.Contains(ve.Message, "is not an amount") {
+		return 0, app.Invalid(field, "%q is not an amount like 12.50", strings.TrimSpace(raw))
+	}
+	return n, err
 }
 
 // sameFields maps a service field to the form field of the same name
@@ -65,6 +80,17 @@ func sameFields(names ...string) func(string) string {
 		}
 		return ""
 	}
+}
+
+// predicate reports whether a message reads as the rest of a sentence
+// about its field ("is required", "must be…").
+func predicate(msg string) bool {
+	for _, p := range []string{"is ", "must ", "has ", "cannot ", "should "} {
+		if strings.HasPrefix(msg, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // humanField renders a field name for a message shown away from the field.

@@ -219,7 +219,7 @@ func (s *Server) partnerBalance(c *fiber.Ctx) error {
 	}
 	vals := formValues(c)
 	var e app.LedgerEntry
-	amt, err := app.ParseAmount("b.amount", vals["b.amount"], p.Currency)
+	amt, err := parseMoney("b.amount", vals["b.amount"], p.Currency)
 	mapField := func(f string) string { return f }
 	if err == nil {
 		e, err = s.svc.RecordBalance(a, id, app.BalanceInput{Amount: amt, Kind: vals["b.kind"], Reason: vals["b.reason"]})

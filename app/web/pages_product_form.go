@@ -242,7 +242,7 @@ func parseProductForm(v map[string]string) (app.ProductInput, productFields, err
 			if raw == "" {
 				return in, m, app.Invalid(key, "enter the price per seat")
 			}
-			amt, err := app.ParseAmount(key, raw, cur)
+			amt, err := parseMoney(key, raw, cur)
 			if err != nil {
 				return in, m, err
 			}
