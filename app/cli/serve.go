@@ -54,26 +54,6 @@ with a demo catalogue, partners and users and prints their logins.`)
 	}
 	defer svc.Close()
 
-	var welcome string
-	if *demo {
-		res, err := svc.FillDemo(app.System)
-		if err != nil {
-			if errors.Is(err, app.ErrDemoNotEmpty) {
-				return fmt.Errorf("--demo: the data directory %s already has data; demo data goes only into a fresh one (use --data with a new directory)", cfg.Data)
-			}
-			return fmt.Errorf("--demo: %w", err)
-		}
-		welcome = demoWelcome(res)
-	} else if svc.CountUsers() == 0 {
-		pw := app.GeneratePassword()
-		role := app.RoleOperator
-		email, name := FirstOperatorEmail, "Administrator"
-		if _, err := svc.CreateUser(app.System, app.UserInput{Email: &email, Name: &name, Role: &role, Password: &pw}); err != nil {
-			return fmt.Errorf("create the first operator: %w", err)
-		}
-		welcome = firstStartWelcome(pw)
-	}
-
 	f, err := web.New(svc, cfg, log)
 	if err != nil {
 		return err
@@ -88,6 +68,14 @@ with a demo catalogue, partners and users and prints their logins.`)
 	admin, err := web.ListenAdmin(svc, cfg.Data, log)
 	if err != nil {
 		ln.Close()
+		return err
+	}
+	// Logins are created once the address is ours, so a start that cannot
+	// listen never creates a password it does not print.
+	welcome, err := c.firstLogins(svc, cfg, *demo)
+	if err != nil {
+		ln.Close()
+		admin.Close(context.Background())
 		return err
 	}
 
@@ -138,6 +126,31 @@ with a demo catalogue, partners and users and prints their logins.`)
 	}
 	fmt.Fprintln(c.stdout, "licensedesk stopped")
 	return nil
+}
+
+// firstLogins fills the demo data (--demo) or, on a data directory with
+// no users, creates the first operator; it returns what to print.
+func (c *cmd) firstLogins(svc *app.Service, cfg app.Config, demo bool) (string, error) {
+	if demo {
+		res, err := svc.FillDemo(app.System)
+		if err != nil {
+			if errors.Is(err, app.ErrDemoNotEmpty) {
+				return "", fmt.Errorf("--demo: the data directory %s already has data; demo data goes only into a fresh one (use --data with a new directory)", cfg.Data)
+			}
+			return "", fmt.Errorf("--demo: %w", err)
+		}
+		return demoWelcome(res), nil
+	}
+	if svc.CountUsers() > 0 {
+		return "", nil
+	}
+	pw := app.GeneratePassword()
+	role := app.RoleOperator
+	email, name := FirstOperatorEmail, "Administrator"
+	if _, err := svc.CreateUser(app.System, app.UserInput{Email: &email, Name: &name, Role: &role, Password: &pw}); err != nil {
+		return "", fmt.Errorf("create the first operator: %w", err)
+	}
+	return firstStartWelcome(pw), nil
 }
 
 // purgeSessions deletes expired sessions now and then every interval
