@@ -9,6 +9,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"text/tabwriter"
 	"time"
 
 	"licensedesk/app"
@@ -204,13 +205,15 @@ This password is shown only this once: sign in and change it under Settings.
 func demoWelcome(res app.DemoResult) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nDemo data: %d products, %d partners, %d users. Sign in at {url}/login with:\n", res.Products, res.Partners, len(res.Logins))
+	tw := tabwriter.NewWriter(&b, 0, 4, 3, ' ', 0)
 	for _, l := range res.Logins {
 		who := string(l.Role)
 		if l.Partner != "" {
 			who += " of " + l.Partner
 		}
-		fmt.Fprintf(&b, "  %-34s %-22s %s\n", l.Email, l.Password, who)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", l.Email, l.Password, who)
 	}
+	tw.Flush()
 	b.WriteString("These passwords are shown only this once; change them under Settings.\n\n")
 	return b.String()
 }
