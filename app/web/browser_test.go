@@ -82,16 +82,20 @@ func (b *browserRun) shot(name string) {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
 	defer cancel()
-	height, err := chromedp.Run(ctx, chromedp.Evaluate[int64](`Math.ceil(document.documentElement.scrollHeight)`))
+	width, err := chromedp.Run(ctx, chromedp.Evaluate[int64](`window.innerWidth`))
+	var height int64
 	if err == nil {
-		err = chromedp.Do(ctx, chromedp.EmulateViewport(viewWidth, max(height, viewHeight)))
+		height, err = chromedp.Run(ctx, chromedp.Evaluate[int64](`Math.ceil(document.documentElement.scrollHeight)`))
+	}
+	if err == nil {
+		err = chromedp.Do(ctx, chromedp.EmulateViewport(width, max(height, viewHeight)))
 	}
 	var png []byte
 	if err == nil {
 		png, err = chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	}
 	if err == nil {
-		err = chromedp.Do(ctx, chromedp.EmulateViewport(viewWidth, viewHeight))
+		err = chromedp.Do(ctx, chromedp.EmulateViewport(width, viewHeight))
 	}
 	if err != nil {
 		b.t.Errorf("screenshot %s: %v", name, err)
@@ -311,6 +315,9 @@ func TestBrowserOperatorSetsUpPartner(t *testing.T) {
 		}
 	}
 	b.shot("account")
+	b.do("narrow the window to a phone's", chromedp.EmulateViewport(390, 844))
+	b.shot("account-phone")
+	b.do("widen the window again", chromedp.EmulateViewport(viewWidth, viewHeight))
 	b.open("/settings", `#f-current_password`)
 	b.do("fill the new-token form",
 		b.fill(`#f-t-name`, "billing export"),

@@ -147,3 +147,9 @@ func formBool(vals map[string]string, field string) bool {
 
 // isHX reports whether the request came from htmx.
 func isHX(c *fiber.Ctx) bool { return c.Get("HX-Request") == "true" }
+
+// wantsFragment reports whether htmx asked to swap only the element with
+// id target (a history restore wants the whole page).
+func wantsFragment(c *fiber.Ctx, target string) bool {
+	return isHX(c) && c.Get("HX-Target") == target && c.Get("HX-History-Restore-Request") != "true"
+}

@@ -40,7 +40,7 @@ func (s *Server) partnersPage(c *fiber.Ctx) error {
 		return err
 	}
 	v := View{Title: "Partners", Nav: "partners", Data: partnersList{List: withPage(lv, page), Items: page.Items, Names: names}}
-	if isHX(c) && c.Get("HX-Target") == "results" {
+	if wantsFragment(c, "results") {
 		return s.render(c, fiber.StatusOK, "partners", "results", v)
 	}
 	return s.render(c, fiber.StatusOK, "partners", "", v)

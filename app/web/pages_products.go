@@ -41,7 +41,7 @@ func (s *Server) productsPage(c *fiber.Ctx) error {
 		d.Rows = append(d.Rows, row)
 	}
 	v := View{Title: "Products", Nav: "products", Data: d}
-	if isHX(c) && c.Get("HX-Target") == "results" {
+	if wantsFragment(c, "results") {
 		return s.render(c, fiber.StatusOK, "products", "results", v)
 	}
 	return s.render(c, fiber.StatusOK, "products", "", v)
