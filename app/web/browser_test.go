@@ -38,6 +38,11 @@ func screenshotDir(t *testing.T) string {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
+	// Drop the previous run's pictures (only ours: NN-name.png).
+	old, _ := filepath.Glob(filepath.Join(dir, "[0-9][0-9]-*.png"))
+	for _, f := range old {
+		os.Remove(f)
+	}
 	return dir
 }
 
@@ -270,6 +275,7 @@ func TestBrowserOperatorSetsUpPartner(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`input[name="program"][value="manual"]`)),
 		b.fill(`#f-notes`, "MSP, 40 clients in the region"),
 	)
+	b.shot("partner-form")
 	b.submit("save the partner", `form[action="/partners"] button[type=submit]`, `.flash`)
 	pubID := strings.TrimSpace(b.text(".page-head .pubid"))
 	if !strings.HasPrefix(pubID, "P-") {

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -40,4 +41,21 @@ func TestPagesRenderForEachRole(t *testing.T) {
 			t.Errorf("%s: a partner's navigation links to /partners", path)
 		}
 	}
+}
+
+func TestErrorPages(t *testing.T) {
+	h := newUIHarness(t)
+	h.user("op@example.com", 0)
+	c := h.login("op@example.com")
+	for _, path := range []string{"/products/999", "/partners/abc", "/no/such/page"} {
+		resp, body := c.get(path)
+		wantStatus(t, resp, body, http.StatusNotFound)
+		wantContains(t, body, "Not found", "There is nothing here", "Sign out")
+	}
+	// A form posted after the session ended.
+	anon := h.client()
+	anon.get("/login")
+	resp, body := anon.post("/products", url.Values{})
+	wantStatus(t, resp, body, http.StatusUnauthorized)
+	wantContains(t, body, "Sign in again")
 }

@@ -107,6 +107,12 @@ func (s *Server) redirect(c *fiber.Ctx, to, msg string) error {
 // renderError shows an error page with a message safe for the user.
 func (s *Server) renderError(c *fiber.Ctx, status int, msg string) error {
 	c.Response().ResetBody()
+	switch status {
+	case fiber.StatusNotFound:
+		msg = "There is nothing here, or it is not yours to see. Check the address, or go back."
+	case fiber.StatusUnauthorized:
+		msg = "Your session has ended. Sign in again to continue."
+	}
 	return s.render(c, status, "error", "", View{Title: statusTitle(status), Data: sentence(msg)})
 }
 
@@ -122,6 +128,8 @@ func statusTitle(status int) string {
 		return "That cannot be done now"
 	case fiber.StatusTooManyRequests:
 		return "Too many attempts"
+	case fiber.StatusUnauthorized:
+		return "Signed out"
 	}
 	if status >= 500 {
 		return "Something went wrong"
