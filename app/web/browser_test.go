@@ -80,6 +80,18 @@ func (b *browserRun) text(sel string) string {
 	return s
 }
 
+// eval runs a JavaScript expression and returns its string value.
+func (b *browserRun) eval(expr string) string {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
+	if err != nil {
+		b.t.Fatalf("evaluate %s: %v", expr, err)
+	}
+	return s
+}
+
 // shot saves a full-page PNG named for the page. The window is made as
 // tall as the page first, so the sticky sidebar is drawn as a visitor
 // scrolling the page would see it.
@@ -300,6 +312,27 @@ func TestBrowserOperatorSetsUpPartner(t *testing.T) {
 	b.shot("partners-list")
 	b.open("/users", `table`)
 	b.shot("users")
+
+	// Disable and enable the partner's user in place (htmx, no reload).
+	rowID := b.eval(`[...document.querySelectorAll("tbody tr")].find(r => r.textContent.includes("anna@northwind.example")).id`)
+	b.do("disable the user in place",
+		chromedp.Evaluate[chromedp.Void](`document.documentElement.setAttribute("data-same-page", "1")`),
+		chromedp.Click(chromedp.CSS(`#`+rowID+` form[hx-post] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`#`+rowID+` .badge.off`)),
+		chromedp.Click(chromedp.CSS(`#`+rowID+` form[hx-post] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`#`+rowID+` .badge.ok`)),
+		chromedp.WaitVisible(chromedp.CSS(`html[data-same-page]`)),
+	)
+
+	// The product search box filters as one types, in place.
+	b.open("/products", `#f-q`)
+	b.do("search the products",
+		b.fill(`#f-q`, "nothing-like-this"),
+		chromedp.WaitVisible(chromedp.CSS(`#results td.empty`)),
+	)
+	if loc := b.eval(`location.search`); !strings.Contains(loc, "q=nothing-like-this") {
+		t.Errorf("after searching, the URL's query is %q", loc)
+	}
 	b.open("/audit", `table`)
 	b.shot("audit")
 	b.open("/", `.stat`)
