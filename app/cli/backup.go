@@ -84,8 +84,7 @@ func backupThroughServer(ctx context.Context, dataDir string, w io.Writer) (int6
 	}
 	client := &http.Client{Transport: &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, "unix", sock)
+			return web.DialAdmin(ctx, dataDir)
 		},
 		ResponseHeaderTimeout: time.Minute,
 	}}

@@ -251,3 +251,22 @@ func httpGet(url string) (int, error) {
 	resp.Body.Close()
 	return resp.StatusCode, nil
 }
+
+// TestBackupThroughServerWithALongDataPath: a data directory whose socket
+// path is longer than a Unix socket address holds still gets its backup
+// through the running server.
+func TestBackupThroughServerWithALongDataPath(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), strings.Repeat("d", 60), strings.Repeat("e", 60))
+	s := startServe(t, dir)
+	file := filepath.Join(t.TempDir(), "b.db")
+	r := mustRun(t, "", "backup", file, "--data", dir, "--lock-timeout", "300ms")
+	if !strings.Contains(r.stdout, "through the running server") {
+		t.Fatalf("backup: %q", r.stdout)
+	}
+	if code := s.stop(); code != 0 {
+		t.Fatalf("serve exited %d: %s", code, s.errb)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, "admin.sock")); len(left) != 0 {
+		t.Errorf("socket left behind: %v", left)
+	}
+}

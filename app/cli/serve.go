@@ -68,8 +68,8 @@ with a demo catalogue, partners and users and prints their logins.`)
 	}
 	admin, err := web.ListenAdmin(svc, cfg.Data, log)
 	if err != nil {
-		ln.Close()
-		return err
+		// Serving matters more than the side door: say what is missing.
+		log.Warn("no admin socket: 'licensedesk backup' cannot reach this server; operators can use GET /api/v1/backup", "err", err)
 	}
 	// Logins are created once the address is ours, so a start that cannot
 	// listen never creates a password it does not print.

@@ -18,24 +18,44 @@ import (
 // AdminSocketName is the admin socket's file name in the data directory.
 const AdminSocketName = "admin.sock"
 
-// AdminSocketPath is how this process addresses the admin socket of
-// dataDir: the absolute path, or a relative one when the absolute path is
-// too long for a Unix socket address (108 bytes on Linux).
+// AdminSocketPath is the admin socket of dataDir, as an absolute path.
 func AdminSocketPath(dataDir string) string {
 	p := filepath.Join(dataDir, AdminSocketName)
-	abs, err := filepath.Abs(p)
-	if err != nil || len(abs) < 100 {
-		if err == nil {
-			return abs
-		}
-		return p
+	if abs, err := filepath.Abs(p); err == nil {
+		return abs
 	}
-	if wd, err := os.Getwd(); err == nil {
-		if rel, err := filepath.Rel(wd, abs); err == nil && len(rel) < len(abs) {
-			return rel
-		}
+	return p
+}
+
+// maxSocketPath is the longest path a Unix socket address holds (108
+// bytes on Linux, 104 on the BSDs, less the terminating NUL).
+const maxSocketPath = 103
+
+// socketAddr is the address to bind or dial for the socket at path. A path
+// too long for a socket address is reached through the directory's open
+// file descriptor (/proc/self/fd/N/admin.sock on Linux); release closes it.
+func socketAddr(path string) (addr string, release func()) {
+	if len(path) <= maxSocketPath {
+		return path, func() {}
 	}
-	return abs
+	d, err := os.Open(filepath.Dir(path))
+	if err != nil {
+		return path, func() {}
+	}
+	short := fmt.Sprintf("/proc/self/fd/%d/%s", d.Fd(), filepath.Base(path))
+	if _, err := os.Stat(filepath.Dir(short)); err != nil {
+		d.Close()
+		return path, func() {}
+	}
+	return short, func() { d.Close() }
+}
+
+// DialAdmin connects to the admin socket of dataDir.
+func DialAdmin(ctx context.Context, dataDir string) (net.Conn, error) {
+	addr, release := socketAddr(AdminSocketPath(dataDir))
+	defer release()
+	var d net.Dialer
+	return d.DialContext(ctx, "unix", addr)
 }
 
 // Admin is the operator's local side door of a running server: a Unix
@@ -57,7 +77,9 @@ func ListenAdmin(svc *app.Service, dataDir string, log *slog.Logger) (*Admin, er
 	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("remove stale admin socket: %w", err)
 	}
-	ln, err := net.Listen("unix", path)
+	addr, release := socketAddr(path)
+	ln, err := net.Listen("unix", addr)
+	release()
 	if err != nil {
 		return nil, fmt.Errorf("admin socket: %w", err)
 	}
@@ -83,12 +105,20 @@ func ListenAdmin(svc *app.Service, dataDir string, log *slog.Logger) (*Admin, er
 	return a, nil
 }
 
-// Path is the socket's path.
-func (a *Admin) Path() string { return a.path }
+// Path is the socket's path ("" for a nil Admin).
+func (a *Admin) Path() string {
+	if a == nil {
+		return ""
+	}
+	return a.path
+}
 
 // Close stops the admin socket, letting a running backup finish for up to
-// ctx's deadline, and removes the socket file.
+// ctx's deadline, and removes the socket file. A nil Admin is a no-op.
 func (a *Admin) Close(ctx context.Context) error {
+	if a == nil {
+		return nil
+	}
 	err := a.srv.Shutdown(ctx)
 	<-a.done
 	if rerr := os.Remove(a.path); rerr != nil && !errors.Is(rerr, os.ErrNotExist) && err == nil {
