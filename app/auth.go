@@ -38,15 +38,17 @@ func (s *Service) authenticate(email, password, addr string) (userRecord, error)
 		return userRecord{}, err
 	}
 	var rec userRecord
+	blocked := false
 	err := s.db.View(func(tx *storage.Tx) error {
 		var err error
 		rec, err = userByEmail(tx, email)
+		blocked = err == nil && !signInAllowed(tx, rec)
 		return err
 	})
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return userRecord{}, err
 	}
-	if err != nil || rec.Disabled {
+	if err != nil || blocked {
 		checkPassword(dummyHash, password)
 		s.limiter.fail(email, addr, s.now())
 		return userRecord{}, ErrBadLogin
@@ -57,6 +59,20 @@ func (s *Service) authenticate(email, password, addr string) (userRecord, error)
 	}
 	s.limiter.succeed(email)
 	return rec, nil
+}
+
+// signInAllowed reports whether a user may sign in or use its session and
+// tokens: not when it is disabled, nor when the partner it acts for is
+// disabled or gone.
+func signInAllowed(tx *storage.Tx, rec userRecord) bool {
+	if rec.Disabled {
+		return false
+	}
+	if rec.Role != RolePartner {
+		return true
+	}
+	p, err := getPartner(tx, rec.PartnerID)
+	return err == nil && !p.Disabled
 }
 
 // Login checks the credentials and opens a session. It returns the
@@ -107,16 +123,18 @@ func (s *Service) SessionActor(sid, addr string) (Actor, string, error) {
 	key := hashSecret(sid)
 	var sess Session
 	var rec userRecord
+	blocked := false
 	err := s.db.View(func(tx *storage.Tx) error {
 		if err := tx.Get(storage.Sessions, key, &sess); err != nil {
 			return err
 		}
 		var err error
 		rec, err = getUser(tx, sess.UserID)
+		blocked = err == nil && !signInAllowed(tx, rec)
 		return err
 	})
 	now := s.now()
-	if errors.Is(err, ErrNotFound) || err == nil && (now.After(sess.Expires) || rec.Disabled) {
+	if errors.Is(err, ErrNotFound) || err == nil && (now.After(sess.Expires) || blocked) {
 		return Actor{}, "", ErrUnauthorized
 	}
 	if err != nil {
@@ -280,15 +298,17 @@ func (s *Service) TokenActor(raw, addr string) (Actor, error) {
 	}
 	var t Token
 	var rec userRecord
+	blocked := false
 	err := s.db.View(func(tx *storage.Tx) error {
 		if err := tx.Get(storage.Tokens, hashSecret(raw), &t); err != nil {
 			return err
 		}
 		var err error
 		rec, err = getUser(tx, t.UserID)
+		blocked = err == nil && !signInAllowed(tx, rec)
 		return err
 	})
-	if errors.Is(err, ErrNotFound) || err == nil && rec.Disabled {
+	if errors.Is(err, ErrNotFound) || err == nil && blocked {
 		return Actor{}, ErrUnauthorized
 	}
 	if err != nil {

@@ -50,15 +50,21 @@ func (l *loginLimiter) fail(account, addr string, now time.Time) {
 	if addr != "" {
 		l.addr[addr] = append(recent(l.addr[addr], now), now)
 	}
-	// Bound memory under a spray of random emails.
-	if len(l.account) > 100000 {
-		for k, v := range l.account {
-			if len(recent(v, now)) == 0 {
-				delete(l.account, k)
+	// Bound memory under a spray of random emails or addresses.
+	for _, m := range []map[string][]time.Time{l.account, l.addr} {
+		if len(m) > maxTracked {
+			for k, v := range m {
+				if len(recent(v, now)) == 0 {
+					delete(m, k)
+				}
 			}
 		}
 	}
 }
+
+// maxTracked is how many accounts or addresses are remembered before
+// those with no recent failure are forgotten.
+const maxTracked = 100000
 
 func (l *loginLimiter) succeed(account string) {
 	l.mu.Lock()
