@@ -26,13 +26,17 @@ stands in for the info messages.`)
 		return err
 	}
 	defer svc.Close()
-	bar.finish() // a rebuild app.Open may have done for a stale index
-	bar.start(svc.IndexableRecords())
-	if err := svc.Reindex(); err != nil {
+	if bar.drawn {
+		// The index was missing or stale, and opening rebuilt it already.
 		bar.finish()
-		return fmt.Errorf("rebuild the search index: %w", err)
+	} else {
+		bar.start(svc.IndexableRecords())
+		if err := svc.Reindex(); err != nil {
+			bar.finish()
+			return fmt.Errorf("rebuild the search index: %w", err)
+		}
+		bar.finish()
 	}
-	bar.finish()
 	fmt.Fprintf(c.stdout, "search index rebuilt: %d documents\n", svc.IndexedDocs())
 	return svc.Close()
 }

@@ -194,8 +194,8 @@ func TestDemo(t *testing.T) {
 	oneErrorLine(t, r, "already has data")
 }
 
-// TestReindex: reindex rebuilds a deleted index with a progress bar and
-// reports the documents.
+// TestReindex: reindex rebuilds the index with a progress bar and reports
+// the documents; a deleted index is rebuilt once, counting documents.
 func TestReindex(t *testing.T) {
 	dir := t.TempDir()
 	svc := openSvc(t, dir)
@@ -203,14 +203,21 @@ func TestReindex(t *testing.T) {
 		t.Fatal(err)
 	}
 	svc.Close()
-	if err := os.RemoveAll(filepath.Join(dir, "index")); err != nil {
-		t.Fatal(err)
-	}
 	r := mustRun(t, "", "reindex", "--data", dir)
 	if !strings.Contains(r.stderr, "100%") || !strings.Contains(r.stderr, "9/9") {
 		t.Errorf("no finished progress bar on stderr: %q", r.stderr)
 	}
 	if strings.TrimSpace(r.stdout) != "search index rebuilt: 9 documents" { // 4 products + 5 partners
+		t.Errorf("stdout %q", r.stdout)
+	}
+	if err := os.RemoveAll(filepath.Join(dir, "index")); err != nil {
+		t.Fatal(err)
+	}
+	r = mustRun(t, "", "reindex", "--data", dir)
+	if !strings.Contains(r.stderr, "reindex: 9 documents") || strings.Count(r.stderr, "\n") != 1 {
+		t.Errorf("deleted index: want one progress line counting 9 documents, got %q", r.stderr)
+	}
+	if strings.TrimSpace(r.stdout) != "search index rebuilt: 9 documents" {
 		t.Errorf("stdout %q", r.stdout)
 	}
 	svc = openSvc(t, dir)
