@@ -33,6 +33,9 @@ func (s *Service) ListAudit(a Actor, p ListParams) (Page[AuditEntry], error) {
 	if err := a.requireOperator(); err != nil {
 		return Page[AuditEntry]{}, err
 	}
+	if err := p.only("action", "actor"); err != nil {
+		return Page[AuditEntry]{}, err
+	}
 	p = p.norm()
 	out := Page[AuditEntry]{Page: p.Page, PerPage: p.PerPage, Items: []AuditEntry{}}
 	action := p.Filter("action")

@@ -37,6 +37,17 @@ func (p ListParams) Filter(name string) string {
 	return strings.TrimSpace(p.Filters[name])
 }
 
+// only refuses a filter the list does not know, naming it and the ones
+// it does: a mistyped filter must not quietly return everything.
+func (p ListParams) only(names ...string) error {
+	for k := range p.Filters {
+		if !slices.Contains(names, k) {
+			return Invalid(k, "is not a filter of this list; use one of %s", strings.Join(names, ", "))
+		}
+	}
+	return nil
+}
+
 // Page is one page of a list.
 type Page[T any] struct {
 	Items   []T `json:"items"`

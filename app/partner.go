@@ -305,6 +305,9 @@ var partnerLicenses = func(tx *storage.Tx, id uint64) int { return 0 }
 // ListPartners lists partners (operators all; a partner only itself).
 // Filters: name, public_id, program, distributor_id, disabled, q.
 func (s *Service) ListPartners(a Actor, p ListParams) (Page[Partner], error) {
+	if err := p.only("name", "public_id", "program", "distributor_id", "disabled", "q"); err != nil {
+		return Page[Partner]{}, err
+	}
 	name, pub, prog, dist, dis := p.Filter("name"), NormalisePublicID(p.Filter("public_id")), p.Filter("program"), p.Filter("distributor_id"), p.Filter("disabled")
 	var match map[uint64]bool
 	q := p.Filter("q")

@@ -441,6 +441,9 @@ func (s *Service) GetProduct(a Actor, id uint64) (Product, error) {
 
 // ListProducts lists the catalogue. Filters: name, code, currency, active, q.
 func (s *Service) ListProducts(a Actor, p ListParams) (Page[Product], error) {
+	if err := p.only("name", "code", "currency", "active", "q"); err != nil {
+		return Page[Product]{}, err
+	}
 	name, code, cur, active := p.Filter("name"), p.Filter("code"), p.Filter("currency"), p.Filter("active")
 	if active != "" && active != "true" && active != "false" {
 		return Page[Product]{}, Invalid("active", "must be true or false")

@@ -203,6 +203,9 @@ func (s *Service) UserByEmail(a Actor, email string) (User, error) {
 
 // ListUsers lists the users the actor may see. Filters: email, role, partner_id.
 func (s *Service) ListUsers(a Actor, p ListParams) (Page[User], error) {
+	if err := p.only("email", "role", "partner_id"); err != nil {
+		return Page[User]{}, err
+	}
 	var all []User
 	email, role, partner := p.Filter("email"), p.Filter("role"), p.Filter("partner_id")
 	err := s.db.View(func(tx *storage.Tx) error {
