@@ -157,7 +157,7 @@ func (b *browserRun) problem(s string) {
 // that partner then signs in and sees its account.
 func TestBrowserOperatorSetsUpPartner(t *testing.T) {
 	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Fatalf("Chromium is not installed at %s (%v): run the test command from the README, which installs it", chromiumPath, err)
+		t.Fatalf("Chromium is not installed at %s (%v): run the README's test command, bash scripts/test.sh, which installs it", chromiumPath, err)
 	}
 	h := newUIHarness(t)
 	h.user("operator@example.com", 0)
