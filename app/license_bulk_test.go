@@ -10,6 +10,7 @@ import (
 // TestBulkSuspendEnable: ticked licenses change in one call, each with
 // its history.
 func TestBulkSuspendEnable(t *testing.T) {
+	t.Parallel()
 	f := newLicFix(t)
 	in := f.lic()
 	in.Customer = "Bulk Kunde"
@@ -59,6 +60,7 @@ func TestBulkSuspendEnable(t *testing.T) {
 // TestBulkAllOrNothing: when one ticked license cannot move, nothing
 // changes, no history is written, and the error names that license.
 func TestBulkAllOrNothing(t *testing.T) {
+	t.Parallel()
 	f := newLicFix(t)
 	in := f.lic()
 	in.Customer = "Bulk Kunde"

@@ -11,6 +11,7 @@ import (
 // paid by default; they are unused until activated, with the activation
 // deadline 12 months after purchase, and carry the partner's distributor.
 func TestOperatorIssuesToPartner(t *testing.T) {
+	t.Parallel()
 	f := newLicFix(t)
 	in := f.lic()
 	in.PartnerID = f.pa.ID
@@ -66,6 +67,7 @@ func TestOperatorIssuesToPartner(t *testing.T) {
 // TestManualPartnerCreatesForClients (F25): many at once, payment
 // pending, keys usable at once; with a customer the period starts.
 func TestManualPartnerCreatesForClients(t *testing.T) {
+	t.Parallel()
 	f := newLicFix(t)
 	in := f.lic()
 	in.Count = 25
@@ -125,6 +127,7 @@ func TestManualPartnerCreatesForClients(t *testing.T) {
 // TestStandardPartnerCannotCreate: the standard program buys through
 // orders; creating for clients is refused and writes nothing.
 func TestStandardPartnerCannotCreate(t *testing.T) {
+	t.Parallel()
 	f := newLicFix(t)
 	before := f.count()
 	_, err := f.svc.CreateLicenses(f.uc, f.lic())
@@ -150,6 +153,7 @@ func TestStandardPartnerCannotCreate(t *testing.T) {
 // TestCreateValidationNamesFieldWritesNothing: every bad input names its
 // field and leaves no license, history or id behind.
 func TestCreateValidationNamesFieldWritesNothing(t *testing.T) {
+	t.Parallel()
 	f := newLicFix(t)
 	inactive := f.product("old", "Retired Suite", []int{12}, 0, nil)
 	if _, err := f.svc.UpdateProduct(app.System, inactive.ID, app.ProductInput{Active: licP(false)}); err != nil {

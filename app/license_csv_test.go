@@ -70,6 +70,7 @@ func csvIDs(t *testing.T, rows []map[string]string) []uint64 {
 // TestCSVExportParsesBack (F40): a header, one row per license of the
 // list, ISO 8601 UTC dates, UTF-8 text intact, partner public IDs.
 func TestCSVExportParsesBack(t *testing.T) {
+	t.Parallel()
 	s := newListSet(t)
 	f := s.licFix
 	rows, _ := csvExport(t, f, f.op, nil, nil)
@@ -123,6 +124,7 @@ func TestCSVExportParsesBack(t *testing.T) {
 // TestCSVFiltersTicksAndPartners: the export holds the list's current
 // filter or only the ticked rows, and a partner only its own.
 func TestCSVFiltersTicksAndPartners(t *testing.T) {
+	t.Parallel()
 	s := newListSet(t)
 	f := s.licFix
 	cases := []struct {
@@ -183,6 +185,7 @@ func TestCSVFiltersTicksAndPartners(t *testing.T) {
 // TestCSVNeutralisesFormulas: cells a spreadsheet would run (leading =,
 // +, -, @) come out with a leading quote, in every text column.
 func TestCSVNeutralisesFormulas(t *testing.T) {
+	t.Parallel()
 	f := newLicFix(t)
 	evil := []struct{ name, notes, customer string }{
 		{`=HYPERLINK("http://evil.example","click")`, "+SUM(A1:A9)", "@cmd|' /C calc'!A0"},
@@ -238,17 +241,18 @@ func TestCSVNeutralisesFormulas(t *testing.T) {
 // TestCSVManyRowsInOrder: more rows than one read transaction holds come
 // out complete, once each, in purchase order.
 func TestCSVManyRowsInOrder(t *testing.T) {
+	t.Parallel()
 	f := newLicFix(t)
+	f.importUnused(f.pa, 3000)
+	f.importUnused(f.pb, 800)
+	f.importUnused(f.pa, 2700)
 	in := f.lic()
-	in.Count = app.MaxCreate
-	for range 6 {
-		f.create(f.ua, in)
-	}
-	f.create(f.ub, in)
+	in.Count = 5
+	f.create(f.ua, in)
 	for _, c := range []struct {
 		as   app.Actor
 		want int
-	}{{f.op, 7000}, {f.ua, 6000}, {f.ub, 1000}} {
+	}{{f.op, 6505}, {f.ua, 5705}, {f.ub, 800}} {
 		rows, _ := csvExport(t, f, c.as, nil, nil)
 		ids := csvIDs(t, rows)
 		if len(ids) != c.want || !slices.IsSorted(ids) || len(slices.Compact(slices.Clone(ids))) != len(ids) {

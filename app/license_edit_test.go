@@ -14,6 +14,7 @@ import (
 )
 
 func TestEditNameAndIP(t *testing.T) {
+	t.Parallel()
 	f := newLicFix(t)
 	l := f.one(f.ua, f.lic())
 	f.clk.Add(time.Hour)
@@ -56,6 +57,7 @@ func TestEditNameAndIP(t *testing.T) {
 // encrypted: its plaintext is in no file of the data directory, in no
 // view, list, CSV or history; the view says only that one is set.
 func TestAdminPasswordSealed(t *testing.T) {
+	t.Parallel()
 	f := newLicFix(t)
 	const secret = "Tr0ub4dor&3-kX9q-admin"
 	const secret2 = "second-Zq7w-password"
@@ -151,6 +153,7 @@ func TestAdminPasswordSealed(t *testing.T) {
 }
 
 func TestEditRegistrationKeyAndClearRegistrations(t *testing.T) {
+	t.Parallel()
 	f := newLicFix(t)
 	now := licT0
 	to := now.AddDate(1, 0, 0)
@@ -193,6 +196,7 @@ func TestEditRegistrationKeyAndClearRegistrations(t *testing.T) {
 // TestAutoRenewRules (F14, F32): auto-renew is set on active licenses
 // only, with a period the product offers; leaving active switches it off.
 func TestAutoRenewRules(t *testing.T) {
+	t.Parallel()
 	f := newLicFix(t)
 	unused := f.one(f.ua, f.lic())
 	_, err := f.svc.EditLicense(f.ua, unused.ID, app.LicenseEdit{AutoRenew: licP(true)})
@@ -241,6 +245,7 @@ func TestAutoRenewRules(t *testing.T) {
 // TestValidToOperatorOnly (F14): only the operator moves the end date,
 // and not before the start nor on a key with no period yet.
 func TestValidToOperatorOnly(t *testing.T) {
+	t.Parallel()
 	f := newLicFix(t)
 	in := f.lic()
 	in.Customer = "Datum GmbH"
@@ -279,6 +284,7 @@ func TestValidToOperatorOnly(t *testing.T) {
 }
 
 func TestEditConfig(t *testing.T) {
+	t.Parallel()
 	f := newLicFix(t)
 	l := f.one(f.ua, f.lic())
 	e, err := f.svc.EditLicense(f.ua, l.ID, app.LicenseEdit{Config: map[string]string{"nodes": "4"}})
@@ -297,6 +303,7 @@ func TestEditConfig(t *testing.T) {
 // TestSetNotes (F11): the pencil in the list changes only the notes, and
 // the change is in the history and the search at once.
 func TestSetNotes(t *testing.T) {
+	t.Parallel()
 	f := newLicFix(t)
 	in := f.lic()
 	in.Name = "Reception"
@@ -337,6 +344,7 @@ func TestSetNotes(t *testing.T) {
 // an unused key a customer starts its period; a partner cannot move a
 // license to another partner.
 func TestAssign(t *testing.T) {
+	t.Parallel()
 	f := newLicFix(t)
 	l := f.one(f.op, app.LicenseCreate{ProductID: f.av.ID, Edition: "business", Seats: 5, PeriodMonths: 12, PartnerID: f.pa.ID})
 

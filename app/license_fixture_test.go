@@ -61,6 +61,8 @@ type licFix struct {
 	pa, pb, pc app.Partner // pa, pb: manual program (pa under dist); pc: standard
 	ua, ub, uc app.Actor   // one login each
 	av, fw     app.Product // av: 1/12/24 months, 1–500 seats, config; fw: 12 months
+
+	nextUser uint64
 }
 
 var licQuiet = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -110,17 +112,13 @@ func (f *licFix) reopen() {
 	f.open()
 }
 
+// user is the actor of a signed-in user, as the web layer builds it. The
+// service takes the actor on trust, so the tests skip creating logins
+// (and the password hashing that costs seconds under -race); the API
+// tests in app/web sign in for real.
 func (f *licFix) user(email string, role app.Role, partner uint64) app.Actor {
-	f.t.Helper()
-	in := app.UserInput{Email: licP(email), Role: licP(role), Password: licP("correct horse battery")}
-	if partner != 0 {
-		in.PartnerID = licP(partner)
-	}
-	u, err := f.svc.CreateUser(app.System, in)
-	if err != nil {
-		f.t.Fatalf("create user %s: %v", email, err)
-	}
-	return app.Actor{UserID: u.ID, Email: u.Email, Role: u.Role, PartnerID: u.PartnerID, Addr: "192.0.2.10"}
+	f.nextUser++
+	return app.Actor{UserID: f.nextUser, Email: email, Role: role, PartnerID: partner, Addr: "192.0.2.10"}
 }
 
 func (f *licFix) partner(name, program string, distributor uint64) app.Partner {
@@ -266,4 +264,21 @@ func sameIDs(got, want []uint64) bool {
 	slices.Sort(g)
 	slices.Sort(w)
 	return slices.Equal(g, w)
+}
+
+// importUnused loads n unused keys of partner p (0: operator stock)
+// bought now, straight into the store as the bench generator does: fast,
+// for tests that need volume rather than the create path.
+func (f *licFix) importUnused(p app.Partner, n int) {
+	f.t.Helper()
+	now := f.clk.Now()
+	batch := make([]app.License, n)
+	for i := range batch {
+		batch[i] = app.License{Name: "imported", ProductID: f.av.ID, ProductName: f.av.Name, Edition: "business",
+			Seats: 1, PeriodMonths: 12, Status: app.StatusOrdered, Payment: app.PaymentPaid, Purchased: now,
+			ActivateBy: now.AddDate(1, 0, 0), PartnerID: p.ID, DistributorID: p.DistributorID, Updated: now}
+	}
+	if err := f.svc.ImportLicenses(app.System, batch); err != nil {
+		f.t.Fatal(err)
+	}
 }

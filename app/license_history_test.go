@@ -10,6 +10,7 @@ import (
 // TestHistoryWhoWhenOldNew (F12): every change leaves who, when, the
 // field and old → new, newest first; a create records what was set.
 func TestHistoryWhoWhenOldNew(t *testing.T) {
+	t.Parallel()
 	f := newLicFix(t)
 	in := f.lic()
 	in.Name = "Kasse 1"
@@ -85,6 +86,7 @@ func TestHistoryWhoWhenOldNew(t *testing.T) {
 // TestRefusedChangeWritesNoHistory: history is written in the change's
 // transaction, so a refused change leaves neither a change nor an entry.
 func TestRefusedChangeWritesNoHistory(t *testing.T) {
+	t.Parallel()
 	f := newLicFix(t)
 	l := f.one(f.ua, f.lic())
 	n := len(f.history(l.ID))
@@ -125,6 +127,7 @@ func TestRefusedChangeWritesNoHistory(t *testing.T) {
 // the list and the search, and its history stays readable with the
 // delete in it; another partner still cannot read it.
 func TestDeleteKeepsHistory(t *testing.T) {
+	t.Parallel()
 	f := newLicFix(t)
 	in := f.lic()
 	in.Notes = "doomed workstation"

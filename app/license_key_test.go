@@ -13,6 +13,7 @@ import (
 var keyRE = regexp.MustCompile(`^[23456789ABCDEFGHJKMNPQRSTVWXYZ]{5}(-[23456789ABCDEFGHJKMNPQRSTVWXYZ]{5}){4}$`)
 
 func TestLicenseKeyFormatAndUniqueness(t *testing.T) {
+	t.Parallel()
 	seen := map[string]bool{}
 	used := map[rune]bool{}
 	for range 20000 {
@@ -41,6 +42,7 @@ func TestLicenseKeyFormatAndUniqueness(t *testing.T) {
 }
 
 func TestNormaliseAndFormatKey(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"7kq2m-xr4pd-abcde-fghjk-mnpqr":      "7KQ2MXR4PDABCDEFGHJKMNPQR",
 		"7KQ2M XR4PD ABCDE FGHJK MNPQR":      "7KQ2MXR4PDABCDEFGHJKMNPQR",
@@ -59,6 +61,7 @@ func TestNormaliseAndFormatKey(t *testing.T) {
 // TestCreatedKeysUniqueAndFound: a thousand keys created at once are all
 // well formed and distinct, and each is found however it is typed.
 func TestCreatedKeysUniqueAndFound(t *testing.T) {
+	t.Parallel()
 	f := newLicFix(t)
 	in := f.lic()
 	in.Count = app.MaxCreate

@@ -122,6 +122,7 @@ func namesOf(s string) []string {
 // TestListFilters (F8): every filter the list accepts narrows to exactly
 // the licenses a reseller expects, alone and combined.
 func TestListFilters(t *testing.T) {
+	t.Parallel()
 	s := newListSet(t)
 	f := s.licFix
 	cases := []struct {
@@ -192,6 +193,7 @@ func TestListFilters(t *testing.T) {
 // TestListPartnerSeesOwnOnly: a partner's list is its own, whatever
 // filter it sends.
 func TestListPartnerSeesOwnOnly(t *testing.T) {
+	t.Parallel()
 	s := newListSet(t)
 	f := s.licFix
 	cases := []struct {
@@ -227,6 +229,7 @@ func TestListPartnerSeesOwnOnly(t *testing.T) {
 // TestListViews (F9): expiring soon (30 days by default, or `days`),
 // expired, unused.
 func TestListViews(t *testing.T) {
+	t.Parallel()
 	s := newListSet(t)
 	f := s.licFix
 	cases := []struct {
@@ -282,6 +285,7 @@ func TestListViews(t *testing.T) {
 // TestListErrorsNameTheParameter: a typo in a filter, sort or date is
 // refused naming the parameter, never silently ignored.
 func TestListErrorsNameTheParameter(t *testing.T) {
+	t.Parallel()
 	s := newListSet(t)
 	f := s.licFix
 	cases := []struct {
@@ -374,6 +378,7 @@ func cmpCol(a, b any) int {
 // broken by id so the order is stable, the same on every execution path
 // (index scan, record scan, search), and paging cuts it without gaps.
 func TestListSort(t *testing.T) {
+	t.Parallel()
 	s := newListSet(t)
 	f := s.licFix
 	// Hand-checked orders.
@@ -476,6 +481,7 @@ func TestListSort(t *testing.T) {
 // TestGroupLicenses (F13): counts per product, status, customer and
 // partner add up to the list total and open to lists of that size.
 func TestGroupLicenses(t *testing.T) {
+	t.Parallel()
 	s := newListSet(t)
 	f := s.licFix
 	type want map[string]int // label → count

@@ -75,6 +75,7 @@ func (s *searchSet) search(a app.Actor, q string, filters map[string]string) app
 // any case and with or without the dash, and never a license that only
 // shares its trigrams.
 func TestSearchInfixOnKeys(t *testing.T) {
+	t.Parallel()
 	s := newSearchSet(t)
 	f := s.licFix
 	all := allLicenses(f, f.op)
@@ -104,20 +105,22 @@ func TestSearchInfixOnKeys(t *testing.T) {
 		}
 	}
 	sources := append([]app.LicenseView{}, s.all...)
-	sources = append(sources, s.bulk[:25]...)
+	sources = append(sources, s.bulk[:8]...)
 	for i, l := range sources {
 		c := compact(l.Key)
-		for _, at := range []int{0, 7, 13, 21} {
+		for j, at := range []int{0, 9, 21} {
 			frag := c[at : at+4]
-			exact("*"+frag+"*", frag, f.op, all, l.ID)
-			if i%5 == 0 {
-				exact("*"+strings.ToLower(frag)+"*", frag, f.op, all, l.ID)
+			if (i+j)%3 == 0 {
+				frag = strings.ToLower(frag)
 			}
+			exact("*"+frag+"*", frag, f.op, all, l.ID)
 		}
 		// Across a dash, typed with it, and with only a leading star.
 		withDash := l.Key[3:8]
+		if i%2 == 0 {
+			withDash = strings.ToLower(withDash)
+		}
 		exact("*"+withDash+"*", withDash, f.op, all, l.ID)
-		exact("*"+strings.ToLower(withDash)+"*", withDash, f.op, all, l.ID)
 		long := c[2:12]
 		exact("*"+long+"*", long, f.op, all, l.ID)
 	}
@@ -136,10 +139,11 @@ func TestSearchInfixOnKeys(t *testing.T) {
 // TestSearchPrefixAndWholeKey: `ABC*` finds the keys that start so; a
 // whole key finds its license however it is typed.
 func TestSearchPrefixAndWholeKey(t *testing.T) {
+	t.Parallel()
 	s := newSearchSet(t)
 	f := s.licFix
 	all := allLicenses(f, f.op)
-	for _, l := range append(append([]app.LicenseView{}, s.all...), s.bulk[:10]...) {
+	for _, l := range append(append([]app.LicenseView{}, s.all...), s.bulk[:5]...) {
 		for _, p := range []string{l.Key[:3], l.Key[:5], l.Key[:8], strings.ToLower(l.Key[:4])} {
 			q := p + "*"
 			pg := s.search(f.op, q, nil)
@@ -168,6 +172,7 @@ func TestSearchPrefixAndWholeKey(t *testing.T) {
 // TestSearchWordsIPOrderAndFilters: plain words in notes, name and
 // customer; IP and order number; combined with filters.
 func TestSearchWordsIPOrderAndFilters(t *testing.T) {
+	t.Parallel()
 	s := newSearchSet(t)
 	f := s.licFix
 	cases := []struct {
@@ -236,6 +241,7 @@ func TestSearchWordsIPOrderAndFilters(t *testing.T) {
 // TestSearchPartnerSeesOwnOnly: a partner never sees another partner's
 // license in search results, whatever it types.
 func TestSearchPartnerSeesOwnOnly(t *testing.T) {
+	t.Parallel()
 	s := newSearchSet(t)
 	f := s.licFix
 	own := map[uint64]bool{}
@@ -252,7 +258,7 @@ func TestSearchPartnerSeesOwnOnly(t *testing.T) {
 		s.echo.Key, compact(s.delta.Key), strings.ToLower(s.foxtrot.Key), s.echo.Key[:5] + "*",
 		"*" + compact(s.delta.Key)[8:12] + "*", "*" + compact(s.alpha.Key)[8:12] + "*", "*"}
 	for _, q := range queries {
-		for _, filters := range []map[string]string{nil, {"partner_id": uidStr(f.pb.ID)}, {"partner_id": "0"}, {"status": "active"}} {
+		for _, filters := range []map[string]string{nil, {"partner_id": uidStr(f.pb.ID)}} {
 			pg := s.search(f.ua, q, filters)
 			for _, l := range pg.Items {
 				if !own[l.ID] {

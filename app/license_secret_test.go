@@ -14,6 +14,7 @@ import (
 // restart (the key lives in the data file, so backups carry it), is
 // bound to its license, and a tampered value does not open.
 func TestSealedPasswordRoundTrip(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	s, err := Open(Options{DataDir: dir, Logger: log})

@@ -26,6 +26,7 @@ var legalMoves = map[app.Status][]app.Status{
 // allowed, an illegal one is a validation error on "status" whose message
 // says why in words (naming the states, or a specific reason).
 func TestCanMoveEveryPair(t *testing.T) {
+	t.Parallel()
 	if len(app.Statuses) != 6 {
 		t.Fatalf("app.Statuses has %d statuses; F6 names six", len(app.Statuses))
 	}
@@ -73,6 +74,7 @@ func TestCanMoveEveryPair(t *testing.T) {
 }
 
 func TestStatusValidity(t *testing.T) {
+	t.Parallel()
 	for _, s := range app.Statuses {
 		if !s.Valid() {
 			t.Errorf("%s not valid", s)
@@ -97,6 +99,7 @@ func TestStatusValidity(t *testing.T) {
 // active license, a repeated move is refused with the reason, and the
 // period stays where it was.
 func TestSuspendEnableThroughService(t *testing.T) {
+	t.Parallel()
 	f := newLicFix(t)
 	in := f.lic()
 	in.Customer = "Kowalski Sp. z o.o."
@@ -138,6 +141,7 @@ func TestSuspendEnableThroughService(t *testing.T) {
 // now, and the end date is calendar months later, clamped to the month's
 // last day (31 Jan + 1 month = 28 Feb, or 29 in a leap year).
 func TestEnableStartsPeriodCalendar(t *testing.T) {
+	t.Parallel()
 	f := newLicFix(t)
 	cases := []struct {
 		enable time.Time
@@ -183,6 +187,7 @@ func TestEnableStartsPeriodCalendar(t *testing.T) {
 // only by renewing; a suspended license past its end date is refused even
 // before the sweep has run.
 func TestExpiredCannotBeEnabled(t *testing.T) {
+	t.Parallel()
 	f := newLicFix(t)
 	in := f.lic()
 	in.PeriodMonths = 1
@@ -220,6 +225,7 @@ func TestExpiredCannotBeEnabled(t *testing.T) {
 // TestCancelOperatorOnly: a partner cannot cancel even its own license;
 // the operator can, and a cancelled license is final.
 func TestCancelOperatorOnly(t *testing.T) {
+	t.Parallel()
 	f := newLicFix(t)
 	l := f.one(f.ua, f.lic())
 	_, err := f.svc.CancelLicense(f.ua, l.ID)
@@ -257,6 +263,7 @@ func TestCancelOperatorOnly(t *testing.T) {
 // TestUnusedKeyCannotBeSuspended: the one illegal move a partner meets
 // most, with its reason.
 func TestUnusedKeyCannotBeSuspended(t *testing.T) {
+	t.Parallel()
 	f := newLicFix(t)
 	l := f.one(f.ua, f.lic())
 	_, err := f.svc.SuspendLicense(f.ua, l.ID)

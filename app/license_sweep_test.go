@@ -23,6 +23,7 @@ func historyHas(h []app.HistoryEntry, action, field, old, new, actor string) boo
 // expires 12 months after purchase, not a minute earlier; the sweep is
 // idempotent and leaves a history entry.
 func TestSweepUnusedKeyExpiresAfterTwelveMonths(t *testing.T) {
+	t.Parallel()
 	f := newLicFix(t)
 	unused := f.one(f.ua, f.lic())
 	in := f.lic()
@@ -81,6 +82,7 @@ func TestSweepUnusedKeyExpiresAfterTwelveMonths(t *testing.T) {
 // TestSweepActiveExpiresAtValidTo: an active (or suspended) license
 // expires at its end date; auto-renew is switched off with it.
 func TestSweepActiveExpiresAtValidTo(t *testing.T) {
+	t.Parallel()
 	f := newLicFix(t)
 	in := f.lic()
 	in.Customer = "Nordwind AG"
@@ -136,11 +138,12 @@ func TestSweepActiveExpiresAtValidTo(t *testing.T) {
 // TestSweepManyInBatches: more due licenses than one sweep transaction
 // holds all expire in one call; a cancelled one is left alone.
 func TestSweepManyInBatches(t *testing.T) {
+	t.Parallel()
 	f := newLicFix(t)
+	f.importUnused(app.Partner{}, 700)
+	f.importUnused(f.pa, 500)
 	in := f.lic()
-	in.Count = 1000
-	f.create(f.op, in)
-	in.Count = 300
+	in.Count = 100
 	f.create(f.ua, in)
 	c := f.one(f.op, f.lic())
 	if _, err := f.svc.CancelLicense(f.op, c.ID); err != nil {
@@ -165,6 +168,7 @@ func TestSweepManyInBatches(t *testing.T) {
 // TestRunJobsSweepsOnStart: the background jobs sweep as soon as they
 // start, and stop with their context.
 func TestRunJobsSweepsOnStart(t *testing.T) {
+	t.Parallel()
 	f := newLicFix(t)
 	l := f.one(f.ua, f.lic())
 	f.clk.AddDate(1, 0, 1)

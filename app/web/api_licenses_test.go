@@ -283,6 +283,7 @@ var licenseRoutes = []string{
 }
 
 func TestLicenseRoutesAllCovered(t *testing.T) {
+	t.Parallel()
 	e := newLAEnv(t)
 	var got []string
 	for _, r := range e.f.GetRoutes(true) {
@@ -303,6 +304,7 @@ func TestLicenseRoutesAllCovered(t *testing.T) {
 // route when it reaches for partner B's licenses; B's licenses are left
 // exactly as they were; the operator sees everything.
 func TestLicenseAPIIsolation(t *testing.T) {
+	t.Parallel()
 	e := newLAFixture(t)
 	b1, b2 := laU(e.b1.ID), laU(e.b2.ID)
 	snapshot := func() string {
@@ -444,6 +446,7 @@ func TestLicenseAPIIsolation(t *testing.T) {
 // TestLicenseAPIOwnerWorkflow: what partner A can do with its own
 // licenses through the API, and the shapes it gets back.
 func TestLicenseAPIOwnerWorkflow(t *testing.T) {
+	t.Parallel()
 	e := newLAFixture(t)
 	a1, a2 := laU(e.a1.ID), laU(e.a2.ID)
 	if e.a1.Status != "active" || e.a1.Payment != "pending" || e.a1.PartnerPublicID != e.pa.PublicID || e.a1.ValidFrom == nil {
