@@ -197,19 +197,23 @@ func CheckCSRF(want, got string) bool {
 	return want != "" && subtle.ConstantTimeCompare([]byte(want), []byte(got)) == 1
 }
 
-// dropCredentials ends a user's sessions (and, unless keepTokens, its API
-// tokens) after a password change, disable or delete.
-func dropCredentials(tx *storage.Tx, userID uint64, keepSessions bool) error {
-	var dead [][]byte
-	if !keepSessions {
-		tx.Each(storage.Sessions, nil, func(k, v []byte) bool {
-			var sess Session
-			if jsonUnmarshal(v, &sess) == nil && sess.UserID == userID {
-				dead = append(dead, append([]byte(nil), k...))
-			}
-			return true
-		})
+// endSessions signs a user out of every browser except the session whose
+// cookie value is keep ("" ends them all): after a password change,
+// disable or delete. API tokens stay until revoked; a disabled or deleted
+// user's tokens stop working because the user does.
+func endSessions(tx *storage.Tx, userID uint64, keep string) error {
+	var keepKey []byte
+	if keep != "" {
+		keepKey = hashSecret(keep)
 	}
+	var dead [][]byte
+	tx.Each(storage.Sessions, nil, func(k, v []byte) bool {
+		var sess Session
+		if jsonUnmarshal(v, &sess) == nil && sess.UserID == userID && string(k) != string(keepKey) {
+			dead = append(dead, append([]byte(nil), k...))
+		}
+		return true
+	})
 	for _, k := range dead {
 		if err := tx.Delete(storage.Sessions, k); err != nil {
 			return err

@@ -275,7 +275,7 @@ func (s *Service) UpdateUser(a Actor, id uint64, in UserInput) (User, error) {
 			return err
 		}
 		if in.Password != nil || in.Disabled != nil && rec.Disabled {
-			if err := dropCredentials(tx, id, in.Password != nil && self); err != nil {
+			if err := endSessions(tx, id, ""); err != nil {
 				return err
 			}
 		}
@@ -321,7 +321,7 @@ func (s *Service) DeleteUser(a Actor, id uint64) error {
 		if err := tx.Delete(storage.Users, storage.EncodeID(id)); err != nil {
 			return err
 		}
-		if err := dropCredentials(tx, id, false); err != nil {
+		if err := endSessions(tx, id, ""); err != nil {
 			return err
 		}
 		return s.audit(tx, a, "user.delete", rec.Email, "")
@@ -352,7 +352,7 @@ func (s *Service) SetPassword(a Actor, email, password string) error {
 		if err := tx.Put(storage.Users, storage.EncodeID(rec.ID), rec); err != nil {
 			return err
 		}
-		if err := dropCredentials(tx, rec.ID, false); err != nil {
+		if err := endSessions(tx, rec.ID, ""); err != nil {
 			return err
 		}
 		return s.audit(tx, a, "user.passwd", rec.Email, "")
@@ -390,8 +390,9 @@ func changedFields(in UserInput) string {
 }
 
 // ChangePassword lets a signed-in user change its own password, proving
-// the current one. Its other sessions end; this one stays.
-func (s *Service) ChangePassword(a Actor, current, next string) error {
+// the current one. Every other browser it is signed in on is signed out;
+// the session keepSID (the caller's own cookie, "" for none) stays.
+func (s *Service) ChangePassword(a Actor, current, next, keepSID string) error {
 	if a.UserID == 0 {
 		return ErrUnauthorized
 	}
@@ -419,6 +420,9 @@ func (s *Service) ChangePassword(a Actor, current, next string) error {
 		}
 		cur.PasswordHash = h
 		if err := tx.Put(storage.Users, storage.EncodeID(cur.ID), cur); err != nil {
+			return err
+		}
+		if err := endSessions(tx, cur.ID, keepSID); err != nil {
 			return err
 		}
 		return s.audit(tx, a, "user.passwd", cur.Email, "self")

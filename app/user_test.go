@@ -200,9 +200,9 @@ func TestDeletedOrDisabledUserLosesAccess(t *testing.T) {
 func TestPasswordChanges(t *testing.T) {
 	e := newEnv(t)
 	ops := e.operator("ops@example.com")
-	wantField(t, e.svc.ChangePassword(ops, "wrong password", "a brand new password"), "current_password")
-	wantField(t, e.svc.ChangePassword(ops, goodPassword, "short"), "new_password")
-	if err := e.svc.ChangePassword(ops, goodPassword, "a brand new password"); err != nil {
+	wantField(t, e.svc.ChangePassword(ops, "wrong password", "a brand new password", ""), "current_password")
+	wantField(t, e.svc.ChangePassword(ops, goodPassword, "short", ""), "new_password")
+	if err := e.svc.ChangePassword(ops, goodPassword, "a brand new password", ""); err != nil {
 		t.Fatal(err)
 	}
 	_, _, err := e.svc.Login("ops@example.com", goodPassword, "192.0.2.50")

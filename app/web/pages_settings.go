@@ -46,7 +46,7 @@ func (s *Server) passwordChange(c *fiber.Ctx) error {
 	if vals["new_password"] != vals["new_password_again"] {
 		err = app.Invalid("new_password_again", "does not match the new password")
 	} else {
-		err = s.svc.ChangePassword(mustActor(c), vals["current_password"], vals["new_password"])
+		err = s.svc.ChangePassword(mustActor(c), vals["current_password"], vals["new_password"], c.Cookies(sessionCookie))
 	}
 	if err != nil {
 		status, errs, ok := formError(err, sameFields("current_password", "new_password", "new_password_again"))
