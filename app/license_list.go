@@ -455,7 +455,7 @@ func (s *Service) searchLicenses(tx *storage.Tx, f *licenseFilter) ([]License, b
 	if f.product != 0 {
 		q.Product = uintStr(f.product)
 	}
-	hits, total, err := s.idx.Search(q)
+	hits, more, err := s.idx.Search(q)
 	if err != nil {
 		return nil, false, Invalid("q", "cannot search for %q: %v", f.q, err)
 	}
@@ -473,7 +473,7 @@ func (s *Service) searchLicenses(tx *storage.Tx, f *licenseFilter) ([]License, b
 			out = append(out, l)
 		}
 	}
-	return out, total > uint64(len(hits)), nil
+	return out, more, nil
 }
 
 func sortLicenses(ls []License, field string, desc bool) {

@@ -164,22 +164,26 @@ func buildQuery(q Query) query.Query {
 	return bleve.NewConjunctionQuery(must...)
 }
 
-// Search returns the ids of matching documents, best first, and the total
-// number of matches.
-func (x *Index) Search(q Query) (ids []string, total uint64, err error) {
+// Search returns the ids of up to q.Limit matching documents, and more
+// when there are others beyond them. Hits are unscored and in no
+// particular order (callers sort by their own columns), which lets Bleve
+// stop collecting as soon as it has enough.
+func (x *Index) Search(q Query) (ids []string, more bool, err error) {
 	if q.Limit <= 0 {
 		q.Limit = 1000
 	}
-	req := bleve.NewSearchRequestOptions(buildQuery(q), q.Limit, 0, false)
+	req := bleve.NewSearchRequestOptions(buildQuery(q), q.Limit+1, 0, false)
+	req.Score = bleve.ScoreNone
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	res, err := x.idx.Search(req)
 	if err != nil {
-		return nil, 0, err
+		return nil, false, err
 	}
-	ids = make([]string, len(res.Hits))
-	for i, h := range res.Hits {
+	n := min(len(res.Hits), q.Limit)
+	ids = make([]string, n)
+	for i, h := range res.Hits[:n] {
 		ids[i] = h.ID
 	}
-	return ids, res.Total, nil
+	return ids, len(res.Hits) > q.Limit, nil
 }

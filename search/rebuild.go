@@ -1,10 +1,12 @@
 package search
 
 import (
+	"context"
 	"fmt"
 	"os"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
 )
 
 // Feed produces every document: it calls emit for each one and stops at
@@ -63,6 +65,15 @@ func (x *Index) Rebuild(feed Feed, seq uint64, progress func(n int)) error {
 	}
 	if err := flush(true); err != nil {
 		return fmt.Errorf("rebuild search index: %w", err)
+	}
+	// A bulk build leaves many segments, and every query walks each
+	// segment's dictionaries: merge them into one before swapping in.
+	if adv, err := fresh.Advanced(); err == nil {
+		if sc, ok := adv.(*scorch.Scorch); ok {
+			if err := sc.ForceMerge(context.Background(), nil); err != nil {
+				return fmt.Errorf("merge rebuilt search index: %w", err)
+			}
+		}
 	}
 	open = false
 	if err := fresh.Close(); err != nil {

@@ -25,7 +25,7 @@ import (
 
 // MappingVersion changes whenever the mapping or the document shape
 // changes; an index built with another version is rebuilt on open.
-const MappingVersion = "3"
+const MappingVersion = "4"
 
 // Doc is one searchable record. Keyword fields (Key, IP, Order) are matched
 // whole or by wildcard, case-insensitively; text fields are analysed words.
@@ -80,16 +80,19 @@ func newMapping() mapping.IndexMapping {
 	kw.Store = false
 	kw.IncludeInAll = false
 	kw.IncludeTermVectors = false
+	kw.DocValues = false // we never sort or facet in Bleve
 	txt := bleve.NewTextFieldMapping()
 	txt.Analyzer = standard.Name
 	txt.Store = false
 	txt.IncludeInAll = false
 	txt.IncludeTermVectors = false
+	txt.DocValues = false // we never sort or facet in Bleve
 	grams := bleve.NewTextFieldMapping()
 	grams.Analyzer = gramAnalyzer
 	grams.Store = false
 	grams.IncludeInAll = false
 	grams.IncludeTermVectors = false
+	grams.DocValues = false // we never sort or facet in Bleve
 	doc := bleve.NewDocumentMapping()
 	doc.AddFieldMappingsAt("grams", grams)
 	for _, f := range append([]string{"type", "owner", "status", "product"}, keywordFields...) {
