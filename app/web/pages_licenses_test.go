@@ -423,6 +423,19 @@ func TestLicenseCreateEditAssign(t *testing.T) {
 	}
 
 	op := w.h.login(w.operator)
+	resp, body = op.get("/licenses/new")
+	wantStatus(t, resp, body, http.StatusOK)
+	wantContains(t, body, "Keep in operator stock", "Alpha Systems", "Office Shield · Business", "Order number")
+	// The operator issues three to partner B, paid.
+	resp, body = op.post("/licenses", url.Values{"product_edition": {id(w.prod.ID) + "/enterprise"}, "period_months": {"24"},
+		"seats": {"10"}, "count": {"3"}, "partner_id": {id(w.pb.ID)}, "payment_status": {"paid"}, "order_number": {"PO-77"}})
+	wantStatus(t, resp, body, http.StatusSeeOther)
+	_, body = op.follow(resp)
+	wantContains(t, body, "3 licenses created.", "enterprise")
+	pg, _ = w.h.svc.ListLicenses(app.Actor{Role: app.RolePartner, PartnerID: w.pb.ID}, app.ListParams{Filters: map[string]string{"order_number": "PO-77"}})
+	if pg.Total != 3 || pg.Items[0].Payment != app.PaymentPaid || pg.Items[0].Edition != "enterprise" {
+		t.Errorf("issued to B: %+v", pg)
+	}
 	page := "/licenses/" + id(w.farA.ID)
 	_, body = op.get(page + "/edit")
 	wantContains(t, body, "Valid until", "Auto-renew", "Delete all existing registrations")
