@@ -75,10 +75,19 @@ func (s *Service) SweepExpired() (int, error) {
 	}
 }
 
-// RunJobs runs the background jobs until ctx ends: the expiry sweep every
-// minute and the purge of expired sessions every hour. Failures are
-// logged, never silent, and never stop the server.
-func (s *Service) RunJobs(ctx context.Context) {
+// Jobs sets how often the background jobs run.
+type Jobs struct {
+	Sweep time.Duration // expiry sweep
+	Purge time.Duration // deletion of expired sessions
+}
+
+// DefaultJobs: the sweep every minute, the session purge every hour.
+var DefaultJobs = Jobs{Sweep: time.Minute, Purge: time.Hour}
+
+// RunJobs runs the background jobs now and then at their intervals until
+// ctx ends. Failures are logged, never silent, and never stop the server;
+// each job is short transactions, so requests are never held up.
+func (s *Service) RunJobs(ctx context.Context, j Jobs) {
 	sweep := func() {
 		if n, err := s.SweepExpired(); err != nil {
 			s.log.Error("expiry sweep failed", "err", err)
@@ -86,21 +95,25 @@ func (s *Service) RunJobs(ctx context.Context) {
 			s.log.Info("licenses expired", "count", n)
 		}
 	}
+	purge := func() {
+		if err := s.PurgeSessions(); err != nil {
+			s.log.Error("session purge failed", "err", err)
+		}
+	}
 	sweep()
-	minute := time.NewTicker(time.Minute)
-	hour := time.NewTicker(time.Hour)
-	defer minute.Stop()
-	defer hour.Stop()
+	purge()
+	st := time.NewTicker(j.Sweep)
+	pt := time.NewTicker(j.Purge)
+	defer st.Stop()
+	defer pt.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-minute.C:
+		case <-st.C:
 			sweep()
-		case <-hour.C:
-			if err := s.PurgeSessions(); err != nil {
-				s.log.Error("session purge failed", "err", err)
-			}
+		case <-pt.C:
+			purge()
 		}
 	}
 }

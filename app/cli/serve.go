@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"strings"
 	"sync"
@@ -19,8 +18,6 @@ import (
 // FirstOperatorEmail is the login created on the first start.
 const FirstOperatorEmail = "admin@licensedesk.local"
 
-// sessionPurgeEvery is how often expired sessions are deleted.
-const sessionPurgeEvery = time.Hour
 
 // shutdownGrace is how long requests in flight may take to finish.
 const shutdownGrace = 10 * time.Second
@@ -92,7 +89,7 @@ with a demo catalogue, partners and users and prints their logins.`)
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		purgeSessions(bg, svc, log, sessionPurgeEvery)
+		svc.RunJobs(bg, app.DefaultJobs)
 	}()
 
 	served := make(chan error, 1)
@@ -152,23 +149,6 @@ func (c *cmd) firstLogins(svc *app.Service, cfg app.Config, demo bool) (string, 
 		return "", fmt.Errorf("create the first operator: %w", err)
 	}
 	return firstStartWelcome(pw), nil
-}
-
-// purgeSessions deletes expired sessions now and then every interval
-// until ctx ends.
-func purgeSessions(ctx context.Context, svc *app.Service, log *slog.Logger, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		if err := svc.PurgeSessions(); err != nil {
-			log.Error("purge expired sessions", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
 }
 
 // publicURL is the address people open: base_url when set, else the
