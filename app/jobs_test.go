@@ -31,7 +31,10 @@ func TestRunJobsSweepsAndPurges(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { e.svc.RunJobs(ctx, app.Jobs{Sweep: 5 * time.Millisecond, Purge: 5 * time.Millisecond}); close(done) }()
+	go func() {
+		e.svc.RunJobs(ctx, app.Jobs{Sweep: 5 * time.Millisecond, Purge: 5 * time.Millisecond})
+		close(done)
+	}()
 	time.Sleep(50 * time.Millisecond)
 	if n := sessions(); n != 1 {
 		t.Fatalf("a live session was purged: %d left", n)

@@ -18,7 +18,6 @@ import (
 // FirstOperatorEmail is the login created on the first start.
 const FirstOperatorEmail = "admin@licensedesk.local"
 
-
 // shutdownGrace is how long requests in flight may take to finish.
 const shutdownGrace = 10 * time.Second
 
