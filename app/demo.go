@@ -22,6 +22,7 @@ type DemoLogin struct {
 type DemoResult struct {
 	Products int
 	Partners int
+	Licenses int
 	Logins   []DemoLogin
 }
 
@@ -63,6 +64,7 @@ func (s *Service) FillDemo(a Actor) (DemoResult, error) {
 		res.Products++
 	}
 	byName := map[string]Partner{}
+	var created []Partner
 	for _, dp := range demoPartners() {
 		in := dp.in
 		if dp.distributor != "" {
@@ -74,6 +76,7 @@ func (s *Service) FillDemo(a Actor) (DemoResult, error) {
 			return res, fmt.Errorf("demo partner %s: %w", *in.Name, err)
 		}
 		byName[p.Name] = p
+		created = append(created, p)
 		res.Partners++
 		for _, b := range dp.balance {
 			if _, err := s.RecordBalance(a, p.ID, b); err != nil {
@@ -88,7 +91,9 @@ func (s *Service) FillDemo(a Actor) (DemoResult, error) {
 			res.Logins = append(res.Logins, l)
 		}
 	}
-	return res, nil
+	n, err := s.demoLicenses(a, created, res.Logins)
+	res.Licenses = n
+	return res, err
 }
 
 func (s *Service) demoUser(a Actor, email, name string, role Role, p Partner) (DemoLogin, error) {

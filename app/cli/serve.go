@@ -183,7 +183,7 @@ This password is shown only this once: sign in and change it under Settings.
 
 func demoWelcome(res app.DemoResult) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "\nDemo data: %d products, %d partners, %d users. Sign in at {url}/login with:\n", res.Products, res.Partners, len(res.Logins))
+	fmt.Fprintf(&b, "\nDemo data: %d products, %d partners, %d licenses, %d users. Sign in at {url}/login with:\n", res.Products, res.Partners, res.Licenses, len(res.Logins))
 	tw := tabwriter.NewWriter(&b, 0, 4, 3, ' ', 0)
 	for _, l := range res.Logins {
 		who := string(l.Role)
