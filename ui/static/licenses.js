@@ -2,6 +2,8 @@
 // editor's keys. Everything works without it; no inline scripts (CSP).
 (function () {
   "use strict";
+  // Only the license screens: other pages keep their own behaviour.
+  if (location.pathname.indexOf("/licenses") !== 0) { return; }
 
   function ticks() { return document.querySelectorAll('input[name="ids"][form="bulk"]'); }
 
