@@ -21,7 +21,7 @@ type HistoryEntry struct {
 	Field     string    `json:"field,omitempty"`
 	Old       string    `json:"old,omitempty"`
 	New       string    `json:"new,omitempty"`
-	PartnerID uint64    `json:"-"` // owner when written, so a deleted license's history stays private
+	PartnerID uint64    `json:"partner_id,omitempty"` // owner when written: a partner reads the entries of its own time
 }
 
 func fmtTime(t *time.Time) string {
@@ -118,7 +118,8 @@ func maskSecret(v string) string {
 }
 
 // LicenseHistory returns a license's changes, newest first. It stays
-// readable after the license is deleted.
+// readable after the license is deleted. A partner sees the entries of
+// its own time as owner, not what a previous owner did with the license.
 func (s *Service) LicenseHistory(a Actor, id uint64) ([]HistoryEntry, error) {
 	out := []HistoryEntry{}
 	err := s.db.View(func(tx *storage.Tx) error {
@@ -134,7 +135,9 @@ func (s *Service) LicenseHistory(a Actor, id uint64) ([]HistoryEntry, error) {
 			if err = jsonUnmarshal(v, &e); err != nil {
 				return false
 			}
-			out = append(out, e)
+			if a.IsOperator() || e.PartnerID == a.PartnerID {
+				out = append(out, e)
+			}
 			return true
 		})
 		return err
