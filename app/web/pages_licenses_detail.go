@@ -48,10 +48,7 @@ func (s *Server) licenseDetailFor(a app.Actor, id uint64) (licenseDetail, error)
 	if err != nil {
 		return licenseDetail{}, err
 	}
-	// Newest first: a timeline reads from the latest change.
-	for i, j := 0, len(h)-1; i < j; i, j = i+1, j-1 {
-		h[i], h[j] = h[j], h[i]
-	}
+	// The service returns the history newest first, as the page shows it.
 	d := licenseDetail{L: l, KeyText: groupKey(l.Key), History: h, Operator: a.IsOperator(),
 		CanSuspend: app.CanMove(l.Status, app.StatusSuspended) == nil,
 		CanEnable:  app.CanMove(l.Status, app.StatusActive) == nil,
