@@ -476,18 +476,34 @@ func (s *Service) searchLicenses(tx *storage.Tx, f *licenseFilter) ([]License, b
 	return out, more, nil
 }
 
+// sortLicenses sorts by a column, ties by id. Each key is computed once and
+// indices are sorted, not the large records themselves.
 func sortLicenses(ls []License, field string, desc bool) {
 	sortOf := licenseSorts[field]
-	slices.SortStableFunc(ls, func(x, y License) int {
-		c := compareAny(sortOf(&x), sortOf(&y))
+	type row struct {
+		key any
+		id  uint64
+		i   int
+	}
+	rows := make([]row, len(ls))
+	for i := range ls {
+		rows[i] = row{sortOf(&ls[i]), ls[i].ID, i}
+	}
+	slices.SortFunc(rows, func(x, y row) int {
+		c := compareAny(x.key, y.key)
 		if c == 0 {
-			c = cmp.Compare(x.ID, y.ID)
+			c = cmp.Compare(x.id, y.id)
 		}
 		if desc {
 			return -c
 		}
 		return c
 	})
+	sorted := make([]License, len(ls))
+	for j, r := range rows {
+		sorted[j] = ls[r.i]
+	}
+	copy(ls, sorted)
 }
 
 // addPartnerIDs fills the public partner ID of each row.
