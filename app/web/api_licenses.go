@@ -19,16 +19,27 @@ func takeIDs(p *app.ListParams) ([]uint64, error) {
 		return nil, nil
 	}
 	delete(p.Filters, "ids")
-	ids := []uint64{}
-	for _, f := range strings.Split(raw, ",") {
-		if f = strings.TrimSpace(f); f == "" {
-			continue
+	ids, err := parseIDs(raw)
+	if ids == nil && err == nil {
+		ids = []uint64{} // present but empty: export nothing, not everything
+	}
+	return ids, err
+}
+
+// parseIDs reads license ids given as "1,2,3", in one value or several.
+func parseIDs(values ...string) ([]uint64, error) {
+	var ids []uint64
+	for _, raw := range values {
+		for _, f := range strings.Split(raw, ",") {
+			if f = strings.TrimSpace(f); f == "" {
+				continue
+			}
+			n, err := strconv.ParseUint(f, 10, 64)
+			if err != nil {
+				return nil, app.Invalid("ids", "%q is not a license id", f)
+			}
+			ids = append(ids, n)
 		}
-		n, err := strconv.ParseUint(f, 10, 64)
-		if err != nil {
-			return nil, app.Invalid("ids", "%q is not a license id", f)
-		}
-		ids = append(ids, n)
 	}
 	return ids, nil
 }

@@ -439,20 +439,11 @@ func backTo(vals map[string]string, def string) string {
 
 // formIDs reads every ticked id of a form.
 func formIDs(c *fiber.Ctx) ([]uint64, error) {
-	var ids []uint64
+	var raws []string
 	for _, raw := range c.Request().PostArgs().PeekMulti("ids") {
-		for _, f := range strings.Split(string(raw), ",") {
-			if f = strings.TrimSpace(f); f == "" {
-				continue
-			}
-			n, err := strconv.ParseUint(f, 10, 64)
-			if err != nil {
-				return nil, app.Invalid("ids", "%q is not a license id", f)
-			}
-			ids = append(ids, n)
-		}
+		raws = append(raws, string(raw))
 	}
-	return ids, nil
+	return parseIDs(raws...)
 }
 
 // licensesExport streams the list's current filter as CSV (F40).
@@ -548,23 +539,14 @@ func (s *Server) noteCellFor(c *fiber.Ctx, l app.LicenseView) noteCell {
 }
 
 // licenseNoteCell answers the notes cell (htmx: cancel an edit).
-func (s *Server) licenseNoteCell(c *fiber.Ctx) error {
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
-	l, err := s.svc.GetLicense(mustActor(c), id)
-	if err != nil {
-		return err
-	}
-	if !isHX(c) {
-		return c.Redirect("/licenses/"+strconv.FormatUint(id, 10)+"#notes-h", fiber.StatusSeeOther)
-	}
-	return s.render(c, fiber.StatusOK, "licenses", "note-cell-frag", View{Data: s.noteCellFor(c, l)})
-}
+func (s *Server) licenseNoteCell(c *fiber.Ctx) error { return s.noteFragment(c, "note-cell-frag") }
 
 // licenseNoteEdit answers the cell's editor (the pencil).
-func (s *Server) licenseNoteEdit(c *fiber.Ctx) error {
+func (s *Server) licenseNoteEdit(c *fiber.Ctx) error { return s.noteFragment(c, "note-edit-frag") }
+
+// noteFragment renders one state of a license's notes cell for htmx; a
+// plain request goes to the license page's notes instead.
+func (s *Server) noteFragment(c *fiber.Ctx, block string) error {
 	id, err := pathID(c)
 	if err != nil {
 		return err
@@ -576,7 +558,7 @@ func (s *Server) licenseNoteEdit(c *fiber.Ctx) error {
 	if !isHX(c) {
 		return c.Redirect("/licenses/"+strconv.FormatUint(id, 10)+"#notes-h", fiber.StatusSeeOther)
 	}
-	return s.render(c, fiber.StatusOK, "licenses", "note-edit-frag", View{Data: s.noteCellFor(c, l)})
+	return s.render(c, fiber.StatusOK, "licenses", block, View{Data: s.noteCellFor(c, l)})
 }
 
 // licenseNoteSave saves a note: in place from the list (a refusal is
