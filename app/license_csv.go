@@ -60,6 +60,13 @@ func isoTime(t *time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
+// CheckLicenseFilter validates list parameters without running the list,
+// so an export can refuse a bad filter before it starts streaming.
+func (s *Service) CheckLicenseFilter(a Actor, p ListParams) error {
+	_, err := s.parseLicenseFilter(a, p)
+	return err
+}
+
 // csvChunk bounds the records read per transaction while exporting.
 const csvChunk = 5000
 
@@ -156,6 +163,9 @@ func (s *Service) exportScan(f *licenseFilter, only []uint64, emit func(*storage
 					}
 					return count < csvChunk
 				})
+				// Drop the file pages this chunk touched from the
+				// process (a hint: failing is harmless).
+				_ = tx.ReleaseMapped()
 				return err
 			})
 			if err != nil {
@@ -181,6 +191,7 @@ func (s *Service) exportScan(f *licenseFilter, only []uint64, emit func(*storage
 					emit(tx, &l)
 				}
 			}
+			_ = tx.ReleaseMapped() // as above
 			return nil
 		}); err != nil {
 			return err

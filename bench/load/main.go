@@ -250,7 +250,12 @@ func run() error {
 	if err := add(measure("status+product+expiring page, 50 rows (partner)", *n, page(st.partnerToken))); err != nil {
 		return err
 	}
-	// Full CSV export with RSS sampled every 20 ms.
+	// Full CSV export with RSS sampled every 20 ms. The idle figure is
+	// taken again now: the searches above mapped index files too, and what
+	// counts is what the export adds.
+	startIdle := idle
+	time.Sleep(time.Second)
+	idle = readRSS(pid)
 	peak := idle
 	done := make(chan struct{})
 	sampled := make(chan struct{})
@@ -286,8 +291,8 @@ func run() error {
 	close(done)
 	<-sampled
 	results = append(results, result{name: "CSV export of every license", n: 1, p50: exportTook, p99: exportTook, worst: exportTook,
-		note: fmt.Sprintf("%d data rows; RSS idle→peak: total %d→%d MiB (+%d), anonymous %d→%d MiB (+%d), file-backed %d→%d MiB (+%d)",
-			rows-1, idle.total/1024, peak.total/1024, (peak.total-idle.total)/1024, idle.anon/1024, peak.anon/1024, (peak.anon-idle.anon)/1024,
+		note: fmt.Sprintf("%d data rows; RSS at start-up %d MiB; idle before the export→peak: total %d→%d MiB (+%d), anonymous %d→%d MiB (+%d), file-backed %d→%d MiB (+%d)",
+			rows-1, startIdle.total/1024, idle.total/1024, peak.total/1024, (peak.total-idle.total)/1024, idle.anon/1024, peak.anon/1024, (peak.anon-idle.anon)/1024,
 			idle.file/1024, peak.file/1024, (peak.file-idle.file)/1024)})
 
 	fmt.Printf("| scenario | requests | p50 | p99 | max | note |\n|---|---|---|---|---|---|\n")
