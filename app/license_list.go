@@ -391,39 +391,25 @@ func (s *Service) ListLicenses(a Actor, p ListParams) (LicensePage, error) {
 			out.Total = len(all)
 			ids = all[min(skip, len(all)):min(skip+p.PerPage, len(all))]
 		default:
-			// Filters that need the record: load each candidate and keep
-			// only its sort value, so memory stays small.
-			type row struct {
-				key any
-				id  uint64
-			}
-			var rows []row
-			sortOf := licenseSorts[field]
-			var lerr error
-			f.scan(tx, false, func(_ int64, id uint64) bool {
+			// Filters or a sort that need the record: load each candidate
+			// and keep only its sort key, so memory stays small.
+			// Records are read in id order, near-sequentially in the
+			// file, rather than in the index's expiry order.
+			var cand []uint64
+			f.scan(tx, false, func(_ int64, id uint64) bool { cand = append(cand, id); return true })
+			slices.Sort(cand)
+			var rows []sortRow
+			for _, id := range cand {
 				l, err := getLicense(tx, id)
 				if err != nil {
-					lerr = err
-					return false
+					return err
 				}
 				if f.match(&l) {
-					rows = append(rows, row{sortOf(&l), id})
+					rows = append(rows, newSortRow(&l, field, 0))
 				}
-				return true
-			})
-			if lerr != nil {
-				return lerr
 			}
-			slices.SortStableFunc(rows, func(x, y row) int {
-				c := compareAny(x.key, y.key)
-				if c == 0 {
-					c = cmp.Compare(x.id, y.id)
-				}
-				if desc {
-					return -c
-				}
-				return c
-			})
+			_ = tx.ReleaseMapped() // a scan of many records: see the export
+			sortRows(rows, desc)
 			out.Total = len(rows)
 			for _, r := range rows[min(skip, len(rows)):min(skip+p.PerPage, len(rows))] {
 				ids = append(ids, r.id)
@@ -476,21 +462,36 @@ func (s *Service) searchLicenses(tx *storage.Tx, f *licenseFilter) ([]License, b
 	return out, more, nil
 }
 
-// sortLicenses sorts by a column, ties by id. Each key is computed once and
-// indices are sorted, not the large records themselves.
-func sortLicenses(ls []License, field string, desc bool) {
-	sortOf := licenseSorts[field]
-	type row struct {
-		key any
-		id  uint64
-		i   int
+// sortRow is one license's sort key, computed once: a case-folded string
+// or a number, then the id to break ties. Comparing rows allocates nothing.
+type sortRow struct {
+	s  string
+	n  int64
+	id uint64
+	i  int // position in the caller's slice
+}
+
+func newSortRow(l *License, field string, i int) sortRow {
+	r := sortRow{id: l.ID, i: i}
+	switch v := licenseSorts[field](l).(type) {
+	case string:
+		r.s = strings.ToLower(v)
+	case int:
+		r.n = int64(v)
+	case int64:
+		r.n = v
+	case uint64:
+		r.n = int64(v)
 	}
-	rows := make([]row, len(ls))
-	for i := range ls {
-		rows[i] = row{sortOf(&ls[i]), ls[i].ID, i}
-	}
-	slices.SortFunc(rows, func(x, y row) int {
-		c := compareAny(x.key, y.key)
+	return r
+}
+
+func sortRows(rows []sortRow, desc bool) {
+	slices.SortFunc(rows, func(x, y sortRow) int {
+		c := cmp.Compare(x.s, y.s)
+		if c == 0 {
+			c = cmp.Compare(x.n, y.n)
+		}
 		if c == 0 {
 			c = cmp.Compare(x.id, y.id)
 		}
@@ -499,6 +500,16 @@ func sortLicenses(ls []License, field string, desc bool) {
 		}
 		return c
 	})
+}
+
+// sortLicenses sorts by a column, ties by id. Each key is computed once and
+// indices are sorted, not the large records themselves.
+func sortLicenses(ls []License, field string, desc bool) {
+	rows := make([]sortRow, len(ls))
+	for i := range ls {
+		rows[i] = newSortRow(&ls[i], field, i)
+	}
+	sortRows(rows, desc)
 	sorted := make([]License, len(ls))
 	for j, r := range rows {
 		sorted[j] = ls[r.i]
