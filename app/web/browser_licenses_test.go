@@ -3,21 +3,15 @@ package web_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/log"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"licensedesk/app"
-	"licensedesk/app/web"
 )
 
 // licShotDir is the screenshot directory of browser_test.go; only this
@@ -53,59 +47,7 @@ func licShot(b *browserRun, name string) string {
 // the flags of browser_test.go.
 func newLicBrowser(t *testing.T, h *uiHarness) *browserRun {
 	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Fatalf("Chromium is not installed at %s (%v): run the test command from the README, which installs it", chromiumPath, err)
-	}
-	srv, err := web.New(h.svc, app.Defaults(), slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Listener(ln)
-	t.Cleanup(func() { srv.ShutdownWithTimeout(5 * time.Second) })
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(viewWidth, viewHeight),
-	}
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancelAlloc)
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	t.Cleanup(cancel)
-	b := &browserRun{t: t, ctx: ctx, base: "http://" + ln.Addr().String(), dir: licShotDir(t)}
-	if err := chromedp.Do(ctx); err != nil { // no time limit on the first call
-		t.Fatalf("start Chromium: %v", err)
-	}
-	if err := chromedp.Listen(ctx, func(ev any) {
-		switch ev := ev.(type) {
-		case *log.EventEntryAdded:
-			expected := ev.Entry.Source == log.EntrySourceNetwork && (strings.Contains(ev.Entry.Text, "status of 422") || strings.Contains(ev.Entry.Text, "status of 404"))
-			if !expected && (ev.Entry.Level == log.EntryLevelError || strings.Contains(ev.Entry.Text, "Content Security Policy")) {
-				b.problem(fmt.Sprintf("%s: %s (%s)", ev.Entry.Source, ev.Entry.Text, ev.Entry.URL))
-			}
-		case *runtime.EventExceptionThrown:
-			b.problem("uncaught exception: " + ev.ExceptionDetails.Text)
-		case *runtime.EventConsoleAPICalled:
-			if ev.Type == runtime.ConsoleAPICalledTypeError {
-				b.problem("console.error")
-			}
-		}
-	}); err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return startBrowser(t, h, licShotDir(t), "status of 422", "status of 404")
 }
 
 func (b *browserRun) signIn(email string) {
