@@ -116,8 +116,10 @@ func TestBrowserLicenses(t *testing.T) {
 	cell := fmt.Sprintf("#note-%d", w.farA.ID)
 	b.do("edit the note in place",
 		chromedp.Evaluate[chromedp.Void](`document.documentElement.setAttribute("data-same-page", "1")`),
+		countSettles(),
 		chromedp.Click(chromedp.CSS(cell+" .pencil")),
 		chromedp.WaitVisible(chromedp.CSS(cell+` input[name="notes"]`)),
+		settled(1),
 		chromedp.SendKeys(chromedp.CSS(cell+` input[name="notes"]`), "moved to rack 4\r"),
 		chromedp.WaitVisible(chromedp.CSS(cell+" .pencil")),
 		chromedp.WaitVisible(chromedp.CSS(`html[data-same-page]`)),
@@ -129,8 +131,10 @@ func TestBrowserLicenses(t *testing.T) {
 		t.Errorf("stored note %q", l.Notes)
 	}
 	b.do("cancel a note edit with Esc",
+		countSettles(),
 		chromedp.Click(chromedp.CSS(cell+" .pencil")),
 		chromedp.WaitVisible(chromedp.CSS(cell+` input[name="notes"]`)),
+		settled(1),
 		chromedp.SendKeys(chromedp.CSS(cell+` input[name="notes"]`), " and more"),
 		chromedp.KeyEvent("\x1b"),
 		chromedp.WaitVisible(chromedp.CSS(cell+" .pencil")),

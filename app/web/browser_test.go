@@ -142,6 +142,19 @@ func (b *browserRun) submit(what, button, waitFor string) {
 	)
 }
 
+// countSettles starts counting htmx:afterSettle events on the page.
+// htmx wires up swapped-in content only when it settles: acting on it
+// before then (a click, Enter) falls back to a plain request.
+func countSettles() chromedp.Action[chromedp.Void] {
+	return chromedp.Evaluate[chromedp.Void](`window.ldSettled = 0;
+		document.body.addEventListener("htmx:afterSettle", () => { window.ldSettled++ })`)
+}
+
+// settled waits until htmx has settled n swaps since countSettles.
+func settled(n int) chromedp.Action[chromedp.Void] {
+	return chromedp.Poll[chromedp.Void](fmt.Sprintf("window.ldSettled >= %d", n))
+}
+
 func (b *browserRun) fill(sel, value string) chromedp.Action[chromedp.Void] {
 	return chromedp.SendKeys(chromedp.CSS(sel), value)
 }
@@ -259,10 +272,15 @@ func TestBrowserOperatorSetsUpPartner(t *testing.T) {
 
 	// Disable and enable the partner's user in place (htmx, no reload).
 	rowID := b.eval(`[...document.querySelectorAll("tbody tr")].find(r => r.textContent.includes("anna@northwind.example")).id`)
+	// htmx wires up a swapped row only once it has settled: a click before
+	// that is a plain form post (which works, but reloads the page), so
+	// the second click waits for htmx:afterSettle.
 	b.do("disable the user in place",
 		chromedp.Evaluate[chromedp.Void](`document.documentElement.setAttribute("data-same-page", "1")`),
+		countSettles(),
 		chromedp.Click(chromedp.CSS(`#`+rowID+` form[hx-post] button`)),
 		chromedp.WaitVisible(chromedp.CSS(`#`+rowID+` .badge.off`)),
+		settled(1),
 		chromedp.Click(chromedp.CSS(`#`+rowID+` form[hx-post] button`)),
 		chromedp.WaitVisible(chromedp.CSS(`#`+rowID+` .badge.ok`)),
 		chromedp.WaitVisible(chromedp.CSS(`html[data-same-page]`)),
