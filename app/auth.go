@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -375,16 +376,5 @@ func (s *Service) RevokeToken(a Actor, idOrToken string) error {
 	})
 }
 
-func uintStr(n uint64) string {
-	if n == 0 {
-		return "0"
-	}
-	var b [20]byte
-	i := len(b)
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	return string(b[i:])
-}
+// uintStr formats an id.
+func uintStr(n uint64) string { return strconv.FormatUint(n, 10) }
