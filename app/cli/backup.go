@@ -24,11 +24,8 @@ comes through it over its admin socket DATA/admin.sock (only the same OS user
 can use it; no token needed); while it is stopped, the data file is read
 directly.`)
 	cf := addConfigFlags(fs, dataFlags...)
-	cfg, _, err := c.setup(fs, cf, args)
+	cfg, _, err := c.setup(fs, cf, args, 1, "the backup FILE to write")
 	if err != nil {
-		return err
-	}
-	if err := wantArgs(fs, 1, "the backup FILE to write"); err != nil {
 		return err
 	}
 	file := fs.Arg(0)

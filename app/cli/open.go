@@ -13,14 +13,18 @@ import (
 	"licensedesk/storage"
 )
 
-// setup parses the flags, loads the effective configuration and makes
-// the logger (slog to stderr at the configured level and format).
-func (c *cmd) setup(fs *pflag.FlagSet, cf *configFlags, args []string) (app.Config, *slog.Logger, error) {
+// setup parses the flags, loads the effective configuration, checks that
+// there are nargs positional arguments (what names them when missing) and
+// makes the logger (slog to stderr at the configured level and format).
+func (c *cmd) setup(fs *pflag.FlagSet, cf *configFlags, args []string, nargs int, what string) (app.Config, *slog.Logger, error) {
 	if err := c.parse(fs, args); err != nil {
 		return app.Config{}, nil, err
 	}
 	cfg, err := cf.load(c.env)
 	if err != nil {
+		return cfg, nil, err
+	}
+	if err := wantArgs(fs, nargs, what); err != nil {
 		return cfg, nil, err
 	}
 	return cfg, newLogger(c.stderr, cfg), nil

@@ -8,16 +8,13 @@ Only while the server is stopped; while it runs, ask it instead:
 POST /api/v1/reindex with an operator's API token. At log level info the bar
 stands in for the info messages.`)
 	cf := addConfigFlags(fs, dataFlags...)
-	cfg, log, err := c.setup(fs, cf, args)
+	cfg, log, err := c.setup(fs, cf, args, 0, "")
 	if err != nil {
 		return err
 	}
 	if cfg.LogLevel == "info" {
 		cfg.LogLevel = "warn" // the bar says what the info messages would
 		log = newLogger(c.stderr, cfg)
-	}
-	if err := wantArgs(fs, 0, ""); err != nil {
-		return err
 	}
 	bar := newProgress(c.stderr, "reindex")
 	svc, err := c.openService(cfg, log, bar.update,

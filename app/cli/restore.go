@@ -25,11 +25,8 @@ FILE must be a licensedesk data file of this or an older schema version.
 The current data file is kept as DATA/`+beforeRestore+` and the search
 index is deleted, to be rebuilt on the next start.`)
 	cf := addConfigFlags(fs, dataFlags...)
-	cfg, _, err := c.setup(fs, cf, args)
+	cfg, _, err := c.setup(fs, cf, args, 1, "the backup FILE to restore")
 	if err != nil {
-		return err
-	}
-	if err := wantArgs(fs, 1, "the backup FILE to restore"); err != nil {
 		return err
 	}
 	file := fs.Arg(0)

@@ -29,11 +29,8 @@ generated password and prints it once. --demo fills a fresh data directory
 with a demo catalogue, partners and users and prints their logins.`)
 	cf := addConfigFlags(fs)
 	demo := fs.Bool("demo", false, "fill a fresh data directory with demo data (refused when it has data)")
-	cfg, log, err := c.setup(fs, cf, args)
+	cfg, log, err := c.setup(fs, cf, args, 0, "")
 	if err != nil {
-		return err
-	}
-	if err := wantArgs(fs, 0, ""); err != nil {
 		return err
 	}
 	var tlsConf *tls.Config

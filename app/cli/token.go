@@ -24,11 +24,8 @@ with {"email","password"} or Settings in the UI instead.`)
 	email := fs.String("email", "", "the user the token acts as (required)")
 	name := fs.String("name", "", "a name to tell the token apart, such as nightly-export")
 	cf := addConfigFlags(fs, dataFlags...)
-	cfg, log, err := c.setup(fs, cf, args)
+	cfg, log, err := c.setup(fs, cf, args, 0, "")
 	if err != nil {
-		return err
-	}
-	if err := wantArgs(fs, 0, ""); err != nil {
 		return err
 	}
 	if strings.TrimSpace(*email) == "" {
@@ -53,11 +50,8 @@ with {"email","password"} or Settings in the UI instead.`)
 func runTokenRevoke(c *cmd, args []string) error {
 	fs := c.flagSet("ID_OR_TOKEN [flags]", "Revoke an API token by its id (see 'licensedesk token list') or its full value.")
 	cf := addConfigFlags(fs, dataFlags...)
-	cfg, log, err := c.setup(fs, cf, args)
+	cfg, log, err := c.setup(fs, cf, args, 1, "the token's ID or value")
 	if err != nil {
-		return err
-	}
-	if err := wantArgs(fs, 1, "the token's ID or value"); err != nil {
 		return err
 	}
 	ref := strings.TrimSpace(fs.Arg(0))
@@ -79,11 +73,8 @@ func runTokenRevoke(c *cmd, args []string) error {
 func runTokenList(c *cmd, args []string) error {
 	fs := c.flagSet("[flags]", "List API tokens: id, user, name, the first characters, created and last used.")
 	cf := addConfigFlags(fs, dataFlags...)
-	cfg, log, err := c.setup(fs, cf, args)
+	cfg, log, err := c.setup(fs, cf, args, 0, "")
 	if err != nil {
-		return err
-	}
-	if err := wantArgs(fs, 0, ""); err != nil {
 		return err
 	}
 	svc, err := c.openService(cfg, log, nil, "stop it first, or use GET /api/v1/tokens while it runs")

@@ -54,11 +54,8 @@ generated and printed once.`)
 	name := fs.String("name", "", "the person's name")
 	pwStdin := fs.Bool("password-stdin", false, "read the password from the first line of stdin")
 	cf := addConfigFlags(fs, dataFlags...)
-	cfg, log, err := c.setup(fs, cf, args)
+	cfg, log, err := c.setup(fs, cf, args, 0, "")
 	if err != nil {
-		return err
-	}
-	if err := wantArgs(fs, 0, ""); err != nil {
 		return err
 	}
 	if strings.TrimSpace(*email) == "" {
@@ -134,11 +131,8 @@ Without --password-stdin a password is generated and printed once.`)
 	email := fs.String("email", "", "the login's email address (required)")
 	pwStdin := fs.Bool("password-stdin", false, "read the password from the first line of stdin")
 	cf := addConfigFlags(fs, dataFlags...)
-	cfg, log, err := c.setup(fs, cf, args)
+	cfg, log, err := c.setup(fs, cf, args, 0, "")
 	if err != nil {
-		return err
-	}
-	if err := wantArgs(fs, 0, ""); err != nil {
 		return err
 	}
 	if strings.TrimSpace(*email) == "" {
@@ -188,11 +182,8 @@ func (c *cmd) password(fs *pflag.FlagSet, fromStdin bool) (pw string, generated 
 func runUserList(c *cmd, args []string) error {
 	fs := c.flagSet("[flags]", "List the logins: id, email, name, role, partner, status and last sign-in.")
 	cf := addConfigFlags(fs, dataFlags...)
-	cfg, log, err := c.setup(fs, cf, args)
+	cfg, log, err := c.setup(fs, cf, args, 0, "")
 	if err != nil {
-		return err
-	}
-	if err := wantArgs(fs, 0, ""); err != nil {
 		return err
 	}
 	svc, err := c.openService(cfg, log, nil, "stop it first, or see Users in the UI or GET /api/v1/users while it runs")
