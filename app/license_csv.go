@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"errors"
 	"io"
 	"math"
@@ -124,19 +125,27 @@ func (s *Service) ExportLicensesCSV(a Actor, p ListParams, only []uint64, w io.W
 // exportScan calls emit for every matching license in id order, reading
 // in chunks of short transactions.
 func (s *Service) exportScan(f *licenseFilter, only []uint64, emit func(*storage.Tx, *License)) error {
+	if only == nil && f.q != "" {
+		// A search: at most SearchLimit licenses, already loaded and
+		// matched; emit them in id order from the same transaction.
+		return s.db.View(func(tx *storage.Tx) error {
+			ls, _, err := s.searchLicenses(tx, f)
+			if err != nil {
+				return err
+			}
+			slices.SortFunc(ls, func(x, y License) int { return cmp.Compare(x.ID, y.ID) })
+			for i := range ls {
+				emit(tx, &ls[i])
+			}
+			return nil
+		})
+	}
 	var ids []uint64
-	all := only == nil && f.q == "" && f.mask() == 0 && f.lo == math.MinInt64 && f.hi == noDate
+	all := only == nil && f.mask() == 0 && f.lo == math.MinInt64 && f.hi == noDate
 	if only != nil {
 		ids = slices.Clone(only)
 	} else if !all {
 		if err := s.db.View(func(tx *storage.Tx) error {
-			if f.q != "" {
-				ls, _, err := s.searchLicenses(tx, f)
-				for _, l := range ls {
-					ids = append(ids, l.ID)
-				}
-				return err
-			}
 			f.scan(tx, false, func(_ int64, id uint64) bool { ids = append(ids, id); return true })
 			return nil
 		}); err != nil {
