@@ -91,18 +91,22 @@ func (s *Server) csrfToken(c *fiber.Ctx) string {
 		return t
 	}
 	t := app.GeneratePassword()
-	c.Cookie(&fiber.Cookie{Name: preCSRFCookie, Value: t, Path: "/", HTTPOnly: true, SameSite: "Lax", Secure: s.secure(c)})
+	s.cookie(c, preCSRFCookie, t, 0)
 	return t
 }
 
-func (s *Server) setSession(c *fiber.Ctx, sid string) {
-	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: sid, Path: "/", HTTPOnly: true, SameSite: "Lax",
-		Secure: s.secure(c), MaxAge: int(app.SessionTTL.Seconds())})
+// cookie sets one of our cookies: HttpOnly, SameSite=Lax, Secure by the
+// one rule for this request. maxAge 0 is a browser-session cookie, a
+// negative one deletes it.
+func (s *Server) cookie(c *fiber.Ctx, name, value string, maxAge int) {
+	c.Cookie(&fiber.Cookie{Name: name, Value: value, Path: "/", HTTPOnly: true, SameSite: "Lax", Secure: s.secure(c), MaxAge: maxAge})
 }
 
-func (s *Server) clearSession(c *fiber.Ctx) {
-	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: "", Path: "/", HTTPOnly: true, SameSite: "Lax", Secure: s.secure(c), MaxAge: -1})
+func (s *Server) setSession(c *fiber.Ctx, sid string) {
+	s.cookie(c, sessionCookie, sid, int(app.SessionTTL.Seconds()))
 }
+
+func (s *Server) clearSession(c *fiber.Ctx) { s.cookie(c, sessionCookie, "", -1) }
 
 // secure reports whether this response's cookies get the Secure flag:
 // always or never as configured; with auto, when served over TLS directly

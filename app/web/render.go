@@ -87,7 +87,7 @@ func (s *Server) render(c *fiber.Ctx, status int, page, block string, v View) er
 	if v.Flash == "" && block == "" {
 		if f := c.Cookies(flashCookie); f != "" {
 			v.Flash, _ = url.QueryUnescape(f)
-			c.Cookie(&fiber.Cookie{Name: flashCookie, Value: "", Path: "/", HTTPOnly: true, SameSite: "Lax", Secure: s.secureCookies, MaxAge: -1})
+			s.cookie(c, flashCookie, "", -1)
 		}
 	}
 	c.Status(status).Type("html", "utf-8")
@@ -98,8 +98,7 @@ func (s *Server) render(c *fiber.Ctx, status int, page, block string, v View) er
 // redirect ends a successful form post: the next page shows msg once.
 func (s *Server) redirect(c *fiber.Ctx, to, msg string) error {
 	if msg != "" {
-		c.Cookie(&fiber.Cookie{Name: flashCookie, Value: url.QueryEscape(msg), Path: "/", HTTPOnly: true, SameSite: "Lax",
-			Secure: s.secureCookies, MaxAge: 60})
+		s.cookie(c, flashCookie, url.QueryEscape(msg), 60)
 	}
 	return c.Redirect(to, fiber.StatusSeeOther)
 }
