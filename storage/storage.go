@@ -16,6 +16,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // ErrNotFound is returned when a record does not exist.
@@ -66,7 +67,7 @@ func Open(dir string, opt Options) (*DB, error) {
 	path := filepath.Join(dir, FileName)
 	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opt.Timeout, ReadOnly: opt.ReadOnly})
 	if err != nil {
-		if errors.Is(err, bolt.ErrTimeout) {
+		if errors.Is(err, berrors.ErrTimeout) {
 			return nil, &ErrLocked{Path: path, PID: readPID(dir)}
 		}
 		return nil, fmt.Errorf("open data file %s: %w", path, err)
@@ -261,7 +262,7 @@ func (tx *Tx) EachReverse(bucket string, prefix []byte, fn func(k, v []byte) boo
 		if end == nil {
 			k, v = c.Last()
 		} else {
-			k, v = c.Seek(end)
+			k, _ = c.Seek(end)
 			if k == nil {
 				k, v = c.Last()
 			} else {

@@ -96,7 +96,8 @@ func TestOperatorManagesPartner(t *testing.T) {
 	p := page.Items[0]
 
 	// A distributor is chosen from the other partners.
-	resp, _ = c.post("/partners", partnerForm("Big Distribution"))
+	resp, body = c.post("/partners", partnerForm("Big Distribution"))
+	wantStatus(t, resp, body, http.StatusSeeOther)
 	page, _ = h.svc.ListPartners(app.System, app.ListParams{Filters: map[string]string{"name": "Big"}})
 	distID := page.Items[0].ID
 	_, body = c.get(loc + "/edit")
