@@ -69,6 +69,10 @@ func (s *Server) routes() []Route {
 		{"POST", "/licenses/:id/enable", user, s.licenseEnable},
 		{"POST", "/licenses/:id/cancel", op, s.licenseCancel},
 		{"POST", "/licenses/:id/delete", user, s.licenseDelete},
+		{"GET", "/outbox", user, s.outboxPage},
+		{"GET", "/outbox/:id", user, s.outboxMailPage},
+		{"GET", "/outbox/:id/attachment", user, s.outboxAttachment},
+		{"POST", "/outbox/:id/resend", op, s.outboxResend},
 
 		// JSON API.
 		{"POST", "/api/v1/tokens", pub, s.apiTokenCreate},
@@ -108,6 +112,9 @@ func (s *Server) routes() []Route {
 		{"GET", "/api/v1/audit", op, s.apiAuditList},
 		{"GET", "/api/v1/backup", op, s.apiBackup},
 		{"POST", "/api/v1/reindex", op, s.apiReindex},
+		{"GET", "/api/v1/outbox", user, s.apiOutboxList},
+		{"GET", "/api/v1/outbox/:id", user, s.apiOutboxGet},
+		{"POST", "/api/v1/outbox/:id/resend", op, s.apiOutboxResend},
 	}
 }
 

@@ -114,6 +114,7 @@ type world struct {
 	aToken, bToken     caller
 	aTokenID, bTokenID uint64
 	aLicense, bLicense uint64
+	aMail, bMail       uint64
 	product, hidden    app.Product
 }
 
@@ -159,6 +160,17 @@ func newWorld(t *testing.T) *world {
 		}
 		*x.id = ls[0].ID
 	}
+	for _, x := range []struct {
+		partner uint64
+		id      *uint64
+	}{{wd.a.ID, &wd.aMail}, {wd.b.ID, &wd.bMail}} {
+		m, err := w.svc.QueueMail(app.System, app.MailInput{Kind: "notice", PartnerID: x.partner, To: []string{"someone@partner.example"},
+			Subject: "A notice", Text: "Hello.", Attachments: []app.Attachment{{Name: "notice.txt", ContentType: "text/plain", Data: []byte("hi")}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		*x.id = m.ID
+	}
 	_ = err
 	return wd
 }
@@ -177,6 +189,8 @@ func (wd *world) own(resource string) (uint64, bool) {
 		return wd.aLicense, true
 	case "products":
 		return wd.product.ID, true
+	case "outbox":
+		return wd.aMail, true
 	}
 	return 0, false
 }
@@ -193,6 +207,8 @@ func (wd *world) foreign(resource string) (uint64, bool) {
 		return wd.bLicense, true
 	case "products":
 		return wd.hidden.ID, true
+	case "outbox":
+		return wd.bMail, true
 	}
 	return 0, false
 }
