@@ -263,6 +263,9 @@ func (s *Service) parseLicenseFilter(a Actor, p ListParams) (*licenseFilter, err
 		}
 	}
 	if q := get("q"); q != "" {
+		if err := search.Check(q); err != nil {
+			return nil, Invalid("q", "%s", err.Error())
+		}
 		f.q = q
 		f.terms = search.Parse(q)
 		if len(f.terms) == 0 {
@@ -443,7 +446,7 @@ func (s *Service) searchLicenses(tx *storage.Tx, f *licenseFilter) ([]License, b
 	}
 	hits, more, err := s.idx.Search(q)
 	if err != nil {
-		return nil, false, Invalid("q", "cannot search for %q: %v", f.q, err)
+		return nil, false, s.searchError(err)
 	}
 	out := make([]License, 0, len(hits))
 	for _, h := range hits {

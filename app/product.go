@@ -494,7 +494,7 @@ func (s *Service) ListProducts(a Actor, p ListParams) (Page[Product], error) {
 func (s *Service) searchIDs(kind, owner, q string) (map[uint64]bool, error) {
 	ids, _, err := s.idx.Search(search.Query{Text: q, Type: kind, Owner: owner, Limit: 10000})
 	if err != nil {
-		return nil, Invalid("q", "cannot search for %q", q)
+		return nil, s.searchError(err)
 	}
 	out := make(map[uint64]bool, len(ids))
 	for _, d := range ids {

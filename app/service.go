@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"licensedesk/search"
@@ -41,6 +42,10 @@ type Service struct {
 	progress func(int)
 
 	expiringDays int
+
+	// Background index rebuilds after a read error (search_errors.go).
+	rebuilding atomic.Bool
+	bg         sync.WaitGroup
 }
 
 // Open opens the data directory: the bbolt file (created and migrated as
@@ -81,6 +86,7 @@ func Open(opt Options) (*Service, error) {
 
 // Close closes the index and the data file.
 func (s *Service) Close() error {
+	s.bg.Wait()
 	var errs []error
 	if s.idx != nil {
 		errs = append(errs, s.idx.Close())

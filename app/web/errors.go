@@ -42,6 +42,8 @@ func classify(err error) (int, apiError) {
 		return fiber.StatusUnauthorized, apiError{"bad_login", app.ErrBadLogin.Error(), "password"}
 	case errors.Is(err, app.ErrRateLimited):
 		return fiber.StatusTooManyRequests, apiError{"rate_limited", app.ErrRateLimited.Error(), ""}
+	case errors.Is(err, app.ErrSearchUnavailable):
+		return fiber.StatusServiceUnavailable, apiError{"search_unavailable", app.ErrSearchUnavailable.Error(), "q"}
 	case errors.Is(err, errCSRF):
 		return fiber.StatusForbidden, apiError{"csrf", errCSRF.Error(), ""}
 	case errors.Is(err, errTruncatedJSON):
