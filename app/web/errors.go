@@ -51,7 +51,10 @@ func classify(err error) (int, apiError) {
 	case errors.As(err, &se):
 		return fiber.StatusBadRequest, apiError{"bad_json", "the body is not valid JSON: " + se.Error(), ""}
 	case errors.As(err, &te):
-		return fiber.StatusBadRequest, apiError{"bad_json", "field " + te.Field + " must be a " + te.Type.String(), te.Field}
+		if te.Field == "" {
+			return fiber.StatusBadRequest, apiError{"bad_json", "the body must be " + jsonKind(te.Type) + ", not " + te.Value, ""}
+		}
+		return fiber.StatusBadRequest, apiError{"bad_json", "field " + te.Field + " must be " + jsonKind(te.Type) + ", not " + te.Value, te.Field}
 	case errors.As(err, &fe):
 		code := "error"
 		switch fe.Code {
