@@ -28,6 +28,10 @@ type Options struct {
 	ReindexProgress func(n int)
 	// ExpiringDays is the window of the "expiring soon" view (default 30).
 	ExpiringDays int
+	// NoIndex leaves the search index closed, for commands that never
+	// search (user, token): a damaged index cannot stop them, and their
+	// changes stay in the change log for the server to apply on start.
+	NoIndex bool
 }
 
 // Service is the domain: every user action goes through one of its methods.
@@ -65,6 +69,9 @@ func Open(opt Options) (*Service, error) {
 	s := &Service{db: db, log: opt.Logger, now: func() time.Time { return opt.Now().UTC() },
 		dataDir: opt.DataDir, limiter: newLoginLimiter(), progress: opt.ReindexProgress,
 		expiringDays: cmp.Or(opt.ExpiringDays, 30)}
+	if opt.NoIndex {
+		return s, nil
+	}
 	idx, err := search.Open(filepath.Join(opt.DataDir, "index"))
 	if err != nil && !errors.Is(err, search.ErrStale) {
 		db.Close()
@@ -123,6 +130,9 @@ func (s *Service) SyncIndex() error {
 }
 
 func (s *Service) syncLocked() error {
+	if s.idx == nil {
+		return nil // opened without the index (Options.NoIndex)
+	}
 	for {
 		from := s.idx.Applied()
 		var ops []search.Op
@@ -174,6 +184,9 @@ func (s *Service) Reindex() error {
 }
 
 func (s *Service) reindexLocked() error {
+	if s.idx == nil {
+		return errors.New("the search index is not open")
+	}
 	var seq uint64
 	if err := s.db.View(func(tx *storage.Tx) error { seq = tx.LastChange(); return nil }); err != nil {
 		return err
@@ -193,6 +206,9 @@ func (s *Service) reindexLocked() error {
 
 // IndexedDocs is the number of documents in the search index.
 func (s *Service) IndexedDocs() uint64 {
+	if s.idx == nil {
+		return 0
+	}
 	n, _ := s.idx.DocCount()
 	return n
 }
