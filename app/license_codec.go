@@ -2,6 +2,7 @@ package app
 
 import (
 	"encoding/json"
+	"fmt"
 	"maps"
 	"slices"
 
@@ -63,8 +64,10 @@ func encodeLicense(l *License) []byte {
 func decodeLicense(raw []byte) (License, error) {
 	var l License
 	if len(raw) > 0 && raw[0] == '{' {
-		err := json.Unmarshal(raw, &l)
-		return l, err
+		if err := json.Unmarshal(raw, &l); err != nil {
+			return License{}, fmt.Errorf("%w: %v", storage.ErrCorrupt, err)
+		}
+		return l, nil
 	}
 	if len(raw) == 0 || raw[0] != licenseFormat {
 		return l, storage.ErrCorrupt

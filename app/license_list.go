@@ -2,6 +2,7 @@ package app
 
 import (
 	"cmp"
+	"errors"
 	"math"
 	"slices"
 	"strconv"
@@ -404,6 +405,10 @@ func (s *Service) ListLicenses(a Actor, p ListParams) (LicensePage, error) {
 			var rows []sortRow
 			for _, id := range cand {
 				l, err := getLicense(tx, id)
+				if errors.Is(err, storage.ErrCorrupt) {
+					s.corruptRecord("license", id, err)
+					continue
+				}
 				if err != nil {
 					return err
 				}
@@ -420,6 +425,10 @@ func (s *Service) ListLicenses(a Actor, p ListParams) (LicensePage, error) {
 		}
 		for _, id := range ids {
 			l, err := getLicense(tx, id)
+			if errors.Is(err, storage.ErrCorrupt) {
+				s.corruptRecord("license", id, err)
+				continue
+			}
 			if err != nil {
 				return err
 			}

@@ -148,6 +148,10 @@ func (s *Service) syncLocked() error {
 				last = c.Seq
 				id := docID(c.Kind, c.ID)
 				doc, err := s.loadDoc(tx, c.Kind, c.ID)
+				if err != nil && !errors.Is(err, ErrNotFound) { // it does not decode
+					s.corruptRecord(c.Kind, c.ID, err)
+					err = ErrNotFound
+				}
 				if errors.Is(err, ErrNotFound) {
 					ops = append(ops, search.Op{ID: id})
 					continue
@@ -263,6 +267,10 @@ func (s *Service) feedAll(emit func(id string, d search.Doc) error) error {
 					d, berr := src.build(v)
 					if errors.Is(berr, ErrNotFound) {
 						return true // deleted: not searchable
+					}
+					if berr != nil { // it does not decode
+						s.corruptRecord(kind, id, berr)
+						return true // served without it; `licensedesk check` lists it
 					}
 					if err = berr; err != nil {
 						return false
