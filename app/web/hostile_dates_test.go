@@ -73,3 +73,21 @@ func TestAPIDatesAndTypeErrors(t *testing.T) {
 		t.Errorf("valid_to after refused edits: %v", l.ValidTo)
 	}
 }
+
+// Issue 7, item 8: a date after 2262 came back as 1715.
+func TestAPIDatesAfter2262(t *testing.T) {
+	e := newLAFixture(t)
+	id := laU(e.a1.ID)
+	r := e.do(e.op, "PATCH", "/api/v1/licenses/"+id, `{"valid_to":"2300-06-30T12:00:00Z"}`)
+	laWant(t, "valid_to 2300", r, http.StatusOK)
+	r = e.do(e.op, "GET", "/api/v1/licenses/"+id, "")
+	var l laLicense
+	r.decode(t, &l)
+	if want := time.Date(2300, 6, 30, 12, 0, 0, 0, time.UTC); l.ValidTo == nil || !l.ValidTo.Equal(want) {
+		t.Errorf("valid_to read back as %v, want %v", l.ValidTo, want)
+	}
+	r = e.do(e.op, "PATCH", "/api/v1/licenses/"+id, `{"valid_to":"10000-01-01T00:00:00Z"}`)
+	if r.status != http.StatusUnprocessableEntity {
+		t.Errorf("valid_to in the year 10000: status %d", r.status)
+	}
+}
