@@ -42,7 +42,9 @@ func balance(tx *storage.Tx, partnerID uint64) int64 {
 	tx.Each(storage.Ledger, storage.EncodeID(partnerID), func(k, v []byte) bool {
 		var e LedgerEntry
 		if jsonUnmarshal(v, &e) == nil {
-			sum += e.Amount
+			if s, err := addMoney(sum, e.Amount); err == nil {
+				sum = s
+			}
 		}
 		return true
 	})
@@ -52,15 +54,22 @@ func balance(tx *storage.Tx, partnerID uint64) int64 {
 // addLedger appends an entry in tx, refusing one that would take the
 // balance below zero (F19).
 func (s *Service) addLedger(tx *storage.Tx, a Actor, p Partner, amount int64, kind, reason string) (LedgerEntry, error) {
+	if err := checkAmount("amount", amount); err != nil {
+		return LedgerEntry{}, err
+	}
 	bal := balance(tx, p.ID)
-	if bal+amount < 0 {
+	after, err := addMoney(bal, amount)
+	if err != nil || after > MaxBalance {
+		return LedgerEntry{}, Invalid("amount", "the balance is %s; this would take it above the largest balance the desk keeps (%s)", Money{bal, p.Currency}, Money{MaxBalance, p.Currency})
+	}
+	if after < 0 {
 		return LedgerEntry{}, Invalid("amount", "the balance is %s; this would take it below zero", Money{bal, p.Currency})
 	}
 	id, err := tx.NextID(storage.Ledger)
 	if err != nil {
 		return LedgerEntry{}, err
 	}
-	e := LedgerEntry{ID: id, PartnerID: p.ID, Amount: amount, Currency: p.Currency, Kind: kind, Reason: reason, By: a.Email, At: s.now(), Balance: bal + amount}
+	e := LedgerEntry{ID: id, PartnerID: p.ID, Amount: amount, Currency: p.Currency, Kind: kind, Reason: reason, By: a.Email, At: s.now(), Balance: after}
 	if err := tx.Put(storage.Ledger, storage.Key(storage.EncodeID(p.ID), id), e); err != nil {
 		return LedgerEntry{}, err
 	}
@@ -78,6 +87,9 @@ func (s *Service) RecordBalance(a Actor, partnerID uint64, in BalanceInput) (Led
 	case LedgerTopUp:
 		if in.Amount <= 0 {
 			return LedgerEntry{}, Invalid("amount", "a top-up must be more than zero")
+		}
+		if err := checkAmount("amount", in.Amount); err != nil {
+			return LedgerEntry{}, err
 		}
 	case LedgerCorrection:
 		if in.Amount == 0 {

@@ -2,6 +2,7 @@ package app
 
 import (
 	"encoding/json"
+	"fmt"
 	"maps"
 	"slices"
 
@@ -9,8 +10,14 @@ import (
 )
 
 // licenseFormat tags the binary license record. Records written as JSON
-// (before the binary format) start with '{' and still decode.
-const licenseFormat = 1
+// (before the binary format) start with '{' and still decode. Format 1
+// stored times as UnixNano, which wraps after 2262 (a license valid to
+// 2300 came back as 1715); format 2 stores seconds and nanoseconds, and
+// migration 3 rewrites every format-1 record (storage/migrate_times.go).
+const (
+	licenseFormat   = 2
+	licenseFormatV1 = 1
+)
 
 // encodeLicense writes l in the compact binary record format. Fields are
 // only ever appended, behind a new format number.
@@ -63,13 +70,19 @@ func encodeLicense(l *License) []byte {
 func decodeLicense(raw []byte) (License, error) {
 	var l License
 	if len(raw) > 0 && raw[0] == '{' {
-		err := json.Unmarshal(raw, &l)
-		return l, err
+		if err := json.Unmarshal(raw, &l); err != nil {
+			return License{}, fmt.Errorf("%w: %v", storage.ErrCorrupt, err)
+		}
+		return l, nil
 	}
-	if len(raw) == 0 || raw[0] != licenseFormat {
+	if len(raw) == 0 || raw[0] != licenseFormat && raw[0] != licenseFormatV1 {
 		return l, storage.ErrCorrupt
 	}
-	d := storage.Dec{B: raw[1:]}
+	d := &storage.Dec{B: raw[1:]}
+	tm, opt := d.Time, d.OptTime
+	if raw[0] == licenseFormatV1 {
+		tm, opt = d.TimeNanos, d.OptTimeNanos
+	}
 	l.ID = d.Uint()
 	l.Key = d.String()
 	l.Name = d.String()
@@ -80,10 +93,10 @@ func decodeLicense(raw []byte) (License, error) {
 	l.PeriodMonths = int(d.Int())
 	l.Status = Status(d.String())
 	l.Payment = Payment(d.String())
-	l.Purchased = d.Time()
-	l.ValidFrom = d.OptTime()
-	l.ValidTo = d.OptTime()
-	l.ActivateBy = d.Time()
+	l.Purchased = tm()
+	l.ValidFrom = opt()
+	l.ValidTo = opt()
+	l.ActivateBy = tm()
 	l.AutoRenew = d.Bool()
 	l.AutoRenewMonths = int(d.Int())
 	l.IP = d.String()
@@ -92,7 +105,7 @@ func decodeLicense(raw []byte) (License, error) {
 	n := d.Len()
 	l.Registrations = make([]Registration, 0, n)
 	for range n {
-		l.Registrations = append(l.Registrations, Registration{Machine: d.String(), Hostname: d.String(), At: d.Time()})
+		l.Registrations = append(l.Registrations, Registration{Machine: d.String(), Hostname: d.String(), At: tm()})
 	}
 	l.Customer = d.String()
 	l.CustomerEmail = d.String()
@@ -107,8 +120,8 @@ func decodeLicense(raw []byte) (License, error) {
 		}
 	}
 	l.OrderNumber = d.String()
-	l.Updated = d.Time()
-	l.Deleted = d.OptTime()
+	l.Updated = tm()
+	l.Deleted = opt()
 	if d.Err != nil {
 		return License{}, d.Err
 	}

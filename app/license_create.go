@@ -86,6 +86,9 @@ func (s *Service) CreateLicenses(a Actor, in LicenseCreate) ([]LicenseView, erro
 		if _, ok := prod.PriceFor(in.Edition, in.PeriodMonths); !ok {
 			return Invalid("period_months", "%s is not offered for %s", PeriodLabel(in.PeriodMonths), prod.Name)
 		}
+		if in.Seats > MaxSeats {
+			return Invalid("seats", "must be at most %d", MaxSeats)
+		}
 		if in.Seats < prod.MinSeats || prod.MaxSeats > 0 && in.Seats > prod.MaxSeats {
 			return Invalid("seats", "%s takes %s seats", prod.Name, seatRange(prod))
 		}

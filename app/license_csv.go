@@ -163,6 +163,11 @@ func (s *Service) exportScan(f *licenseFilter, only []uint64, emit func(*storage
 				tx.EachFrom(storage.Licenses, storage.EncodeID(after+1), func(k, v []byte) bool {
 					var l License
 					if l, err = decodeLicense(v); err != nil {
+						if errors.Is(err, storage.ErrCorrupt) {
+							s.corruptRecord("license", storage.DecodeID(k), err)
+							err = nil
+							return true
+						}
 						return false
 					}
 					last = l.ID

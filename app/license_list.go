@@ -2,6 +2,7 @@ package app
 
 import (
 	"cmp"
+	"errors"
 	"math"
 	"slices"
 	"strconv"
@@ -263,6 +264,9 @@ func (s *Service) parseLicenseFilter(a Actor, p ListParams) (*licenseFilter, err
 		}
 	}
 	if q := get("q"); q != "" {
+		if err := search.Check(q); err != nil {
+			return nil, Invalid("q", "%s", err.Error())
+		}
 		f.q = q
 		f.terms = search.Parse(q)
 		if len(f.terms) == 0 {
@@ -401,6 +405,10 @@ func (s *Service) ListLicenses(a Actor, p ListParams) (LicensePage, error) {
 			var rows []sortRow
 			for _, id := range cand {
 				l, err := getLicense(tx, id)
+				if errors.Is(err, storage.ErrCorrupt) {
+					s.corruptRecord("license", id, err)
+					continue
+				}
 				if err != nil {
 					return err
 				}
@@ -417,6 +425,10 @@ func (s *Service) ListLicenses(a Actor, p ListParams) (LicensePage, error) {
 		}
 		for _, id := range ids {
 			l, err := getLicense(tx, id)
+			if errors.Is(err, storage.ErrCorrupt) {
+				s.corruptRecord("license", id, err)
+				continue
+			}
 			if err != nil {
 				return err
 			}
@@ -443,7 +455,7 @@ func (s *Service) searchLicenses(tx *storage.Tx, f *licenseFilter) ([]License, b
 	}
 	hits, more, err := s.idx.Search(q)
 	if err != nil {
-		return nil, false, Invalid("q", "cannot search for %q: %v", f.q, err)
+		return nil, false, s.searchError(err)
 	}
 	out := make([]License, 0, len(hits))
 	for _, h := range hits {

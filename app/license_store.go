@@ -2,6 +2,7 @@ package app
 
 import (
 	"encoding/binary"
+	"fmt"
 	"math"
 	"time"
 
@@ -135,7 +136,11 @@ func rawLicense(tx *storage.Tx, id uint64) (License, error) {
 	if raw == nil {
 		return License{}, ErrNotFound
 	}
-	return decodeLicense(raw)
+	l, err := decodeLicense(raw)
+	if err != nil {
+		return License{}, fmt.Errorf("license %d: %w", id, err)
+	}
+	return l, nil
 }
 
 // getLicense loads a license that is not deleted.

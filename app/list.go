@@ -19,9 +19,16 @@ type ListParams struct {
 // MaxPerPage bounds a page.
 const MaxPerPage = 500
 
+// MaxPage bounds the page number, so (page-1)*per_page cannot overflow;
+// a page past the last one is empty.
+const MaxPage = 1_000_000_000
+
 func (p ListParams) norm() ListParams {
 	if p.Page < 1 {
 		p.Page = 1
+	}
+	if p.Page > MaxPage {
+		p.Page = MaxPage
 	}
 	if p.PerPage < 1 {
 		p.PerPage = 50

@@ -225,6 +225,9 @@ func (p *Product) validate() error {
 		if pr.PerSeat <= 0 {
 			return Invalid(f+".per_seat", "must be more than zero")
 		}
+		if err := checkAmount(f+".per_seat", pr.PerSeat); err != nil {
+			return err
+		}
 		k := pr.Edition + "/" + strconv.Itoa(pr.PeriodMonths)
 		if priced[k] {
 			return Invalid(f, "%s for %s is priced twice", pr.Edition, PeriodLabel(pr.PeriodMonths))
@@ -238,8 +241,11 @@ func (p *Product) validate() error {
 			}
 		}
 	}
-	if p.MinSeats < 1 {
-		return Invalid("min_seats", "must be at least 1")
+	if p.MinSeats < 1 || p.MinSeats > MaxSeats {
+		return Invalid("min_seats", "must be 1 to %d", MaxSeats)
+	}
+	if p.MaxSeats < 0 || p.MaxSeats > MaxSeats {
+		return Invalid("max_seats", "must be 0 (no limit) to %d", MaxSeats)
 	}
 	if p.MaxSeats != 0 && p.MaxSeats < p.MinSeats {
 		return Invalid("max_seats", "must be at least the minimum (%d), or 0 for no limit", p.MinSeats)
@@ -263,6 +269,9 @@ func (p *Product) validate() error {
 	prev := 1
 	for i, t := range p.BulkTiers {
 		f := fmt.Sprintf("bulk_tiers[%d]", i)
+		if t.MinQuantity > MaxMinQuantity {
+			return Invalid(f+".min_quantity", "must be at most %d", MaxMinQuantity)
+		}
 		if t.MinQuantity <= prev {
 			return Invalid(f+".min_quantity", "tiers go upward from 2 licenses; %d does not follow %d", t.MinQuantity, prev)
 		}
@@ -494,7 +503,7 @@ func (s *Service) ListProducts(a Actor, p ListParams) (Page[Product], error) {
 func (s *Service) searchIDs(kind, owner, q string) (map[uint64]bool, error) {
 	ids, _, err := s.idx.Search(search.Query{Text: q, Type: kind, Owner: owner, Limit: 10000})
 	if err != nil {
-		return nil, Invalid("q", "cannot search for %q", q)
+		return nil, s.searchError(err)
 	}
 	out := make(map[uint64]bool, len(ids))
 	for _, d := range ids {

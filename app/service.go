@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"licensedesk/search"
@@ -30,6 +31,10 @@ type Options struct {
 	// SMTP is where the outbox sends mail; zero: no server, mails are
 	// kept for sending by hand.
 	SMTP SMTPConfig
+	// NoIndex leaves the search index closed, for commands that never
+	// search (user, token): a damaged index cannot stop them, and their
+	// changes stay in the change log for the server to apply on start.
+	NoIndex bool
 }
 
 // Service is the domain: every user action goes through one of its methods.
@@ -48,6 +53,9 @@ type Service struct {
 	jobs   jobRunner    // background jobs (job_runner.go)
 	smtp   SMTPConfig   // outbox delivery (outbox_config.go)
 	outbox outboxSender // outbox sender (outbox_send.go)
+	// Background index rebuilds after a read error (search_errors.go).
+	rebuilding atomic.Bool
+	bg         sync.WaitGroup
 }
 
 // Open opens the data directory: the bbolt file (created and migrated as
@@ -70,6 +78,9 @@ func Open(opt Options) (*Service, error) {
 	if err := s.registerBuiltinJobs(); err != nil {
 		db.Close()
 		return nil, err
+	}
+	if opt.NoIndex {
+		return s, nil
 	}
 	idx, err := search.Open(filepath.Join(opt.DataDir, "index"))
 	if err != nil && !errors.Is(err, search.ErrStale) {
@@ -96,6 +107,7 @@ func Open(opt Options) (*Service, error) {
 
 // Close closes the index and the data file.
 func (s *Service) Close() error {
+	s.bg.Wait()
 	var errs []error
 	if s.idx != nil {
 		errs = append(errs, s.idx.Close())
@@ -132,6 +144,9 @@ func (s *Service) SyncIndex() error {
 }
 
 func (s *Service) syncLocked() error {
+	if s.idx == nil {
+		return nil // opened without the index (Options.NoIndex)
+	}
 	for {
 		from := s.idx.Applied()
 		var ops []search.Op
@@ -147,6 +162,10 @@ func (s *Service) syncLocked() error {
 				last = c.Seq
 				id := docID(c.Kind, c.ID)
 				doc, err := s.loadDoc(tx, c.Kind, c.ID)
+				if err != nil && !errors.Is(err, ErrNotFound) { // it does not decode
+					s.corruptRecord(c.Kind, c.ID, err)
+					err = ErrNotFound
+				}
 				if errors.Is(err, ErrNotFound) {
 					ops = append(ops, search.Op{ID: id})
 					continue
@@ -183,6 +202,9 @@ func (s *Service) Reindex() error {
 }
 
 func (s *Service) reindexLocked() error {
+	if s.idx == nil {
+		return errors.New("the search index is not open")
+	}
 	var seq uint64
 	if err := s.db.View(func(tx *storage.Tx) error { seq = tx.LastChange(); return nil }); err != nil {
 		return err
@@ -202,6 +224,9 @@ func (s *Service) reindexLocked() error {
 
 // IndexedDocs is the number of documents in the search index.
 func (s *Service) IndexedDocs() uint64 {
+	if s.idx == nil {
+		return 0
+	}
 	n, _ := s.idx.DocCount()
 	return n
 }
@@ -256,6 +281,10 @@ func (s *Service) feedAll(emit func(id string, d search.Doc) error) error {
 					d, berr := src.build(v)
 					if errors.Is(berr, ErrNotFound) {
 						return true // deleted: not searchable
+					}
+					if berr != nil { // it does not decode
+						s.corruptRecord(kind, id, berr)
+						return true // served without it; `licensedesk check` lists it
 					}
 					if err = berr; err != nil {
 						return false

@@ -1,7 +1,12 @@
 package search
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"strings"
+	"time"
+	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search/query"
@@ -17,8 +22,41 @@ type Query struct {
 	Limit   int    // maximum ids returned (default 1000)
 }
 
+// Limits on one search, so a crafted query cannot keep a core busy: a
+// wildcard term becomes an automaton whose cost grows steeply with its
+// stars, and every term is one more clause over the whole index.
+const (
+	MaxTerms     = 8               // words in the search box
+	MaxTermLen   = 64              // characters in one word
+	MaxWildcards = 4               // `*` and `?` in one word
+	Deadline     = 5 * time.Second // one search's time on the index
+)
+
+// QueryError is a search the desk refuses to run, or one that ran out of
+// time: the user's query is at fault and the message says what to change.
+type QueryError struct{ Message string }
+
+func (e *QueryError) Error() string { return e.Message }
+
+// Check refuses a search-box text that exceeds the limits, saying which.
+func Check(text string) error {
+	f := strings.Fields(text)
+	if len(f) > MaxTerms {
+		return &QueryError{fmt.Sprintf("use at most %d words in a search, not %d", MaxTerms, len(f))}
+	}
+	for _, w := range f {
+		if n := strings.Count(w, "*") + strings.Count(w, "?"); n > MaxWildcards {
+			return &QueryError{fmt.Sprintf("a search word may have at most %d wildcards (* or ?); %.20q… has %d", MaxWildcards, w, n)}
+		}
+		if n := utf8.RuneCountInString(w); n > MaxTermLen {
+			return &QueryError{fmt.Sprintf("a search word may have at most %d characters; %.20q… has %d", MaxTermLen, w, n)}
+		}
+	}
+	return nil
+}
+
 // maxTerms bounds a single query so a wildcard cannot expand without end.
-const maxTerms = 8
+const maxTerms = MaxTerms
 
 // Term is one parsed word of the search box.
 type Term struct {
@@ -168,17 +206,32 @@ func buildQuery(q Query) query.Query {
 // when there are others beyond them. Hits are unscored and in no
 // particular order (callers sort by their own columns), which lets Bleve
 // stop collecting as soon as it has enough.
+//
+// A query over the limits, or one that runs past Deadline, is a
+// *QueryError. Any other error means the index could not be read (see
+// ErrDamaged): the caller rebuilds it.
 func (x *Index) Search(q Query) (ids []string, more bool, err error) {
+	if err := Check(q.Text); err != nil {
+		return nil, false, err
+	}
 	if q.Limit <= 0 {
 		q.Limit = 1000
 	}
 	req := bleve.NewSearchRequestOptions(buildQuery(q), q.Limit+1, 0, false)
 	req.Score = bleve.ScoreNone
+	ctx, cancel := context.WithTimeout(context.Background(), Deadline)
+	defer cancel()
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	res, err := x.idx.Search(req)
+	if x.idx == nil {
+		return nil, false, fmt.Errorf("%w: the index is closed", ErrDamaged)
+	}
+	res, err := guard(func() (*bleve.SearchResult, error) { return x.idx.SearchInContext(ctx, req) })
+	if errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
+		return nil, false, &QueryError{fmt.Sprintf("the search took longer than %s; use longer fragments or fewer wildcards", Deadline)}
+	}
 	if err != nil {
-		return nil, false, err
+		return nil, false, fmt.Errorf("%w: %v", ErrDamaged, err)
 	}
 	n := min(len(res.Hits), q.Limit)
 	ids = make([]string, n)

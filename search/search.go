@@ -138,14 +138,22 @@ var openConfig = map[string]interface{}{"bolt_timeout": "2s"}
 // Open opens the index in dir. It returns ErrStale (with a usable, empty
 // index) when the index was missing, corrupt or of another mapping version;
 // the caller then rebuilds it.
+//
+// A damaged segment file (its checksum does not match, or Bleve fails or
+// panics opening or reading it) counts as corrupt: the index is derived
+// data and is rebuilt rather than trusted.
 func Open(dir string) (*Index, error) {
-	idx, err := bleve.OpenUsing(dir, openConfig)
+	err := verifySegments(dir)
+	var idx bleve.Index
 	if err == nil {
-		v, gerr := idx.GetInternal(keyMapping)
-		if gerr == nil && string(v) == MappingVersion {
+		idx, err = guard(func() (bleve.Index, error) { return bleve.OpenUsing(dir, openConfig) })
+	}
+	if err == nil {
+		v, gerr := guard(func() ([]byte, error) { return idx.GetInternal(keyMapping) })
+		if gerr == nil && string(v) == MappingVersion && probe(idx) == nil {
 			return &Index{idx: idx, dir: dir}, nil
 		}
-		idx.Close()
+		guard(func() (struct{}, error) { return struct{}{}, idx.Close() })
 	}
 	if err != nil && strings.Contains(err.Error(), "timeout") {
 		return nil, fmt.Errorf("the search index %s is in use by another process", dir)
@@ -195,11 +203,14 @@ func (x *Index) Close() error {
 func (x *Index) Applied() uint64 {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
+	if x.idx == nil {
+		return 0
+	}
 	return applied(x.idx)
 }
 
 func applied(idx bleve.Index) uint64 {
-	v, err := idx.GetInternal(keyApplied)
+	v, err := guard(func() ([]byte, error) { return idx.GetInternal(keyApplied) })
 	if err != nil || len(v) != 8 {
 		return 0
 	}
@@ -216,7 +227,11 @@ type Op struct {
 func (x *Index) Apply(ops []Op, seq uint64) error {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	return apply(x.idx, ops, seq)
+	if x.idx == nil {
+		return fmt.Errorf("%w: the index is closed", ErrDamaged)
+	}
+	_, err := guard(func() (struct{}, error) { return struct{}{}, apply(x.idx, ops, seq) })
+	return err
 }
 
 // apply writes ops; with record it also stores seq as applied, in the
@@ -246,5 +261,8 @@ func applyBatch(idx bleve.Index, ops []Op, seq uint64, record bool) error {
 func (x *Index) DocCount() (uint64, error) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	return x.idx.DocCount()
+	if x.idx == nil {
+		return 0, fmt.Errorf("%w: the index is closed", ErrDamaged)
+	}
+	return guard(x.idx.DocCount)
 }

@@ -25,13 +25,13 @@ func (e *Enc) Bool(v bool) {
 	}
 }
 
-// Time stores UTC nanoseconds; the zero time is stored as 0.
+// Time stores seconds since 1970 and the nanoseconds within the second,
+// a form that holds any time (UnixNano alone wraps after 2262; see
+// TimeNanos). The zero time is stored as its own seconds and decodes
+// back to the zero time.
 func (e *Enc) Time(t time.Time) {
-	if t.IsZero() {
-		e.Int(0)
-		return
-	}
-	e.Int(t.UnixNano())
+	e.Int(t.Unix())
+	e.Uint(uint64(t.Nanosecond()))
 }
 
 // OptTime stores a time that may be absent.
@@ -106,12 +106,15 @@ func (d *Dec) Bool() bool {
 	return v
 }
 
+// Time reads what Enc.Time wrote.
 func (d *Dec) Time() time.Time {
-	n := d.Int()
-	if n == 0 {
+	sec := d.Int()
+	nsec := d.Uint()
+	if nsec >= 1e9 {
+		d.fail()
 		return time.Time{}
 	}
-	return time.Unix(0, n).UTC()
+	return time.Unix(sec, int64(nsec)).UTC()
 }
 
 func (d *Dec) OptTime() *time.Time {
@@ -119,6 +122,26 @@ func (d *Dec) OptTime() *time.Time {
 		return nil
 	}
 	t := d.Time()
+	return &t
+}
+
+// TimeNanos reads the first form of a time: UTC nanoseconds since 1970,
+// 0 for the zero time. It wraps for times after 2262; records written so
+// are rewritten by migration 3 and only read, never written.
+func (d *Dec) TimeNanos() time.Time {
+	n := d.Int()
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+// OptTimeNanos reads an optional time of the first form.
+func (d *Dec) OptTimeNanos() *time.Time {
+	if !d.Bool() {
+		return nil
+	}
+	t := d.TimeNanos()
 	return &t
 }
 

@@ -20,6 +20,7 @@ type Migration struct {
 var migrations = []Migration{
 	{1, "initial buckets", func(tx *Tx) error { return nil }},
 	{2, "backfill user email and partner public-ID indexes", backfillUniqueIndexes},
+	{3, "license times as seconds and nanoseconds (UnixNano wrapped after 2262)", licenseTimesV2},
 }
 
 // SchemaVersion is the version this binary writes.

@@ -43,7 +43,19 @@ func newLogger(w io.Writer, cfg app.Config) *slog.Logger {
 // openService opens the data directory. A directory held by a running
 // server gives an error naming its pid and what to do instead.
 func (c *cmd) openService(cfg app.Config, log *slog.Logger, progress func(int), instead string) (*app.Service, error) {
+	return c.open(cfg, log, progress, instead, false)
+}
+
+// openData opens the data directory without the search index, for the
+// commands that never search (user, token): a damaged index cannot stop
+// them, and the server applies their changes to the index on start.
+func (c *cmd) openData(cfg app.Config, log *slog.Logger, instead string) (*app.Service, error) {
+	return c.open(cfg, log, nil, instead, true)
+}
+
+func (c *cmd) open(cfg app.Config, log *slog.Logger, progress func(int), instead string, noIndex bool) (*app.Service, error) {
 	svc, err := app.Open(app.Options{
+		NoIndex:         noIndex,
 		DataDir:         cfg.Data,
 		LockTimeout:     cfg.LockTimeout,
 		Logger:          log,

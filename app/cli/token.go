@@ -31,7 +31,7 @@ with {"email","password"} or Settings in the UI instead.`)
 	if strings.TrimSpace(*email) == "" {
 		return usagef("--email is required")
 	}
-	svc, err := c.openService(cfg, log, nil, "stop it first, or create the token with POST /api/v1/tokens while it runs")
+	svc, err := c.openData(cfg, log, "stop it first, or create the token with POST /api/v1/tokens while it runs")
 	if err != nil {
 		return err
 	}
@@ -55,7 +55,7 @@ func runTokenRevoke(c *cmd, args []string) error {
 		return err
 	}
 	ref := strings.TrimSpace(fs.Arg(0))
-	svc, err := c.openService(cfg, log, nil, "stop it first, or revoke it with DELETE /api/v1/tokens/ID while it runs")
+	svc, err := c.openData(cfg, log, "stop it first, or revoke it with DELETE /api/v1/tokens/ID while it runs")
 	if err != nil {
 		return err
 	}
@@ -77,7 +77,7 @@ func runTokenList(c *cmd, args []string) error {
 	if err != nil {
 		return err
 	}
-	svc, err := c.openService(cfg, log, nil, "stop it first, or use GET /api/v1/tokens while it runs")
+	svc, err := c.openData(cfg, log, "stop it first, or use GET /api/v1/tokens while it runs")
 	if err != nil {
 		return err
 	}

@@ -76,7 +76,7 @@ generated and printed once.`)
 	if err != nil {
 		return err
 	}
-	svc, err := c.openService(cfg, log, nil, "stop it first, or add the user in the UI (Users) or with POST /api/v1/users while it runs")
+	svc, err := c.openData(cfg, log, "stop it first, or add the user in the UI (Users) or with POST /api/v1/users while it runs")
 	if err != nil {
 		return err
 	}
@@ -142,7 +142,7 @@ Without --password-stdin a password is generated and printed once.`)
 	if err != nil {
 		return err
 	}
-	svc, err := c.openService(cfg, log, nil, "stop it first, or change the password in the UI while it runs")
+	svc, err := c.openData(cfg, log, "stop it first, or change the password in the UI while it runs")
 	if err != nil {
 		return err
 	}
@@ -186,7 +186,7 @@ func runUserList(c *cmd, args []string) error {
 	if err != nil {
 		return err
 	}
-	svc, err := c.openService(cfg, log, nil, "stop it first, or see Users in the UI or GET /api/v1/users while it runs")
+	svc, err := c.openData(cfg, log, "stop it first, or see Users in the UI or GET /api/v1/users while it runs")
 	if err != nil {
 		return err
 	}

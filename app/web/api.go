@@ -27,6 +27,10 @@ func listParams(c *fiber.Ctx) (app.ListParams, error) {
 				err = app.Invalid(key, "must be a whole number of 1 or more, not %q", val)
 				return
 			}
+			if key == "page" && n > app.MaxPage {
+				err = app.Invalid(key, "must be at most %d, not %s", app.MaxPage, val)
+				return
+			}
 			if key == "page" {
 				p.Page = n
 			} else {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bufio"
+	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
@@ -130,11 +131,26 @@ func (s *Server) apiLicenseUpdate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var in app.LicenseEdit
+	// valid_to arrives raw: a plain date is welcome and anything else is
+	// refused naming the field (see apiTime).
+	var in struct {
+		app.LicenseEdit
+		ValidTo json.RawMessage `json:"valid_to"`
+	}
 	if err := decode(c, &in); err != nil {
 		return err
 	}
-	l, err := s.svc.EditLicense(mustActor(c), id, in)
+	a := mustActor(c)
+	if len(in.ValidTo) > 0 && string(in.ValidTo) != "null" {
+		cur, err := s.svc.GetLicense(a, id)
+		if err != nil {
+			return err
+		}
+		if in.LicenseEdit.ValidTo, err = apiTime("valid_to", in.ValidTo, s.loc, cur.ValidTo); err != nil {
+			return err
+		}
+	}
+	l, err := s.svc.EditLicense(a, id, in.LicenseEdit)
 	if err != nil {
 		return err
 	}

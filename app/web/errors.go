@@ -42,6 +42,8 @@ func classify(err error) (int, apiError) {
 		return fiber.StatusUnauthorized, apiError{"bad_login", app.ErrBadLogin.Error(), "password"}
 	case errors.Is(err, app.ErrRateLimited):
 		return fiber.StatusTooManyRequests, apiError{"rate_limited", app.ErrRateLimited.Error(), ""}
+	case errors.Is(err, app.ErrSearchUnavailable):
+		return fiber.StatusServiceUnavailable, apiError{"search_unavailable", app.ErrSearchUnavailable.Error(), "q"}
 	case errors.Is(err, errCSRF):
 		return fiber.StatusForbidden, apiError{"csrf", errCSRF.Error(), ""}
 	case errors.Is(err, errTruncatedJSON):
@@ -49,7 +51,10 @@ func classify(err error) (int, apiError) {
 	case errors.As(err, &se):
 		return fiber.StatusBadRequest, apiError{"bad_json", "the body is not valid JSON: " + se.Error(), ""}
 	case errors.As(err, &te):
-		return fiber.StatusBadRequest, apiError{"bad_json", "field " + te.Field + " must be a " + te.Type.String(), te.Field}
+		if te.Field == "" {
+			return fiber.StatusBadRequest, apiError{"bad_json", "the body must be " + jsonKind(te.Type) + ", not " + te.Value, ""}
+		}
+		return fiber.StatusBadRequest, apiError{"bad_json", "field " + te.Field + " must be " + jsonKind(te.Type) + ", not " + te.Value, te.Field}
 	case errors.As(err, &fe):
 		code := "error"
 		switch fe.Code {
