@@ -29,6 +29,9 @@ type Config struct {
 	ExpiringDays int `toml:"expiring_days"`
 	// BodyLimit caps a request body in bytes.
 	BodyLimit int `toml:"body_limit"`
+
+	// RefundDays is the partner's refund window after a purchase (F22).
+	RefundDays int `toml:"refund_days"`
 }
 
 // Defaults are the embedded defaults.
@@ -43,5 +46,6 @@ func Defaults() Config {
 		LogFormat:     "text",
 		ExpiringDays:  30,
 		BodyLimit:     4 << 20,
+		RefundDays:    14,
 	}
 }

@@ -27,6 +27,9 @@ type Options struct {
 	ReindexProgress func(n int)
 	// ExpiringDays is the window of the "expiring soon" view (default 30).
 	ExpiringDays int
+	// RefundDays is how long after a purchase a partner may refund its
+	// unactivated licenses (default 14; the operator may refund any time).
+	RefundDays int
 }
 
 // Service is the domain: every user action goes through one of its methods.
@@ -41,6 +44,7 @@ type Service struct {
 	progress func(int)
 
 	expiringDays int
+	refundDays   int
 }
 
 // Open opens the data directory: the bbolt file (created and migrated as
@@ -59,7 +63,7 @@ func Open(opt Options) (*Service, error) {
 	}
 	s := &Service{db: db, log: opt.Logger, now: func() time.Time { return opt.Now().UTC() },
 		dataDir: opt.DataDir, limiter: newLoginLimiter(), progress: opt.ReindexProgress,
-		expiringDays: cmp.Or(opt.ExpiringDays, 30)}
+		expiringDays: cmp.Or(opt.ExpiringDays, 30), refundDays: cmp.Or(opt.RefundDays, 14)}
 	idx, err := search.Open(filepath.Join(opt.DataDir, "index"))
 	if err != nil && !errors.Is(err, search.ErrStale) {
 		db.Close()
