@@ -21,19 +21,18 @@ type RefundInput struct {
 // license; the operator may refund any license not yet refunded.
 func (s *Service) RefundOrder(a Actor, orderID uint64, in RefundInput) (OrderView, error) {
 	in.Reason = strings.TrimSpace(in.Reason)
-	if in.Reason == "" {
-		return OrderView{}, Invalid("reason", "say why the licenses are refunded")
-	}
-	if len(in.Reason) > 500 {
-		return OrderView{}, Invalid("reason", "must be at most 500 characters")
-	}
-	if len(in.LicenseIDs) > MaxOrderLicenses {
-		return OrderView{}, Invalid("license_ids", "an order has at most %d licenses", MaxOrderLicenses)
-	}
 	err := s.update(func(tx *storage.Tx) error {
 		o, err := visibleOrder(tx, a, orderID)
 		if err != nil {
-			return err
+			return err // another partner's order is not found, before any other check
+		}
+		switch {
+		case in.Reason == "":
+			return Invalid("reason", "say why the licenses are refunded")
+		case len(in.Reason) > 500:
+			return Invalid("reason", "must be at most 500 characters")
+		case len(in.LicenseIDs) > MaxOrderLicenses:
+			return Invalid("license_ids", "an order has at most %d licenses", MaxOrderLicenses)
 		}
 		old := o
 		o.Items = slices.Clone(o.Items)

@@ -409,3 +409,52 @@ func TestOrdersListFilters(t *testing.T) {
 		}
 	}
 }
+
+func TestSpecialPriceLinks(t *testing.T) {
+	s := newShop(t, 1e9)
+	beta := s.partner("Beta")
+	bob := s.partnerUser(beta, "bob@beta.example")
+	_, err := s.svc.CreateSpecialPrice(s.pa, app.SpecialPriceInput{DiscountBP: 1000, Reason: "education"})
+	wantErr(t, err, app.ErrForbidden)
+	_, err = s.svc.CreateSpecialPrice(s.op, app.SpecialPriceInput{DiscountBP: 1000, Reason: "because"})
+	wantField(t, err, "reason")
+	sp, err := s.svc.CreateSpecialPrice(s.op, app.SpecialPriceInput{PartnerID: s.p.ID, DiscountBP: 1500, Reason: "education", ValidDays: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := app.OrderInput{Lines: []app.BasketLine{s.line(1)}, SpecialPrice: sp.Code}
+	// Another partner is refused with the reason.
+	_, err = s.svc.QuoteOrder(bob, in)
+	wantField(t, err, "special_price")
+	// The partner sees the reduced price: 54.95 − 30% (16.49) = 38.46;
+	// − 15% (5.769 → 5.77) = 32.69.
+	q, err := s.svc.QuoteOrder(s.pa, in)
+	if err != nil || q.Total.Amount != 3269 || q.Lines[0].Steps[2].Kind != "special" {
+		t.Fatalf("quote %+v %v", q, err)
+	}
+	o := s.buy(s.pa, in)
+	if o.Total.Amount != 3269 || o.SpecialPrice != sp.Code {
+		t.Fatalf("order %v %s", o.Total, o.SpecialPrice)
+	}
+	// A second use is refused.
+	_, _, err = s.svc.PlaceOrder(s.pa, in, "")
+	wantField(t, err, "special_price")
+	// An expired link is refused.
+	anyone, err := s.svc.CreateSpecialPrice(s.op, app.SpecialPriceInput{DiscountBP: 500, Reason: "competitive", ValidDays: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.clk.Advance(25 * time.Hour)
+	_, _, err = s.svc.PlaceOrder(bob, app.OrderInput{Lines: []app.BasketLine{s.line(1)}, SpecialPrice: anyone.Code}, "")
+	wantField(t, err, "special_price")
+	// Lists: the operator sees both, Alpha its own, Beta none.
+	for _, c := range []struct {
+		a    app.Actor
+		want int
+	}{{s.op, 2}, {s.pa, 1}, {bob, 0}} {
+		l, err := s.svc.ListSpecialPrices(c.a)
+		if err != nil || len(l) != c.want {
+			t.Errorf("%s sees %d links, want %d", c.a.Email, len(l), c.want)
+		}
+	}
+}

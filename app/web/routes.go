@@ -108,6 +108,19 @@ func (s *Server) routes() []Route {
 		{"GET", "/api/v1/audit", op, s.apiAuditList},
 		{"GET", "/api/v1/backup", op, s.apiBackup},
 		{"POST", "/api/v1/reindex", op, s.apiReindex},
+
+		// Buying and orders (issue 8).
+		{"GET", "/api/v1/quote", user, s.apiQuoteGet},
+		{"POST", "/api/v1/quote", user, s.apiQuotePost},
+		{"GET", "/api/v1/orders", user, s.apiOrdersList},
+		{"POST", "/api/v1/orders", user, s.apiOrderCreate},
+		{"GET", "/api/v1/orders.csv", user, s.apiOrdersCSV},
+		{"GET", "/api/v1/orders/:id", user, s.apiOrderGet},
+		{"POST", "/api/v1/orders/:id/refund", user, s.apiOrderRefund},
+		{"POST", "/api/v1/orders/:id/payment", op, s.apiOrderPayment},
+		{"GET", "/api/v1/orders/:id/codes.csv", user, s.apiOrderCodesCSV},
+		{"GET", "/api/v1/special-prices", user, s.apiSpecialPricesList},
+		{"POST", "/api/v1/special-prices", op, s.apiSpecialPriceCreate},
 	}
 }
 

@@ -114,6 +114,7 @@ type world struct {
 	aToken, bToken     caller
 	aTokenID, bTokenID uint64
 	aLicense, bLicense uint64
+	aOrder, bOrder     uint64
 	product, hidden    app.Product
 }
 
@@ -159,6 +160,17 @@ func newWorld(t *testing.T) *world {
 		}
 		*x.id = ls[0].ID
 	}
+	for _, x := range []struct {
+		partner uint64
+		id      *uint64
+	}{{wd.a.ID, &wd.aOrder}, {wd.b.ID, &wd.bOrder}} {
+		o, _, err := w.svc.PlaceOrder(app.System, app.OrderInput{PartnerID: x.partner, Payment: "invoice",
+			Lines: []app.BasketLine{{ProductID: wd.product.ID, Edition: "business", Seats: 1, PeriodMonths: 12, Quantity: 1}}}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		*x.id = o.ID
+	}
 	_ = err
 	return wd
 }
@@ -177,6 +189,8 @@ func (wd *world) own(resource string) (uint64, bool) {
 		return wd.aLicense, true
 	case "products":
 		return wd.product.ID, true
+	case "orders":
+		return wd.aOrder, true
 	}
 	return 0, false
 }
@@ -193,6 +207,8 @@ func (wd *world) foreign(resource string) (uint64, bool) {
 		return wd.bLicense, true
 	case "products":
 		return wd.hidden.ID, true
+	case "orders":
+		return wd.bOrder, true
 	}
 	return 0, false
 }
