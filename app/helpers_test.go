@@ -5,38 +5,21 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
 	"licensedesk/app"
 )
 
-// clock is a controllable app.Options.Now.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+func newClock() *app.ManualClock {
+	return app.NewManualClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 }
 
 // env is one data directory with its service.
 type env struct {
 	t   *testing.T
 	dir string
-	clk *clock
+	clk *app.ManualClock
 	svc *app.Service
 }
 

@@ -146,7 +146,13 @@ func (s *Service) PlaceOrder(a Actor, in OrderInput, idemKey string) (OrderView,
 			return err
 		}
 		now := s.now()
-		o = Order{ID: id, Number: orderNumber(id), PartnerID: p.ID, PartnerName: p.Name, User: a.Email, Created: now,
+		// The order number comes from the gap-free sequence, inside this
+		// transaction: a failed purchase burns none, none is reused.
+		n, err := nextNumber(tx, SeqOrder, now.Year())
+		if err != nil {
+			return err
+		}
+		o = Order{ID: id, Number: FormatNumber("O-", now.Year(), n), PartnerID: p.ID, PartnerName: p.Name, User: a.Email, Created: now,
 			Lines: lines, Total: total, Refunded: Money{0, total.Currency}, Payment: in.Payment, IdempotencyKey: idemKey}
 		pay := PaymentPaid
 		if in.Payment == PayInvoice {

@@ -3,7 +3,6 @@ package app
 import (
 	"encoding/binary"
 	"encoding/json"
-	"fmt"
 	"strings"
 
 	"licensedesk/storage"
@@ -68,11 +67,6 @@ func orderIndexKeys(o *Order) [][]byte {
 	}
 	return keys
 }
-
-// orderNumber renders an order id as its human-readable number. Ids come
-// from the orders bucket's sequence inside the purchase transaction, so
-// they are never reused and a failed purchase leaves no gap.
-func orderNumber(id uint64) string { return fmt.Sprintf("ORD-%06d", id) }
 
 // nextOrderID draws the next order id in tx.
 func nextOrderID(tx *storage.Tx) (uint64, error) { return tx.NextID(storage.Orders) }

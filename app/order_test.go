@@ -69,7 +69,7 @@ func TestBuyOneLicenseByBalance(t *testing.T) {
 		t.Fatalf("quote %+v", q)
 	}
 	o := s.buy(s.pa, app.OrderInput{Lines: []app.BasketLine{s.line(1)}, Payment: "balance"})
-	if o.Number != "ORD-000001" || o.State != app.OrderProcessed || o.Total != q.Total || len(o.LicenseIDList) != 1 || o.Available != 1 {
+	if o.Number != "O-2026-000001" || o.State != app.OrderProcessed || o.Total != q.Total || len(o.LicenseIDList) != 1 || o.Available != 1 {
 		t.Fatalf("order %+v", o)
 	}
 	l, err := s.svc.GetLicense(s.pa, o.LicenseIDList[0])
@@ -85,7 +85,7 @@ func TestBuyOneLicenseByBalance(t *testing.T) {
 	}
 	// The order number is the next one, never reused.
 	o2 := s.buy(s.pa, app.OrderInput{Lines: []app.BasketLine{s.line(1)}})
-	if o2.Number != "ORD-000002" {
+	if o2.Number != "O-2026-000002" {
 		t.Fatalf("second order %s", o2.Number)
 	}
 }
@@ -109,7 +109,7 @@ func TestBuyRefusedWithShortfallWritesNothing(t *testing.T) {
 	// the last step) leaves none of them either: the order number is
 	// still the first.
 	o := s.buy(s.pa, app.OrderInput{Lines: []app.BasketLine{{ProductID: s.product.ID, Edition: "business", Seats: 1, PeriodMonths: 12, Quantity: 1}}})
-	if o.Number != "ORD-000001" {
+	if o.Number != "O-2026-000001" {
 		t.Fatalf("first order after a refused one is %s", o.Number)
 	}
 }
@@ -386,19 +386,19 @@ func TestOrdersListFilters(t *testing.T) {
 			}
 		}
 	}
-	eq(count(s.op, nil), "ORD-000003", "ORD-000002", "ORD-000001")
-	eq(count(s.pa, nil), "ORD-000002", "ORD-000001")
-	eq(count(s.pa, map[string]string{"partner_id": uid(beta.ID)}), "ORD-000002", "ORD-000001") // its own, whatever it asks
-	eq(count(s.op, map[string]string{"partner_id": uid(beta.ID)}), "ORD-000003")
-	eq(count(s.op, map[string]string{"state": "unpaid"}), "ORD-000003", "ORD-000002")
-	eq(count(s.op, map[string]string{"product_id": uid(second.ID)}), "ORD-000002")
-	eq(count(s.op, map[string]string{"from": "2026-03-03", "to": "2026-03-03"}), "ORD-000003", "ORD-000002")
-	eq(count(s.op, map[string]string{"to": "2026-03-02"}), "ORD-000001")
-	eq(count(s.op, map[string]string{"number": "ord-000002"}), "ORD-000002")
-	eq(count(s.pa, map[string]string{"number": "ORD-000003"})) // Beta's
-	eq(count(s.op, map[string]string{"state": "unpaid", "partner_id": uid(s.p.ID), "product_id": uid(second.ID)}), "ORD-000002")
+	eq(count(s.op, nil), "O-2026-000003", "O-2026-000002", "O-2026-000001")
+	eq(count(s.pa, nil), "O-2026-000002", "O-2026-000001")
+	eq(count(s.pa, map[string]string{"partner_id": uid(beta.ID)}), "O-2026-000002", "O-2026-000001") // its own, whatever it asks
+	eq(count(s.op, map[string]string{"partner_id": uid(beta.ID)}), "O-2026-000003")
+	eq(count(s.op, map[string]string{"state": "unpaid"}), "O-2026-000003", "O-2026-000002")
+	eq(count(s.op, map[string]string{"product_id": uid(second.ID)}), "O-2026-000002")
+	eq(count(s.op, map[string]string{"from": "2026-03-03", "to": "2026-03-03"}), "O-2026-000003", "O-2026-000002")
+	eq(count(s.op, map[string]string{"to": "2026-03-02"}), "O-2026-000001")
+	eq(count(s.op, map[string]string{"number": "o-2026-000002"}), "O-2026-000002")
+	eq(count(s.pa, map[string]string{"number": "O-2026-000003"})) // Beta's
+	eq(count(s.op, map[string]string{"state": "unpaid", "partner_id": uid(s.p.ID), "product_id": uid(second.ID)}), "O-2026-000002")
 	pg, _ := s.svc.ListOrders(s.op, app.ListParams{Sort: "created", PerPage: 2, Page: 2})
-	if pg.Total != 3 || len(pg.Items) != 1 || pg.Items[0].Number != "ORD-000003" {
+	if pg.Total != 3 || len(pg.Items) != 1 || pg.Items[0].Number != "O-2026-000003" {
 		t.Fatalf("page 2 ascending: %+v", pg)
 	}
 	for _, f := range []map[string]string{{"state": "lost"}, {"from": "yesterday"}, {"colour": "red"}, {"from": "2026-03-04", "to": "2026-03-01"}} {

@@ -45,6 +45,8 @@ type Service struct {
 
 	expiringDays int
 	refundDays   int
+
+	jobs jobRunner // background jobs (job_runner.go)
 }
 
 // Open opens the data directory: the bbolt file (created and migrated as
@@ -64,6 +66,10 @@ func Open(opt Options) (*Service, error) {
 	s := &Service{db: db, log: opt.Logger, now: func() time.Time { return opt.Now().UTC() },
 		dataDir: opt.DataDir, limiter: newLoginLimiter(), progress: opt.ReindexProgress,
 		expiringDays: cmp.Or(opt.ExpiringDays, 30), refundDays: cmp.Or(opt.RefundDays, 14)}
+	if err := s.registerBuiltinJobs(); err != nil {
+		db.Close()
+		return nil, err
+	}
 	idx, err := search.Open(filepath.Join(opt.DataDir, "index"))
 	if err != nil && !errors.Is(err, search.ErrStale) {
 		db.Close()

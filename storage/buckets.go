@@ -32,10 +32,20 @@ const (
 	SpecialByCode  = "idx_special_code"  // code -> id
 )
 
+// Platform buckets: the job runner, number sequences and the mail outbox.
+const (
+	Jobs      = "jobs"       // job name -> last completed period, last error
+	Sequences = "sequences"  // name 0x00 year -> last number handed out
+	Outbox    = "outbox"     // id -> mail (without attachments)
+	OutboxAtt = "outbox_att" // mail id | n -> attachment
+	OutboxIdx = "idx_outbox" // family | ... | id -> nil (by state, partner, due time)
+)
+
 // AllBuckets lists every bucket created at open.
 var AllBuckets = []string{
 	Meta, Users, UsersByEmail, Sessions, Tokens, Partners, PartnersByPubID,
 	Products, Ledger, Audit, Changes, Licenses, LicenseHistory, LicensesByKey,
 	LicenseIndex, Secrets,
 	Balances, Orders, OrdersByNumber, OrdersByIdem, OrderIndex, SpecialPrices, SpecialByCode,
+	Jobs, Sequences, Outbox, OutboxAtt, OutboxIdx,
 }

@@ -85,7 +85,7 @@ with a demo catalogue, partners and users and prints their logins.`)
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		svc.RunJobs(bg, app.DefaultJobs)
+		svc.RunJobs(bg, app.JobsOptions{})
 	}()
 
 	served := make(chan error, 1)
