@@ -81,6 +81,10 @@ func (s *Server) routes() []Route {
 		{"GET", "/special-prices", op, s.specialPricesPage},
 		{"POST", "/special-prices", op, s.specialPriceCreate},
 		{"GET", "/history", user, s.historyPage},
+		{"GET", "/outbox", user, s.outboxPage},
+		{"GET", "/outbox/:id", user, s.outboxMailPage},
+		{"GET", "/outbox/:id/attachment", user, s.outboxAttachment},
+		{"POST", "/outbox/:id/resend", op, s.outboxResend},
 
 		// JSON API.
 		{"POST", "/api/v1/tokens", pub, s.apiTokenCreate},
@@ -133,6 +137,9 @@ func (s *Server) routes() []Route {
 		{"GET", "/api/v1/orders/:id/codes.csv", user, s.apiOrderCodesCSV},
 		{"GET", "/api/v1/special-prices", user, s.apiSpecialPricesList},
 		{"POST", "/api/v1/special-prices", op, s.apiSpecialPriceCreate},
+		{"GET", "/api/v1/outbox", user, s.apiOutboxList},
+		{"GET", "/api/v1/outbox/:id", user, s.apiOutboxGet},
+		{"POST", "/api/v1/outbox/:id/resend", op, s.apiOutboxResend},
 	}
 }
 
