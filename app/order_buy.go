@@ -210,6 +210,9 @@ func (s *Service) PlaceOrder(a Actor, in OrderInput, idemKey string) (OrderView,
 		if err := putOrder(tx, nil, &o); err != nil {
 			return err
 		}
+		if _, err := s.queueConfirmation(tx, a, p, &o, false); err != nil {
+			return err
+		}
 		created = true
 		return s.audit(tx, a, "order.create", o.Number, total.String()+" by "+in.Payment)
 	})

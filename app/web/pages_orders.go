@@ -470,3 +470,18 @@ func (s *Server) historyPage(c *fiber.Ctx) error {
 	}
 	return s.render(c, fiber.StatusOK, "history", "", View{Title: "Order history", Nav: "history", Data: d})
 }
+
+func (s *Server) orderResend(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	if err := s.svc.ResendConfirmation(mustActor(c), id); err != nil {
+		status, errs, ok := formError(err, sameFields("email"))
+		if !ok {
+			return err
+		}
+		return s.renderOrder(c, id, status, nil, errs)
+	}
+	return s.redirect(c, "/orders/"+strconv.FormatUint(id, 10), "The confirmation is in the outbox.")
+}
