@@ -106,10 +106,7 @@ func (s *Service) QuoteOrder(a Actor, in OrderInput) (Quote, error) {
 // The second result reports whether this call created the order.
 func (s *Service) PlaceOrder(a Actor, in OrderInput, idemKey string) (OrderView, bool, error) {
 	in.Payment = strings.ToLower(strings.TrimSpace(in.Payment))
-	if in.Payment == "" {
-		in.Payment = PayBalance
-	}
-	if in.Payment != PayBalance && in.Payment != PayInvoice {
+	if in.Payment != "" && in.Payment != PayBalance && in.Payment != PayInvoice && in.Payment != PayMonthly {
 		return OrderView{}, false, Invalid("payment", "pay by balance or invoice, not %q", in.Payment)
 	}
 	idemKey = strings.TrimSpace(idemKey)
@@ -137,6 +134,15 @@ func (s *Service) PlaceOrder(a Actor, in OrderInput, idemKey string) (OrderView,
 		if err != nil {
 			return err
 		}
+		payment := in.Payment
+		switch {
+		case p.Program == ProgramMonthly && (payment == "" || payment == PayMonthly):
+			payment = PayMonthly // used now, billed with the month's active seats
+		case payment == PayMonthly:
+			return Invalid("payment", "%s is not on the monthly program; pay by balance or invoice", p.Name)
+		case payment == "":
+			payment = PayBalance
+		}
 		lines, total, sp, err := s.priceOrder(tx, in, p, true)
 		if err != nil {
 			return err
@@ -153,9 +159,9 @@ func (s *Service) PlaceOrder(a Actor, in OrderInput, idemKey string) (OrderView,
 			return err
 		}
 		o = Order{ID: id, Number: FormatNumber("O-", now.Year(), n), PartnerID: p.ID, PartnerName: p.Name, User: a.Email, Created: now,
-			Lines: lines, Total: total, Refunded: Money{0, total.Currency}, Payment: in.Payment, IdempotencyKey: idemKey}
+			Lines: lines, Total: total, Refunded: Money{0, total.Currency}, Kind: OrderPurchase, Payment: payment, IdempotencyKey: idemKey}
 		pay := PaymentPaid
-		if in.Payment == PayInvoice {
+		if payment == PayInvoice {
 			o.State, pay = OrderUnpaid, PaymentPending
 		} else {
 			o.State, o.PaidAt = OrderProcessed, &now
@@ -200,7 +206,7 @@ func (s *Service) PlaceOrder(a Actor, in OrderInput, idemKey string) (OrderView,
 			}
 		}
 		o.Events = []OrderEvent{{At: now, By: a.Email, Action: "purchase", Amount: -total.Amount, Licenses: o.LicenseIDs()}}
-		if in.Payment == PayBalance {
+		if payment == PayBalance {
 			if _, err := s.addLedger(tx, a, p, -total.Amount, LedgerPurchase, "order "+o.Number); err != nil {
 				return err
 			}
@@ -214,7 +220,7 @@ func (s *Service) PlaceOrder(a Actor, in OrderInput, idemKey string) (OrderView,
 			return err
 		}
 		created = true
-		return s.audit(tx, a, "order.create", o.Number, total.String()+" by "+in.Payment)
+		return s.audit(tx, a, "order.create", o.Number, total.String()+" by "+payment)
 	})
 	if err != nil {
 		return OrderView{}, false, err
