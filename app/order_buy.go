@@ -216,6 +216,11 @@ func (s *Service) PlaceOrder(a Actor, in OrderInput, idemKey string) (OrderView,
 		if err := putOrder(tx, nil, &o); err != nil {
 			return err
 		}
+		if payment != PayMonthly {
+			if err := addSales(tx, p.ID, now, total.Currency, total.Amount); err != nil {
+				return err
+			}
+		}
 		if _, err := s.queueConfirmation(tx, a, p, &o, false); err != nil {
 			return err
 		}

@@ -189,5 +189,8 @@ func (s *Service) billPartnerMonth(tx *storage.Tx, partnerID uint64, month time.
 	if err := putOrder(tx, nil, &o); err != nil {
 		return false, err
 	}
+	if err := addSales(tx, p.ID, now, total.Currency, total.Amount); err != nil {
+		return false, err
+	}
 	return true, s.audit(tx, System, "order.monthly", o.Number, total.String()+" for "+o.BillingMonth)
 }

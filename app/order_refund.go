@@ -101,6 +101,11 @@ func (s *Service) RefundOrder(a Actor, orderID uint64, in RefundInput) (OrderVie
 			}
 			ev.Amount = amount
 		}
+		if o.Payment != PayMonthly {
+			if err := addSales(tx, o.PartnerID, now, o.Total.Currency, -amount); err != nil {
+				return err
+			}
+		}
 		o.Events = append(slices.Clone(o.Events), ev)
 		o.State = refundState(o)
 		if err := putOrder(tx, &old, &o); err != nil {

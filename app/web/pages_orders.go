@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"html/template"
 	"strconv"
 	"strings"
 
@@ -484,4 +485,52 @@ func (s *Server) orderResend(c *fiber.Ctx) error {
 		return s.renderOrder(c, id, status, nil, errs)
 	}
 	return s.redirect(c, "/orders/"+strconv.FormatUint(id, 10), "The confirmation is in the outbox.")
+}
+
+// orderFigures are the dashboard's buying figures (issue 8): sales per
+// month as a chart per currency, today's orders and the unpaid ones.
+type orderFigures struct {
+	Sales       []template.HTML
+	Today       app.Page[app.OrderView]
+	TodayFilter string
+	Unpaid      int
+}
+
+// salesMonths is how many months the dashboard's sales chart shows.
+const salesMonths = 12
+
+func (s *Server) orderFigures(a app.Actor) (orderFigures, error) {
+	var f orderFigures
+	sales, err := s.svc.SalesByMonth(a, salesMonths)
+	if err != nil {
+		return f, err
+	}
+	labels := make([]string, len(sales.Months))
+	for i, m := range sales.Months {
+		labels[i] = m.Format("Jan 2006")
+	}
+	title := "Sales per month, last 12 months"
+	if !a.IsOperator() {
+		title = "Your purchases per month, last 12 months"
+	}
+	for _, cur := range sales.Currency {
+		f.Sales = append(f.Sales, BarChart{
+			Title:  title + " (" + cur + ")",
+			Desc:   "Net amount of purchases and monthly charges, less refunds, in " + cur + ", per calendar month.",
+			Labels: labels,
+			Series: []ChartSeries{{Name: cur, Values: sales.Amounts[cur]}},
+			Format: func(v int64) string { return app.FormatAmount(v, cur) },
+		}.SVG())
+	}
+	today := s.svc.Now().In(s.loc).Format("2006-01-02")
+	f.TodayFilter = "from=" + today + "&to=" + today
+	if f.Today, err = s.svc.ListOrders(a, app.ListParams{PerPage: 5, Filters: map[string]string{"from": today, "to": today}}); err != nil {
+		return f, err
+	}
+	unpaid, err := s.svc.ListOrders(a, app.ListParams{PerPage: 1, Filters: map[string]string{"state": string(app.OrderUnpaid)}})
+	if err != nil {
+		return f, err
+	}
+	f.Unpaid = unpaid.Total
+	return f, nil
 }
