@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -507,7 +508,10 @@ func (s *Server) orderFigures(a app.Actor) (orderFigures, error) {
 	}
 	labels := make([]string, len(sales.Months))
 	for i, m := range sales.Months {
-		labels[i] = m.Format("Jan 2006")
+		labels[i] = m.Format("Jan")
+		if i == 0 || m.Month() == time.January {
+			labels[i] = m.Format("Jan 2006")
+		}
 	}
 	title := "Sales per month, last 12 months"
 	if !a.IsOperator() {
