@@ -30,6 +30,8 @@ type Config struct {
 	// BodyLimit caps a request body in bytes.
 	BodyLimit int `toml:"body_limit"`
 
+	// RefundDays is the partner's refund window after a purchase (F22).
+	RefundDays int `toml:"refund_days"`
 	// SMTP is the [smtp] section: where the outbox sends mail.
 	SMTP SMTPConfig `toml:"smtp"`
 }
@@ -46,6 +48,7 @@ func Defaults() Config {
 		LogFormat:     "text",
 		ExpiringDays:  30,
 		BodyLimit:     4 << 20,
+		RefundDays:    14,
 		SMTP:          DefaultSMTP(),
 	}
 }

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -16,7 +17,8 @@ const (
 )
 
 // LedgerEntry is one movement of a partner's balance. The balance is the
-// sum of the entries, never a stored number.
+// sum of the entries; a running balance kept beside them in the same
+// transactions makes reading it cheap.
 type LedgerEntry struct {
 	ID        uint64    `json:"id"`
 	PartnerID uint64    `json:"partner_id"`
@@ -36,8 +38,20 @@ type BalanceInput struct {
 	Reason string `json:"reason"`
 }
 
-// balance sums a partner's entries in tx.
+// balance is a partner's running balance, kept in the balances bucket
+// and changed only by addLedger in the same transaction as the entry it
+// adds, so a purchase costs the same however long the ledger is.
 func balance(tx *storage.Tx, partnerID uint64) int64 {
+	raw := tx.Bucket([]byte(storage.Balances)).Get(storage.EncodeID(partnerID))
+	if len(raw) != 8 {
+		return 0
+	}
+	return int64(storage.DecodeID(raw))
+}
+
+// ledgerSum adds up a partner's entries: what the running balance must
+// equal (checked by tests and by the account page's history).
+func ledgerSum(tx *storage.Tx, partnerID uint64) int64 {
 	var sum int64
 	tx.Each(storage.Ledger, storage.EncodeID(partnerID), func(k, v []byte) bool {
 		var e LedgerEntry
@@ -51,8 +65,18 @@ func balance(tx *storage.Tx, partnerID uint64) int64 {
 	return sum
 }
 
-// addLedger appends an entry in tx, refusing one that would take the
-// balance below zero (F19).
+// ShortfallError is a payment the balance does not cover (F19).
+type ShortfallError struct {
+	Balance, Cost, Short Money
+}
+
+func (e *ShortfallError) Error() string {
+	return fmt.Sprintf("the balance is %s and this costs %s: %s short", e.Balance, e.Cost, e.Short)
+}
+
+// addLedger appends an entry in tx and moves the running balance,
+// refusing one that would take the balance below zero (F19) or past
+// what an int64 holds.
 func (s *Service) addLedger(tx *storage.Tx, a Actor, p Partner, amount int64, kind, reason string) (LedgerEntry, error) {
 	if err := checkAmount("amount", amount); err != nil {
 		return LedgerEntry{}, err
@@ -63,6 +87,9 @@ func (s *Service) addLedger(tx *storage.Tx, a Actor, p Partner, amount int64, ki
 		return LedgerEntry{}, Invalid("amount", "the balance is %s; this would take it above the largest balance the desk keeps (%s)", Money{bal, p.Currency}, Money{MaxBalance, p.Currency})
 	}
 	if after < 0 {
+		if kind == LedgerPurchase {
+			return LedgerEntry{}, &ShortfallError{Money{bal, p.Currency}, Money{-amount, p.Currency}, Money{-after, p.Currency}}
+		}
 		return LedgerEntry{}, Invalid("amount", "the balance is %s; this would take it below zero", Money{bal, p.Currency})
 	}
 	id, err := tx.NextID(storage.Ledger)
@@ -71,6 +98,9 @@ func (s *Service) addLedger(tx *storage.Tx, a Actor, p Partner, amount int64, ki
 	}
 	e := LedgerEntry{ID: id, PartnerID: p.ID, Amount: amount, Currency: p.Currency, Kind: kind, Reason: reason, By: a.Email, At: s.now(), Balance: after}
 	if err := tx.Put(storage.Ledger, storage.Key(storage.EncodeID(p.ID), id), e); err != nil {
+		return LedgerEntry{}, err
+	}
+	if err := tx.PutRaw(storage.Balances, storage.EncodeID(p.ID), storage.EncodeID(uint64(after))); err != nil {
 		return LedgerEntry{}, err
 	}
 	return e, s.audit(tx, a, "balance."+kind, p.PublicID, Money{amount, p.Currency}.String()+" "+reason)
@@ -160,7 +190,7 @@ func (s *Service) GetAccount(a Actor, partnerID uint64) (Account, error) {
 			entries = []LedgerEntry{}
 		}
 		acc.Entries = entries
-		acc.Balance = Money{run, p.Currency}
+		acc.Balance = Money{balance(tx, partnerID), p.Currency}
 		return err
 	})
 	return acc, err

@@ -28,6 +28,12 @@ type Options struct {
 	ReindexProgress func(n int)
 	// ExpiringDays is the window of the "expiring soon" view (default 30).
 	ExpiringDays int
+	// RefundDays is how long after a purchase a partner may refund its
+	// unactivated licenses (default 14; the operator may refund any time).
+	RefundDays int
+	// BaseURL is the public address links in mails start with
+	// (activation links in order confirmations).
+	BaseURL string
 	// SMTP is where the outbox sends mail; zero: no server, mails are
 	// kept for sending by hand.
 	SMTP SMTPConfig
@@ -49,6 +55,8 @@ type Service struct {
 	progress func(int)
 
 	expiringDays int
+	refundDays   int
+	baseURL      string
 
 	jobs   jobRunner    // background jobs (job_runner.go)
 	smtp   SMTPConfig   // outbox delivery (outbox_config.go)
@@ -74,7 +82,8 @@ func Open(opt Options) (*Service, error) {
 	}
 	s := &Service{db: db, log: opt.Logger, now: func() time.Time { return opt.Now().UTC() },
 		dataDir: opt.DataDir, limiter: newLoginLimiter(), progress: opt.ReindexProgress,
-		expiringDays: cmp.Or(opt.ExpiringDays, 30), smtp: opt.SMTP.withDefaults(), outbox: newOutboxSender()}
+		expiringDays: cmp.Or(opt.ExpiringDays, 30), refundDays: cmp.Or(opt.RefundDays, 14),
+		baseURL: strings.TrimRight(opt.BaseURL, "/"), smtp: opt.SMTP.withDefaults(), outbox: newOutboxSender()}
 	if err := s.registerBuiltinJobs(); err != nil {
 		db.Close()
 		return nil, err

@@ -21,6 +21,18 @@ const (
 	Secrets         = "secrets"          // name -> key material (encryption key, signing key)
 )
 
+// Buying and orders (issue 8).
+const (
+	Balances       = "balances"          // partner id -> running balance (8 bytes, minor units)
+	Orders         = "orders"            // id -> order
+	OrdersByNumber = "idx_orders_number" // order number -> id
+	OrdersByIdem   = "idx_orders_idem"   // user id | idempotency key -> order id
+	OrderIndex     = "idx_order_list"    // composite list keys -> nil
+	SpecialPrices  = "special_prices"    // id -> special-price link
+	SpecialByCode  = "idx_special_code"  // code -> id
+	SalesByMonth   = "sales_by_month"    // partner id (0: all) | yyyy-mm | currency -> net sales (8 bytes)
+)
+
 // Platform buckets: the job runner, number sequences and the mail outbox.
 const (
 	Jobs      = "jobs"       // job name -> last completed period, last error
@@ -35,5 +47,7 @@ var AllBuckets = []string{
 	Meta, Users, UsersByEmail, Sessions, Tokens, Partners, PartnersByPubID,
 	Products, Ledger, Audit, Changes, Licenses, LicenseHistory, LicensesByKey,
 	LicenseIndex, Secrets,
+	Balances, Orders, OrdersByNumber, OrdersByIdem, OrderIndex, SpecialPrices, SpecialByCode,
+	SalesByMonth,
 	Jobs, Sequences, Outbox, OutboxAtt, OutboxIdx,
 }

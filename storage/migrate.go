@@ -21,6 +21,7 @@ var migrations = []Migration{
 	{1, "initial buckets", func(tx *Tx) error { return nil }},
 	{2, "backfill user email and partner public-ID indexes", backfillUniqueIndexes},
 	{3, "license times as seconds and nanoseconds (UnixNano wrapped after 2262)", licenseTimesV2},
+	{6, "running balance per partner from the ledger", backfillBalances},
 }
 
 // SchemaVersion is the version this binary writes.
@@ -116,4 +117,32 @@ func backfillUniqueIndexes(tx *Tx) error {
 	}
 	fill(Partners, PartnersByPubID, func(r rec) string { return r.PublicID })
 	return err
+}
+
+// backfillBalances stores each partner's running balance, the sum of its
+// ledger entries (keys partner id | entry id), which earlier versions
+// summed on every read.
+func backfillBalances(tx *Tx) error {
+	sums := map[uint64]int64{}
+	var err error
+	tx.Each(Ledger, nil, func(k, v []byte) bool {
+		var e struct {
+			Amount int64 `json:"amount"`
+		}
+		if err = json.Unmarshal(v, &e); err != nil {
+			err = fmt.Errorf("ledger entry %x: %w", k, err)
+			return false
+		}
+		sums[DecodeID(k)] += e.Amount
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	for id, sum := range sums {
+		if err := tx.PutRaw(Balances, EncodeID(id), EncodeID(uint64(sum))); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -47,6 +47,7 @@ var settingHelp = map[string]string{
 	"log_format":      "log format: text or json",
 	"expiring_days":   `the "expiring soon" window of the license list, in days`,
 	"body_limit":      "largest request body in bytes",
+	"refund_days":     "days after a purchase in which a partner may refund its unactivated licenses",
 
 	"smtp.host":         "SMTP server for the outbox's mail; empty: mails are kept for sending by hand",
 	"smtp.port":         "SMTP port; 0: 587 for starttls, 465 for tls, 25 for none",
@@ -354,6 +355,9 @@ func validate(c app.Config) error {
 	}
 	if c.BodyLimit <= 0 {
 		return bad("body_limit", "must be more than zero bytes, not %d", c.BodyLimit)
+	}
+	if c.RefundDays < 1 || c.RefundDays > 365 {
+		return bad("refund_days", "must be 1 to 365 days, not %d", c.RefundDays)
 	}
 	for _, p := range c.TrustedProxies {
 		if net.ParseIP(p) == nil {

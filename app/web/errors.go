@@ -25,7 +25,10 @@ func classify(err error) (int, apiError) {
 	var fe *fiber.Error
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
+	var sf *app.ShortfallError
 	switch {
+	case errors.As(err, &sf):
+		return fiber.StatusUnprocessableEntity, apiError{"insufficient_balance", sf.Error(), "payment"}
 	case errors.As(err, &ve):
 		return fiber.StatusUnprocessableEntity, apiError{"invalid", ve.Error(), ve.Field}
 	case errors.As(err, &ce):

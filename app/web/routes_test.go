@@ -114,6 +114,7 @@ type world struct {
 	aToken, bToken     caller
 	aTokenID, bTokenID uint64
 	aLicense, bLicense uint64
+	aOrder, bOrder     uint64
 	aMail, bMail       uint64
 	product, hidden    app.Product
 }
@@ -163,6 +164,17 @@ func newWorld(t *testing.T) *world {
 	for _, x := range []struct {
 		partner uint64
 		id      *uint64
+	}{{wd.a.ID, &wd.aOrder}, {wd.b.ID, &wd.bOrder}} {
+		o, _, err := w.svc.PlaceOrder(app.System, app.OrderInput{PartnerID: x.partner, Payment: "invoice",
+			Lines: []app.BasketLine{{ProductID: wd.product.ID, Edition: "business", Seats: 1, PeriodMonths: 12, Quantity: 1}}}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		*x.id = o.ID
+	}
+	for _, x := range []struct {
+		partner uint64
+		id      *uint64
 	}{{wd.a.ID, &wd.aMail}, {wd.b.ID, &wd.bMail}} {
 		m, err := w.svc.QueueMail(app.System, app.MailInput{Kind: "notice", PartnerID: x.partner, To: []string{"someone@partner.example"},
 			Subject: "A notice", Text: "Hello.", Attachments: []app.Attachment{{Name: "notice.txt", ContentType: "text/plain", Data: []byte("hi")}}})
@@ -189,6 +201,8 @@ func (wd *world) own(resource string) (uint64, bool) {
 		return wd.aLicense, true
 	case "products":
 		return wd.product.ID, true
+	case "orders":
+		return wd.aOrder, true
 	case "outbox":
 		return wd.aMail, true
 	}
@@ -207,6 +221,8 @@ func (wd *world) foreign(resource string) (uint64, bool) {
 		return wd.bLicense, true
 	case "products":
 		return wd.hidden.ID, true
+	case "orders":
+		return wd.bOrder, true
 	case "outbox":
 		return wd.bMail, true
 	}

@@ -1,0 +1,235 @@
+package app
+
+import (
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"licensedesk/storage"
+)
+
+// orderFilters lists the accepted filter names of the orders list (F20).
+var orderFilters = []string{"from", "to", "number", "product_id", "partner_id", "state"}
+
+// orderFilter is a parsed orders list request.
+type orderFilter struct {
+	partner    uint64
+	hasPartner bool
+	state      OrderState
+	product    uint64
+	from, to   int64 // created, unix seconds, [from, to)
+	number     string
+	desc       bool
+}
+
+func (f *orderFilter) mask() byte {
+	var m byte
+	if f.hasPartner {
+		m |= orderMaskPartner
+	}
+	if f.state != "" {
+		m |= orderMaskState
+	}
+	if f.product != 0 {
+		m |= orderMaskProduct
+	}
+	return m
+}
+
+func (f *orderFilter) match(o *Order) bool {
+	at := o.Created.Unix()
+	if f.hasPartner && o.PartnerID != f.partner || f.state != "" && o.State != f.state || at < f.from || at >= f.to {
+		return false
+	}
+	return f.product == 0 || slices.Contains(orderProducts(o), f.product)
+}
+
+// parseOrderFilter reads the list parameters. A partner is always
+// limited to its own orders, whatever it asks for. Dates are UTC days,
+// both ends included.
+func parseOrderFilter(a Actor, p ListParams) (*orderFilter, error) {
+	if err := p.only(orderFilters...); err != nil {
+		return nil, err
+	}
+	f := &orderFilter{from: math.MinInt64 + 1, to: math.MaxInt64, desc: true}
+	get := p.Filter
+	if !a.IsOperator() {
+		if a.PartnerID == 0 {
+			return nil, ErrForbidden
+		}
+		f.partner, f.hasPartner = a.PartnerID, true
+	} else if v := get("partner_id"); v != "" {
+		n, err := parseUint("partner_id", v)
+		if err != nil {
+			return nil, err
+		}
+		f.partner, f.hasPartner = n, true
+	}
+	if v := get("state"); v != "" {
+		if !OrderState(v).Valid() {
+			return nil, Invalid("state", "must be one of processed, unpaid, partly_refunded, refunded")
+		}
+		f.state = OrderState(v)
+	}
+	if v := get("product_id"); v != "" {
+		n, err := parseUint("product_id", v)
+		if err != nil {
+			return nil, err
+		}
+		f.product = n
+	}
+	if v := get("from"); v != "" {
+		t, err := parseDay("from", v, false)
+		if err != nil {
+			return nil, err
+		}
+		f.from = t.Unix()
+	}
+	if v := get("to"); v != "" {
+		t, err := parseDay("to", v, true)
+		if err != nil {
+			return nil, err
+		}
+		f.to = t.Unix() + 1
+	}
+	if f.from >= f.to {
+		return nil, Invalid("to", "must not be before from")
+	}
+	f.number = strings.ToUpper(get("number"))
+	switch p.Sort {
+	case "", "-created", "-number":
+	case "created", "number":
+		f.desc = false
+	default:
+		return nil, Invalid("sort", "sort by created or number, newest first with a leading -")
+	}
+	return f, nil
+}
+
+// CheckOrderFilter validates list parameters before an export streams.
+func (s *Service) CheckOrderFilter(a Actor, p ListParams) error {
+	_, err := parseOrderFilter(a, p)
+	return err
+}
+
+// ListOrders returns one page of orders, newest first by default (F20).
+func (s *Service) ListOrders(a Actor, p ListParams) (Page[OrderView], error) {
+	f, err := parseOrderFilter(a, p)
+	if err != nil {
+		return Page[OrderView]{}, err
+	}
+	p = p.norm()
+	out := Page[OrderView]{Page: p.Page, PerPage: p.PerPage, Items: []OrderView{}}
+	err = s.db.View(func(tx *storage.Tx) error {
+		var orders []Order
+		if f.number != "" {
+			id, ok := orderByNumber(tx, f.number)
+			if !ok {
+				return nil
+			}
+			o, err := getOrder(tx, id)
+			if err != nil || !f.match(&o) {
+				return nil
+			}
+			out.Total = 1
+			if p.Page == 1 {
+				orders = append(orders, o)
+			}
+		} else {
+			skip := (p.Page - 1) * p.PerPage
+			var ids []uint64
+			eachOrderKey(tx, orderPrefix(f.mask(), f.partner, f.state, f.product), f.from, f.to, f.desc, func(id uint64) bool {
+				if out.Total >= skip && len(ids) < p.PerPage {
+					ids = append(ids, id)
+				}
+				out.Total++
+				return true
+			})
+			for _, id := range ids {
+				o, err := getOrder(tx, id)
+				if err != nil {
+					return err
+				}
+				orders = append(orders, o)
+			}
+		}
+		for _, o := range orders {
+			out.Items = append(out.Items, orderView(tx, o))
+		}
+		return nil
+	})
+	return out, err
+}
+
+// orderView counts the order's licenses by use.
+func orderView(tx *storage.Tx, o Order) OrderView {
+	v := OrderView{Order: o, LicenseIDList: o.LicenseIDs(), Due: o.Due()}
+	if v.Items == nil {
+		v.Items = []OrderItem{}
+	}
+	if v.Events == nil {
+		v.Events = []OrderEvent{}
+	}
+	for _, it := range o.Items {
+		l, err := getLicense(tx, it.LicenseID)
+		if err != nil {
+			continue
+		}
+		switch l.Status {
+		case StatusActive:
+			v.Active++
+		case StatusOrdered:
+			v.Available++
+		}
+	}
+	return v
+}
+
+// GetOrder returns an order the actor may see.
+func (s *Service) GetOrder(a Actor, id uint64) (OrderView, error) {
+	var v OrderView
+	err := s.db.View(func(tx *storage.Tx) error {
+		o, err := visibleOrder(tx, a, id)
+		if err != nil {
+			return err
+		}
+		v = orderView(tx, o)
+		return nil
+	})
+	return v, err
+}
+
+// OrderLicense is one license of an order as its page and codes export
+// show it: key, state and activation link.
+type OrderLicense struct {
+	LicenseView
+	Price          int64      `json:"price"`
+	Refunded       *time.Time `json:"refunded,omitempty"`
+	ActivationPath string     `json:"activation_path"`
+}
+
+// ActivationPath is where a customer activates a key (F34): the link is
+// given now; the page behind it comes with customer activation.
+func ActivationPath(key string) string { return "/activate/" + key }
+
+// OrderLicenses lists an order's licenses with their keys and links.
+func (s *Service) OrderLicenses(a Actor, id uint64) ([]OrderLicense, error) {
+	var out []OrderLicense
+	err := s.db.View(func(tx *storage.Tx) error {
+		o, err := visibleOrder(tx, a, id)
+		if err != nil {
+			return err
+		}
+		out = make([]OrderLicense, 0, len(o.Items))
+		for _, it := range o.Items {
+			l, err := rawLicense(tx, it.LicenseID)
+			if err != nil {
+				continue
+			}
+			out = append(out, OrderLicense{LicenseView: l.view(), Price: it.Price, Refunded: it.Refunded, ActivationPath: ActivationPath(l.Key)})
+		}
+		return nil
+	})
+	return out, err
+}
