@@ -60,6 +60,10 @@ func Open(opt Options) (*Service, error) {
 	s := &Service{db: db, log: opt.Logger, now: func() time.Time { return opt.Now().UTC() },
 		dataDir: opt.DataDir, limiter: newLoginLimiter(), progress: opt.ReindexProgress,
 		expiringDays: cmp.Or(opt.ExpiringDays, 30)}
+	if err := s.ensureSigningKey(); err != nil {
+		db.Close()
+		return nil, err
+	}
 	idx, err := search.Open(filepath.Join(opt.DataDir, "index"))
 	if err != nil && !errors.Is(err, search.ErrStale) {
 		db.Close()

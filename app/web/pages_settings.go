@@ -14,6 +14,9 @@ type settingsData struct {
 	Partner  *app.Partner
 	Tokens   []app.Token
 	NewToken string // shown once, right after it is created
+	// SigningKey is the install's public signing key, whose fingerprint
+	// two operators compare by phone before trusting a transfer file.
+	SigningKey app.SigningKey
 }
 
 func (s *Server) settingsPage(c *fiber.Ctx) error {
@@ -35,6 +38,9 @@ func (s *Server) renderSettings(c *fiber.Ctx, status int, newToken string, form,
 		d.Partner = &p
 	}
 	if d.Tokens, err = s.svc.ListTokens(a); err != nil {
+		return err
+	}
+	if d.SigningKey, err = s.svc.CurrentSigningKey(); err != nil {
 		return err
 	}
 	return s.render(c, status, "settings", "", View{Title: "Settings", Nav: "settings", Form: form, Errors: errs, Data: d})
