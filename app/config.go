@@ -29,6 +29,12 @@ type Config struct {
 	ExpiringDays int `toml:"expiring_days"`
 	// BodyLimit caps a request body in bytes.
 	BodyLimit int `toml:"body_limit"`
+
+	// TransferTTL is how long a transfer's secret stays usable (F38).
+	TransferTTL time.Duration `toml:"transfer_ttl"`
+	// MaxUpload caps an uploaded file (transfer file, receipt, license
+	// CSV) in bytes; larger uploads are refused before they are read.
+	MaxUpload int `toml:"max_upload"`
 }
 
 // Defaults are the embedded defaults.
@@ -43,5 +49,7 @@ func Defaults() Config {
 		LogFormat:     "text",
 		ExpiringDays:  30,
 		BodyLimit:     4 << 20,
+		TransferTTL:   7 * 24 * time.Hour,
+		MaxUpload:     256 << 20,
 	}
 }

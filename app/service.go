@@ -27,6 +27,8 @@ type Options struct {
 	ReindexProgress func(n int)
 	// ExpiringDays is the window of the "expiring soon" view (default 30).
 	ExpiringDays int
+	// TransferTTL is how long a transfer's secret stays usable (default 7 days).
+	TransferTTL time.Duration
 }
 
 // Service is the domain: every user action goes through one of its methods.
@@ -41,6 +43,9 @@ type Service struct {
 	progress func(int)
 
 	expiringDays int
+
+	transferTTL time.Duration
+	guesses     guessLimiter // wrong transfer secrets per partner
 }
 
 // Open opens the data directory: the bbolt file (created and migrated as
@@ -59,7 +64,7 @@ func Open(opt Options) (*Service, error) {
 	}
 	s := &Service{db: db, log: opt.Logger, now: func() time.Time { return opt.Now().UTC() },
 		dataDir: opt.DataDir, limiter: newLoginLimiter(), progress: opt.ReindexProgress,
-		expiringDays: cmp.Or(opt.ExpiringDays, 30)}
+		expiringDays: cmp.Or(opt.ExpiringDays, 30), transferTTL: cmp.Or(opt.TransferTTL, DefaultTransferTTL)}
 	if err := s.ensureSigningKey(); err != nil {
 		db.Close()
 		return nil, err

@@ -44,6 +44,8 @@ var settingHelp = map[string]string{
 	"log_format":      "log format: text or json",
 	"expiring_days":   `the "expiring soon" window of the license list, in days`,
 	"body_limit":      "largest request body in bytes",
+	"transfer_ttl":    "how long a transfer's secret stays usable, such as 168h",
+	"max_upload":      "largest uploaded file (transfer file, receipt, license CSV) in bytes",
 }
 
 // settings lists app.Config's fields in declaration order.
@@ -309,6 +311,12 @@ func validate(c app.Config) error {
 	}
 	if c.BodyLimit <= 0 {
 		return bad("body_limit", "must be more than zero bytes, not %d", c.BodyLimit)
+	}
+	if c.TransferTTL < time.Minute {
+		return bad("transfer_ttl", "must be at least a minute, such as 168h")
+	}
+	if c.MaxUpload <= 0 {
+		return bad("max_upload", "must be more than zero bytes, not %d", c.MaxUpload)
 	}
 	for _, p := range c.TrustedProxies {
 		if net.ParseIP(p) == nil {

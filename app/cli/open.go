@@ -49,6 +49,7 @@ func (c *cmd) openService(cfg app.Config, log *slog.Logger, progress func(int), 
 		Logger:          log,
 		ReindexProgress: progress,
 		ExpiringDays:    cfg.ExpiringDays,
+		TransferTTL:     cfg.TransferTTL,
 	})
 	if err != nil {
 		return nil, c.lockedHint(err, instead)
