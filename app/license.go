@@ -23,7 +23,7 @@ const (
 )
 
 // Statuses lists every status in display order.
-var Statuses = []Status{StatusOrdered, StatusActive, StatusSuspended, StatusInProgress, StatusExpired, StatusCancelled, StatusTransferring, StatusTransferredOut}
+var Statuses = []Status{StatusOrdered, StatusActive, StatusSuspended, StatusInProgress, StatusExpired, StatusCancelled}
 
 // ReadOnly reports whether a license in this status may not be changed:
 // it is with, or has gone to, another desk.
