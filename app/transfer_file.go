@@ -239,6 +239,13 @@ func (s *Service) ImportTransferFile(a Actor, data []byte) (Transfer, error) {
 	target := NormalisePublicID(p.Target)
 	var out Transfer
 	err := s.update(func(tx *storage.Tx) error {
+		own, err := currentSigningRecord(tx, now)
+		if err != nil {
+			return err
+		}
+		if bytes.Equal(own.Public, p.Source.PublicKey) {
+			return fileError("the file comes from this desk; import it on the receiving desk")
+		}
 		if prev, err := transferByFileID(tx, p.TransferID); err == nil {
 			return fileError("this file was already imported (transfer %d)", prev)
 		}
@@ -255,13 +262,6 @@ func (s *Service) ImportTransferFile(a Actor, data []byte) (Transfer, error) {
 		tp, err := getPartner(tx, tid)
 		if err != nil {
 			return err
-		}
-		own, err := currentSigningRecord(tx, now)
-		if err != nil {
-			return err
-		}
-		if bytes.Equal(own.Public, p.Source.PublicKey) {
-			return fileError("the file comes from this desk; import it on the receiving desk")
 		}
 		products := map[string]bool{}
 		seen := map[string]bool{}
