@@ -412,19 +412,20 @@ func utcPtr(t *time.Time) *time.Time {
 	return &u
 }
 
-// TransferFile is the signed file of an outgoing transfer, for its giver
-// or the operator.
+// TransferFile is the signed file of a transfer between desks: the one
+// this desk wrote (outgoing) or imported (incoming).
 func (s *Service) TransferFile(a Actor, id uint64) ([]byte, error) {
 	return s.transferBlob(a, id, blobFile, func(r *transferRecord) error {
-		if r.Kind != TransferOutgoing || !r.isSource(a) {
-			return Invalid("file", "only a transfer to another desk has a file; it is downloaded by the giving side")
+		if r.Kind == TransferLocal {
+			return Invalid("file", "an in-desk transfer has no file; only a transfer to another desk does")
 		}
 		return nil
 	})
 }
 
-// TransferReceipt is the signed receipt of an approved incoming transfer:
-// the giving desk imports it to close its side.
+// TransferReceipt is the signed receipt of an approved transfer between
+// desks: written here on approval (incoming; the giving desk imports it
+// to close its side), or imported here (outgoing).
 func (s *Service) TransferReceipt(a Actor, id uint64) ([]byte, error) {
 	return s.transferBlob(a, id, blobReceipt, func(r *transferRecord) error {
 		if r.Kind == TransferLocal {

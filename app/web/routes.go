@@ -108,6 +108,18 @@ func (s *Server) routes() []Route {
 		{"GET", "/api/v1/audit", op, s.apiAuditList},
 		{"GET", "/api/v1/backup", op, s.apiBackup},
 		{"POST", "/api/v1/reindex", op, s.apiReindex},
+
+		// Transfers (F37-F39).
+		{"POST", "/api/v1/transfers", user, s.apiTransferCreate},
+		{"GET", "/api/v1/transfers", user, s.apiTransfersList},
+		{"POST", "/api/v1/transfers/import", user, s.apiTransferImport},
+		{"POST", "/api/v1/transfers/receipt", user, s.apiTransferReceiptImport},
+		{"GET", "/api/v1/transfers/:id", user, s.apiTransferGet},
+		{"POST", "/api/v1/transfers/:id/approve", user, s.apiTransferApprove},
+		{"POST", "/api/v1/transfers/:id/reject", user, s.apiTransferReject},
+		{"POST", "/api/v1/transfers/:id/cancel", user, s.apiTransferCancel},
+		{"GET", "/api/v1/transfers/:id/file", user, s.apiTransferFile},
+		{"GET", "/api/v1/transfers/:id/receipt", user, s.apiTransferReceipt},
 	}
 }
 
