@@ -126,4 +126,3 @@ func TestTransferFileOverTheAPI(t *testing.T) {
 		t.Errorf("a JSON body over body_limit: %d", got.status)
 	}
 }
-
