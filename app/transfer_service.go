@@ -61,25 +61,130 @@ func summarise(l *License) TransferLicense {
 		IP: l.IP, ValidFrom: l.ValidFrom, ValidTo: l.ValidTo, Status: l.Status}
 }
 
+// transferPlan is a checked hand-over, not yet written.
+type transferPlan struct {
+	r        transferRecord
+	items    []transferItem
+	licenses []License
+	source   Partner
+}
+
+// checkTransferInput validates what needs no data.
+func checkTransferInput(in TransferInput) ([]uint64, string, error) {
+	if len(in.LicenseIDs) == 0 {
+		return nil, "", Invalid("license_ids", "choose at least one license")
+	}
+	if len(in.LicenseIDs) > MaxTransferLicenses {
+		return nil, "", Invalid("license_ids", "at most %d licenses in one transfer", MaxTransferLicenses)
+	}
+	ids := slices.Compact(slices.Sorted(slices.Values(in.LicenseIDs)))
+	target := NormalisePublicID(in.Target)
+	if target == "" {
+		return nil, "", Invalid("target", "enter the receiving partner's ID, such as P-ABCD-EFGH")
+	}
+	if !validPublicID(target) {
+		return nil, "", Invalid("target", "%q is not a partner ID; they look like P-ABCD-EFGH", in.Target)
+	}
+	return ids, target, nil
+}
+
+// planTransfer checks a hand-over against the data and reads what it
+// moves, writing nothing.
+func (s *Service) planTransfer(tx *storage.Tx, a Actor, ids []uint64, target string, file bool) (transferPlan, error) {
+	now := s.now()
+	p := transferPlan{r: transferRecord{Transfer: Transfer{Kind: TransferLocal, State: TransferPending, TargetPublicID: target,
+		Count: len(ids), Created: now, CreatedBy: a.Email, Expires: now.Add(s.transferTTL)}}}
+	r := &p.r
+	tid, err := tx.Lookup(storage.PartnersByPubID, target)
+	switch {
+	case err == nil && file:
+		return p, Invalid("target", "partner %s is on this desk: hand the licenses over without a file", target)
+	case errors.Is(err, ErrNotFound) && !file:
+		return p, Invalid("target", "there is no partner %s on this desk; to hand licenses to another desk, export a transfer file", target)
+	case err != nil && !errors.Is(err, ErrNotFound):
+		return p, err
+	}
+	if !file {
+		tp, err := getPartner(tx, tid)
+		if err != nil {
+			return p, err
+		}
+		if tp.Disabled {
+			return p, Invalid("target", "partner %s is disabled and cannot receive licenses", target)
+		}
+		r.TargetPartnerID, r.TargetName = tp.ID, tp.Name
+	} else {
+		r.Kind = TransferOutgoing
+	}
+	p.items = make([]transferItem, 0, len(ids))
+	p.licenses = make([]License, 0, len(ids))
+	for _, id := range ids {
+		l, err := visibleLicense(tx, a, id)
+		if errors.Is(err, ErrNotFound) {
+			return p, Invalid("license_ids", "there is no license %d", id)
+		}
+		if err != nil {
+			return p, err
+		}
+		if l.PartnerID == 0 {
+			return p, Invalid("license_ids", "license %s belongs to no partner; assign it first", l.Key)
+		}
+		if r.SourcePartnerID == 0 {
+			r.SourcePartnerID = l.PartnerID
+		} else if l.PartnerID != r.SourcePartnerID {
+			return p, Invalid("license_ids", "the licenses belong to different partners; hand over one partner's licenses at a time")
+		}
+		if l.Status.ReadOnly() || l.Status == StatusCancelled {
+			return p, Invalid("license_ids", "license %s is %s and cannot be transferred", l.Key, l.Status)
+		}
+		if _, busy := openTransferOf(tx, id); busy {
+			return p, Invalid("license_ids", "license %s is already in an open transfer; cancel that one first", l.Key)
+		}
+		p.items = append(p.items, transferItem{TransferLicense: summarise(&l), PrevStatus: l.Status})
+		p.licenses = append(p.licenses, l)
+	}
+	if r.SourcePartnerID == r.TargetPartnerID {
+		return p, Invalid("target", "the licenses already belong to %s", target)
+	}
+	if p.source, err = getPartner(tx, r.SourcePartnerID); err != nil {
+		return p, err
+	}
+	r.SourceName, r.SourcePublicID = p.source.Name, p.source.PublicID
+	return p, nil
+}
+
+// PreviewTransfer checks a hand-over and shows what it would move and to
+// whom (the confirm page), writing nothing.
+func (s *Service) PreviewTransfer(a Actor, in TransferInput) (Transfer, error) {
+	ids, target, err := checkTransferInput(in)
+	if err != nil {
+		return Transfer{}, err
+	}
+	var t Transfer
+	err = s.db.View(func(tx *storage.Tx) error {
+		p, err := s.planTransfer(tx, a, ids, target, in.File)
+		if err != nil {
+			return err
+		}
+		t = p.r.Transfer
+		t.Licenses = make([]TransferLicense, len(p.items))
+		for i, it := range p.items {
+			t.Licenses[i] = it.TransferLicense
+		}
+		return nil
+	})
+	return t, err
+}
+
 // CreateTransfer starts a hand-over of licenses to another partner (F37):
 // of this desk, or, with File, of another desk by a signed transfer file
 // (F39). The answer carries the secret, shown this once; only its hash is
 // kept. The licenses stay usable meanwhile; those leaving by file turn
 // read-only (transferring).
 func (s *Service) CreateTransfer(a Actor, in TransferInput) (Transfer, error) {
-	if len(in.LicenseIDs) == 0 {
-		return Transfer{}, Invalid("license_ids", "choose at least one license")
-	}
-	if len(in.LicenseIDs) > MaxTransferLicenses {
-		return Transfer{}, Invalid("license_ids", "at most %d licenses in one transfer", MaxTransferLicenses)
-	}
-	ids := slices.Compact(slices.Sorted(slices.Values(in.LicenseIDs)))
-	target := NormalisePublicID(in.Target)
-	if target == "" {
-		return Transfer{}, Invalid("target", "enter the receiving partner's ID, such as P-ABCD-EFGH")
-	}
-	if !validPublicID(target) {
-		return Transfer{}, Invalid("target", "%q is not a partner ID; they look like P-ABCD-EFGH", in.Target)
+	ids, target, err := checkTransferInput(in)
+	if err != nil {
+		return Transfer{}, err
 	}
 	// The expensive hashing happens before the transaction, so a retried
 	// transaction repeats nothing random and holds no lock while hashing.
@@ -94,67 +199,14 @@ func (s *Service) CreateTransfer(a Actor, in TransferInput) (Transfer, error) {
 		fileID = newFileID()
 	}
 	var out Transfer
-	err := s.update(func(tx *storage.Tx) error {
-		now := s.now()
-		r := transferRecord{Transfer: Transfer{Kind: TransferLocal, State: TransferPending, TargetPublicID: target,
-			Count: len(ids), Created: now, CreatedBy: a.Email, Expires: now.Add(s.transferTTL), FileID: fileID},
-			Hash: hash, ReceiptSalt: receiptSalt, ReceiptCheck: receiptCheck}
-		tid, err := tx.Lookup(storage.PartnersByPubID, target)
-		switch {
-		case err == nil && in.File:
-			return Invalid("target", "partner %s is on this desk: hand the licenses over without a file", target)
-		case errors.Is(err, ErrNotFound) && !in.File:
-			return Invalid("target", "there is no partner %s on this desk; to hand licenses to another desk, export a transfer file", target)
-		case err != nil && !errors.Is(err, ErrNotFound):
-			return err
-		}
-		var tp Partner
-		if !in.File {
-			if tp, err = getPartner(tx, tid); err != nil {
-				return err
-			}
-			if tp.Disabled {
-				return Invalid("target", "partner %s is disabled and cannot receive licenses", target)
-			}
-			r.TargetPartnerID, r.TargetName = tp.ID, tp.Name
-		} else {
-			r.Kind = TransferOutgoing
-		}
-		items := make([]transferItem, 0, len(ids))
-		licenses := make([]License, 0, len(ids))
-		for _, id := range ids {
-			l, err := visibleLicense(tx, a, id)
-			if errors.Is(err, ErrNotFound) {
-				return Invalid("license_ids", "there is no license %d", id)
-			}
-			if err != nil {
-				return err
-			}
-			if l.PartnerID == 0 {
-				return Invalid("license_ids", "license %s belongs to no partner; assign it first", l.Key)
-			}
-			if r.SourcePartnerID == 0 {
-				r.SourcePartnerID = l.PartnerID
-			} else if l.PartnerID != r.SourcePartnerID {
-				return Invalid("license_ids", "the licenses belong to different partners; hand over one partner's licenses at a time")
-			}
-			if l.Status.ReadOnly() || l.Status == StatusCancelled {
-				return Invalid("license_ids", "license %s is %s and cannot be transferred", l.Key, l.Status)
-			}
-			if _, busy := openTransferOf(tx, id); busy {
-				return Invalid("license_ids", "license %s is already in an open transfer; cancel that one first", l.Key)
-			}
-			items = append(items, transferItem{TransferLicense: summarise(&l), PrevStatus: l.Status})
-			licenses = append(licenses, l)
-		}
-		if r.SourcePartnerID == r.TargetPartnerID {
-			return Invalid("target", "the licenses already belong to %s", target)
-		}
-		sp, err := getPartner(tx, r.SourcePartnerID)
+	err = s.update(func(tx *storage.Tx) error {
+		p, err := s.planTransfer(tx, a, ids, target, in.File)
 		if err != nil {
 			return err
 		}
-		r.SourceName, r.SourcePublicID = sp.Name, sp.PublicID
+		r, items, licenses := &p.r, p.items, p.licenses
+		r.Hash, r.ReceiptSalt, r.ReceiptCheck, r.FileID = hash, receiptSalt, receiptCheck, fileID
+		now := r.Created
 		if r.ID, err = tx.NextID(storage.Transfers); err != nil {
 			return err
 		}
@@ -167,7 +219,7 @@ func (s *Service) CreateTransfer(a Actor, in TransferInput) (Transfer, error) {
 			if err := claimFileID(tx, fileID, r.ID); err != nil {
 				return err
 			}
-			file, err := s.writeTransferFile(tx, &r, &sp, licenses)
+			file, err := s.writeTransferFile(tx, r, &p.source, licenses)
 			if err != nil {
 				return err
 			}
@@ -192,7 +244,7 @@ func (s *Service) CreateTransfer(a Actor, in TransferInput) (Transfer, error) {
 		if err := putTransferItems(tx, r.ID, items); err != nil {
 			return err
 		}
-		if err := putTransfer(tx, &r); err != nil {
+		if err := putTransfer(tx, r); err != nil {
 			return err
 		}
 		out = r.Transfer

@@ -69,6 +69,17 @@ func (s *Server) routes() []Route {
 		{"POST", "/licenses/:id/enable", user, s.licenseEnable},
 		{"POST", "/licenses/:id/cancel", op, s.licenseCancel},
 		{"POST", "/licenses/:id/delete", user, s.licenseDelete},
+		{"GET", "/transfers", user, s.transfersPage},
+		{"POST", "/transfers/new", user, s.transferNew},
+		{"POST", "/transfers", user, s.transferCreate},
+		{"POST", "/transfers/import", user, s.transferImport},
+		{"POST", "/transfers/receipt", user, s.transferReceiptImport},
+		{"GET", "/transfers/:id", user, s.transferPage},
+		{"POST", "/transfers/:id/approve", user, s.transferApprove},
+		{"POST", "/transfers/:id/reject", user, s.transferReject},
+		{"POST", "/transfers/:id/cancel", user, s.transferCancel},
+		{"GET", "/transfers/:id/file", user, s.transferFileDownload},
+		{"GET", "/transfers/:id/receipt", user, s.transferReceiptDownload},
 
 		// JSON API.
 		{"POST", "/api/v1/tokens", pub, s.apiTokenCreate},
