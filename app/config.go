@@ -34,6 +34,11 @@ type Config struct {
 	RefundDays int `toml:"refund_days"`
 	// SMTP is the [smtp] section: where the outbox sends mail.
 	SMTP SMTPConfig `toml:"smtp"`
+	// TransferTTL is how long a transfer's secret stays usable (F38).
+	TransferTTL time.Duration `toml:"transfer_ttl"`
+	// MaxUpload caps an uploaded file (transfer file, receipt, license
+	// CSV) in bytes; larger uploads are refused before they are read.
+	MaxUpload int `toml:"max_upload"`
 }
 
 // Defaults are the embedded defaults.
@@ -50,5 +55,7 @@ func Defaults() Config {
 		BodyLimit:     4 << 20,
 		RefundDays:    14,
 		SMTP:          DefaultSMTP(),
+		TransferTTL:   7 * 24 * time.Hour,
+		MaxUpload:     256 << 20,
 	}
 }

@@ -16,43 +16,51 @@ func (s *Service) ImportLicenses(a Actor, batch []License) error {
 	if err := a.requireOperator(); err != nil {
 		return err
 	}
+	return s.db.Update(func(tx *storage.Tx) error { return bulkInsertTx(tx, batch, false) })
+}
+
+// bulkInsertTx writes new licenses in the caller's transaction: ids are
+// assigned here (and keys too, unless keepKeys), and records, the key
+// index and the list indexes are each written in sorted key order. A key
+// already taken is ErrConflict. It keeps no state between calls, so a
+// retried transaction does the same again.
+func bulkInsertTx(tx *storage.Tx, batch []License, keepKeys bool) error {
 	type kv struct{ k, v []byte }
 	var recs, keys, idx []kv
-	err := s.db.Update(func(tx *storage.Tx) error {
-		for i := range batch {
-			l := &batch[i]
-			id, err := tx.NextID(storage.Licenses)
-			if err != nil {
+	for i := range batch {
+		l := &batch[i]
+		id, err := tx.NextID(storage.Licenses)
+		if err != nil {
+			return err
+		}
+		l.ID = id
+		if !keepKeys {
+			l.Key = NewLicenseKey()
+		}
+		if l.Registrations == nil {
+			l.Registrations = []Registration{}
+		}
+		recs = append(recs, kv{storage.EncodeID(id), encodeLicense(l)})
+		keys = append(keys, kv{[]byte(NormaliseKey(l.Key)), storage.EncodeID(id)})
+		for _, k := range indexKeys(l) {
+			idx = append(idx, kv{k, nil})
+		}
+	}
+	byKey := func(x, y kv) int { return bytes.Compare(x.k, y.k) }
+	for _, set := range []struct {
+		bucket string
+		rows   []kv
+	}{{storage.Licenses, recs}, {storage.LicensesByKey, keys}, {storage.LicenseIndex, idx}} {
+		slices.SortFunc(set.rows, byKey)
+		b := tx.Bucket([]byte(set.bucket))
+		for i, r := range set.rows {
+			if set.bucket == storage.LicensesByKey && (b.Get(r.k) != nil || i > 0 && bytes.Equal(set.rows[i-1].k, r.k)) {
+				return ErrConflict // drawn keys: 122 random bits, never in practice
+			}
+			if err := b.Put(r.k, r.v); err != nil {
 				return err
 			}
-			l.ID = id
-			l.Key = NewLicenseKey()
-			if l.Registrations == nil {
-				l.Registrations = []Registration{}
-			}
-			recs = append(recs, kv{storage.EncodeID(id), encodeLicense(l)})
-			keys = append(keys, kv{[]byte(NormaliseKey(l.Key)), storage.EncodeID(id)})
-			for _, k := range indexKeys(l) {
-				idx = append(idx, kv{k, nil})
-			}
 		}
-		byKey := func(x, y kv) int { return bytes.Compare(x.k, y.k) }
-		for _, set := range []struct {
-			bucket string
-			rows   []kv
-		}{{storage.Licenses, recs}, {storage.LicensesByKey, keys}, {storage.LicenseIndex, idx}} {
-			slices.SortFunc(set.rows, byKey)
-			b := tx.Bucket([]byte(set.bucket))
-			for _, r := range set.rows {
-				if set.bucket == storage.LicensesByKey && b.Get(r.k) != nil {
-					return ErrConflict // 122 random bits: never in practice
-				}
-				if err := b.Put(r.k, r.v); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	})
-	return err
+	}
+	return nil
 }

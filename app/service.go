@@ -41,6 +41,8 @@ type Options struct {
 	// search (user, token): a damaged index cannot stop them, and their
 	// changes stay in the change log for the server to apply on start.
 	NoIndex bool
+	// TransferTTL is how long a transfer's secret stays usable (default 7 days).
+	TransferTTL time.Duration
 }
 
 // Service is the domain: every user action goes through one of its methods.
@@ -64,6 +66,9 @@ type Service struct {
 	// Background index rebuilds after a read error (search_errors.go).
 	rebuilding atomic.Bool
 	bg         sync.WaitGroup
+
+	transferTTL time.Duration
+	guesses     guessLimiter // wrong transfer secrets per partner
 }
 
 // Open opens the data directory: the bbolt file (created and migrated as
@@ -83,8 +88,13 @@ func Open(opt Options) (*Service, error) {
 	s := &Service{db: db, log: opt.Logger, now: func() time.Time { return opt.Now().UTC() },
 		dataDir: opt.DataDir, limiter: newLoginLimiter(), progress: opt.ReindexProgress,
 		expiringDays: cmp.Or(opt.ExpiringDays, 30), refundDays: cmp.Or(opt.RefundDays, 14),
-		baseURL: strings.TrimRight(opt.BaseURL, "/"), smtp: opt.SMTP.withDefaults(), outbox: newOutboxSender()}
+		baseURL: strings.TrimRight(opt.BaseURL, "/"), smtp: opt.SMTP.withDefaults(), outbox: newOutboxSender(),
+		transferTTL: cmp.Or(opt.TransferTTL, DefaultTransferTTL)}
 	if err := s.registerBuiltinJobs(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := s.ensureSigningKey(); err != nil {
 		db.Close()
 		return nil, err
 	}

@@ -19,6 +19,13 @@ const (
 	LicensesByKey   = "idx_license_key"  // normalised key -> id
 	LicenseIndex    = "idx_license_list" // composite list keys -> nil
 	Secrets         = "secrets"          // name -> key material (encryption key, signing key)
+
+	// Transfers (F37-F39).
+	Transfers          = "transfers"            // id -> transfer
+	TransferItems      = "transfer_items"       // transfer id | seq -> one license of it
+	TransferBlobs      = "transfer_blobs"       // transfer id | 'f' or 'r' -> signed file or receipt
+	TransfersByLicense = "idx_transfer_license" // license id -> open transfer id
+	TransfersByFile    = "idx_transfer_file"    // file transfer id -> transfer id (replays)
 )
 
 // Buying and orders (issue 8).
@@ -50,4 +57,5 @@ var AllBuckets = []string{
 	Balances, Orders, OrdersByNumber, OrdersByIdem, OrderIndex, SpecialPrices, SpecialByCode,
 	SalesByMonth,
 	Jobs, Sequences, Outbox, OutboxAtt, OutboxIdx,
+	Transfers, TransferItems, TransferBlobs, TransfersByLicense, TransfersByFile,
 }

@@ -58,6 +58,8 @@ var settingHelp = map[string]string{
 	"smtp.helo":         "name given in HELO/EHLO; empty: the domain of smtp.from",
 	"smtp.timeout":      "time limit of one delivery, such as 30s",
 	"smtp.max_attempts": "attempts before a mail is marked failed",
+	"transfer_ttl":      "how long a transfer's secret stays usable, such as 168h",
+	"max_upload":        "largest uploaded file (transfer file, receipt, license CSV) in bytes",
 }
 
 // settings lists app.Config's fields in declaration order; a struct
@@ -358,6 +360,12 @@ func validate(c app.Config) error {
 	}
 	if c.RefundDays < 1 || c.RefundDays > 365 {
 		return bad("refund_days", "must be 1 to 365 days, not %d", c.RefundDays)
+	}
+	if c.TransferTTL < time.Minute {
+		return bad("transfer_ttl", "must be at least a minute, such as 168h")
+	}
+	if c.MaxUpload <= 0 {
+		return bad("max_upload", "must be more than zero bytes, not %d", c.MaxUpload)
 	}
 	for _, p := range c.TrustedProxies {
 		if net.ParseIP(p) == nil {

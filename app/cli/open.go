@@ -65,6 +65,7 @@ func (c *cmd) open(cfg app.Config, log *slog.Logger, progress func(int), instead
 		RefundDays:      cfg.RefundDays,
 		BaseURL:         mailBaseURL(cfg),
 		SMTP:            cfg.SMTP,
+		TransferTTL:     cfg.TransferTTL,
 	})
 	if err != nil {
 		return nil, c.lockedHint(err, instead)

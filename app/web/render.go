@@ -178,6 +178,15 @@ func (s *Server) funcs() template.FuncMap {
 		"negative":  func(n int64) bool { return n < 0 },
 		"initials":  initials,
 		"fid":       fieldID,
+		// pendingTransfers is the menu's count of transfers waiting for
+		// the signed-in user's approval.
+		"transferRows": func(rows []app.Transfer, dir string) transferRows { return transferRows{Rows: rows, Dir: dir} },
+		"pendingTransfers": func(a *app.Actor) int {
+			if a == nil || s.svc == nil {
+				return 0
+			}
+			return s.svc.PendingIncoming(*a)
+		},
 		"navItem": func(v View, key, href, label string) navLink {
 			return navLink{Href: href, Label: label, Active: v.Nav == key}
 		},

@@ -86,6 +86,17 @@ func (s *Server) routes() []Route {
 		{"GET", "/outbox/:id", user, s.outboxMailPage},
 		{"GET", "/outbox/:id/attachment", user, s.outboxAttachment},
 		{"POST", "/outbox/:id/resend", op, s.outboxResend},
+		{"GET", "/transfers", user, s.transfersPage},
+		{"POST", "/transfers/new", user, s.transferNew},
+		{"POST", "/transfers", user, s.transferCreate},
+		{"POST", "/transfers/import", user, s.transferImport},
+		{"POST", "/transfers/receipt", user, s.transferReceiptImport},
+		{"GET", "/transfers/:id", user, s.transferPage},
+		{"POST", "/transfers/:id/approve", user, s.transferApprove},
+		{"POST", "/transfers/:id/reject", user, s.transferReject},
+		{"POST", "/transfers/:id/cancel", user, s.transferCancel},
+		{"GET", "/transfers/:id/file", user, s.transferFileDownload},
+		{"GET", "/transfers/:id/receipt", user, s.transferReceiptDownload},
 
 		// JSON API.
 		{"POST", "/api/v1/tokens", pub, s.apiTokenCreate},
@@ -142,6 +153,17 @@ func (s *Server) routes() []Route {
 		{"GET", "/api/v1/outbox", user, s.apiOutboxList},
 		{"GET", "/api/v1/outbox/:id", user, s.apiOutboxGet},
 		{"POST", "/api/v1/outbox/:id/resend", op, s.apiOutboxResend},
+		// Transfers (F37-F39).
+		{"POST", "/api/v1/transfers", user, s.apiTransferCreate},
+		{"GET", "/api/v1/transfers", user, s.apiTransfersList},
+		{"POST", "/api/v1/transfers/import", user, s.apiTransferImport},
+		{"POST", "/api/v1/transfers/receipt", user, s.apiTransferReceiptImport},
+		{"GET", "/api/v1/transfers/:id", user, s.apiTransferGet},
+		{"POST", "/api/v1/transfers/:id/approve", user, s.apiTransferApprove},
+		{"POST", "/api/v1/transfers/:id/reject", user, s.apiTransferReject},
+		{"POST", "/api/v1/transfers/:id/cancel", user, s.apiTransferCancel},
+		{"GET", "/api/v1/transfers/:id/file", user, s.apiTransferFile},
+		{"GET", "/api/v1/transfers/:id/receipt", user, s.apiTransferReceipt},
 	}
 }
 

@@ -108,15 +108,16 @@ func bodyFor(r Route) string {
 // world is two partners with a user, a token and a license each, plus an
 // inactive product no partner may see.
 type world struct {
-	w                  *webEnv
-	a, b               app.Partner
-	aUser, bUser       app.User
-	aToken, bToken     caller
-	aTokenID, bTokenID uint64
-	aLicense, bLicense uint64
-	aOrder, bOrder     uint64
-	aMail, bMail       uint64
-	product, hidden    app.Product
+	w                    *webEnv
+	a, b                 app.Partner
+	aUser, bUser         app.User
+	aToken, bToken       caller
+	aTokenID, bTokenID   uint64
+	aLicense, bLicense   uint64
+	aOrder, bOrder       uint64
+	aMail, bMail         uint64
+	aTransfer, bTransfer uint64
+	product, hidden      app.Product
 }
 
 func newWorld(t *testing.T) *world {
@@ -184,6 +185,7 @@ func newWorld(t *testing.T) *world {
 		*x.id = m.ID
 	}
 	_ = err
+	wd.addTransfers(t)
 	return wd
 }
 
@@ -199,6 +201,8 @@ func (wd *world) own(resource string) (uint64, bool) {
 		return wd.aTokenID, true
 	case "licenses":
 		return wd.aLicense, true
+	case "transfers":
+		return wd.aTransfer, true
 	case "products":
 		return wd.product.ID, true
 	case "orders":
@@ -219,6 +223,8 @@ func (wd *world) foreign(resource string) (uint64, bool) {
 		return wd.bTokenID, true
 	case "licenses":
 		return wd.bLicense, true
+	case "transfers":
+		return wd.bTransfer, true
 	case "products":
 		return wd.hidden.ID, true
 	case "orders":

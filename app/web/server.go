@@ -44,14 +44,19 @@ func New(svc *app.Service, cfg app.Config, log *slog.Logger) (*fiber.App, error)
 		s.secureCookies = cfg.TLSCert != ""
 	}
 	fc := fiber.Config{
-		AppName:               "licensedesk",
-		Immutable:             true, // values outlive the handler: see STACK-NOTES
-		ErrorHandler:          s.errorHandler,
-		BodyLimit:             cfg.BodyLimit,
-		ReadTimeout:           30 * time.Second,
-		WriteTimeout:          5 * time.Minute, // CSV exports and backups stream for a while
-		IdleTimeout:           2 * time.Minute,
-		DisableStartupMessage: true,
+		AppName:      "licensedesk",
+		Immutable:    true, // values outlive the handler: see STACK-NOTES
+		ErrorHandler: s.errorHandler,
+		BodyLimit:    cfg.BodyLimit,
+		// Bodies over BodyLimit are streamed, not refused, so uploads
+		// (up to max_upload) are read by their handler; limitBody holds
+		// every other route to BodyLimit (upload.go).
+		StreamRequestBody:            true,
+		DisablePreParseMultipartForm: true,
+		ReadTimeout:                  30 * time.Second,
+		WriteTimeout:                 5 * time.Minute, // CSV exports and backups stream for a while
+		IdleTimeout:                  2 * time.Minute,
+		DisableStartupMessage:        true,
 	}
 	if len(cfg.TrustedProxies) > 0 {
 		fc.EnableTrustedProxyCheck = true
@@ -59,7 +64,7 @@ func New(svc *app.Service, cfg app.Config, log *slog.Logger) (*fiber.App, error)
 		fc.ProxyHeader = fiber.HeaderXForwardedFor
 	}
 	f := fiber.New(fc)
-	f.Use(s.recover, s.securityHeaders, s.identify)
+	f.Use(s.recover, s.securityHeaders, s.limitBody, s.identify)
 	s.mount(f)
 	return f, nil
 }
