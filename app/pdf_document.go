@@ -110,7 +110,8 @@ func RenderPDF(doc PDFDocument) ([]byte, error) {
 		format = func(v int64) string { return Money{Amount: v, Currency: doc.Currency}.String() }
 	}
 	f := fpdf.New("P", "mm", "A4", "")
-	f.SetCompression(false) // text stays greppable; invoices are small
+	f.SetCompression(true)
+	f.SetCatalogSort(true) // the same document, the same bytes
 	f.SetMargins(pdfMarginX, pdfMarginTop, pdfMarginX)
 	f.SetAutoPageBreak(false, 0) // pages break where the table says, to carry totals over
 	f.AddUTF8FontFromBytes(pdfFont, "", goregular.TTF)
