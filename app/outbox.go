@@ -69,6 +69,7 @@ type Mail struct {
 	Created     time.Time  `json:"created"`
 	Updated     time.Time  `json:"updated"`
 	SentAt      *time.Time `json:"sent_at,omitempty"`
+	SentByHand  bool       `json:"sent_by_hand,omitempty"` // the operator sent it outside the desk
 }
 
 // Attachment is a file sent with a mail.
@@ -403,7 +404,7 @@ func (s *Service) ResendMail(a Actor, id uint64) (Mail, error) {
 		}
 		m = old
 		now := s.now()
-		m.State, m.Attempts, m.NextAttempt, m.LastError, m.Updated = MailQueued, 0, now, "", now
+		m.State, m.Attempts, m.NextAttempt, m.LastError, m.Updated, m.SentByHand = MailQueued, 0, now, "", now, false
 		if m.From == "" {
 			m.From = s.smtp.From
 		}
@@ -412,6 +413,32 @@ func (s *Service) ResendMail(a Actor, id uint64) (Mail, error) {
 		}
 		tx.OnCommit(s.wakeSender)
 		return s.audit(tx, a, "outbox.resend", mailTarget(id), fmt.Sprintf("%s (was %s)", m.Subject, old.State))
+	})
+	return m, err
+}
+
+// MarkMailSent records that the operator sent a manual or failed mail by
+// hand, outside the desk (operator only): it leaves the to-do list.
+func (s *Service) MarkMailSent(a Actor, id uint64) (Mail, error) {
+	if err := a.requireOperator(); err != nil {
+		return Mail{}, err
+	}
+	var m Mail
+	err := s.update(func(tx *storage.Tx) error {
+		old, err := getMail(tx, id)
+		if err != nil {
+			return err
+		}
+		if old.State != MailManual && old.State != MailFailed {
+			return Conflict("state", "the mail is %s; only a mail to send by hand or a failed one can be marked as sent by hand", old.State)
+		}
+		m = old
+		now := s.now()
+		m.State, m.SentAt, m.SentByHand, m.Updated = MailSent, &now, true, now
+		if err := putMail(tx, &old, &m); err != nil {
+			return err
+		}
+		return s.audit(tx, a, "outbox.sent_by_hand", mailTarget(id), m.Subject)
 	})
 	return m, err
 }

@@ -246,6 +246,20 @@ func TestOutboxWithoutSMTPKeepsMailsForSendingByHand(t *testing.T) {
 	if got.Text != invoiceMail(0).Text || len(got.Attachments) != 1 || got.Attachments[0].Size != 48 {
 		t.Fatalf("stored mail: %+v", got)
 	}
+	// Sent by hand, it leaves the to-do list; twice is a conflict.
+	if _, err := e.svc.MarkMailSent(e.partnerUser(e.partner("Harbor IT"), "it@harbor.example"), m.ID); !errors.Is(err, app.ErrForbidden) {
+		t.Fatalf("a partner marked a mail sent: %v", err)
+	}
+	done, err := e.svc.MarkMailSent(app.System, m.ID)
+	if err != nil || done.State != app.MailSent || !done.SentByHand || done.SentAt == nil {
+		t.Fatalf("marked sent by hand: %+v %v", done, err)
+	}
+	if _, err := e.svc.MarkMailSent(app.System, m.ID); !errors.Is(err, app.ErrConflict) {
+		t.Fatalf("marked twice: %v", err)
+	}
+	if counts, _ := e.svc.OutboxCounts(app.System); counts[app.MailManual] != 0 {
+		t.Fatalf("still counted as to send by hand: %v", counts)
+	}
 	att, err := e.svc.GetAttachment(app.System, m.ID, 0)
 	if err != nil || string(att.Data) != "%PDF-1.4 not really a pdf but bytes all the same" || att.ContentType != "application/pdf" {
 		t.Fatalf("attachment: %+v %v", att, err)

@@ -25,7 +25,7 @@ func TestSettingsShowsJobsToOperators(t *testing.T) {
 	h.user("ops@desk.example", 0)
 	resp, body := h.login("ops@desk.example").get("/settings")
 	wantStatus(t, resp, body, http.StatusOK)
-	wantContains(t, body, "Background jobs", "expiry-sweep", "every 1m0s", "session-purge", "mail-digest", "daily at 06:00 UTC",
+	wantContains(t, body, "Background jobs", "expiry-sweep", "every minute", "session-purge", "mail-digest", "daily at 06:00 UTC",
 		"failing (1)", "relay refused the digest")
 
 	name := "Acme"

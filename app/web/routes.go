@@ -73,6 +73,7 @@ func (s *Server) routes() []Route {
 		{"GET", "/outbox/:id", user, s.outboxMailPage},
 		{"GET", "/outbox/:id/attachment", user, s.outboxAttachment},
 		{"POST", "/outbox/:id/resend", op, s.outboxResend},
+		{"POST", "/outbox/:id/sent-by-hand", op, s.outboxMarkSent},
 
 		// JSON API.
 		{"POST", "/api/v1/tokens", pub, s.apiTokenCreate},
@@ -115,6 +116,7 @@ func (s *Server) routes() []Route {
 		{"GET", "/api/v1/outbox", user, s.apiOutboxList},
 		{"GET", "/api/v1/outbox/:id", user, s.apiOutboxGet},
 		{"POST", "/api/v1/outbox/:id/resend", op, s.apiOutboxResend},
+		{"POST", "/api/v1/outbox/:id/sent-by-hand", op, s.apiOutboxMarkSent},
 	}
 }
 
