@@ -212,3 +212,36 @@ func lineWith(text, s string) string {
 	}
 	return ""
 }
+
+// Whatever a customer typed into a name or a note, the document renders:
+// a word longer than its column, bytes that are not UTF-8, characters the
+// font lacks, a description of many lines, no lines at all.
+func TestPDFRendersHostileText(t *testing.T) {
+	long := strings.Repeat("ABCDEFGHIJ", 30) // 300 characters, no space
+	doc, _ := invoiceDoc(3)
+	doc.Recipient.Name = "Bad \xff\xfe bytes \x00 and 漢字 and 🙂"
+	doc.Lines[0].Cells[1] = long
+	doc.Lines[1].Cells[1] = strings.Repeat("line\n", 80) // taller than a page
+	doc.Lines[2].Cells[1] = "tab\there\r\nand a form feed \f"
+	pdf, err := app.RenderPDF(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages := pdfText(t, pdf)
+	all := strings.Join(pages, "")
+	if got := strings.Count(strings.ReplaceAll(strings.Join(strings.Fields(all), ""), " ", ""), "ABCDEFGHIJ"); got < 30 {
+		t.Errorf("the long word lost text: %d of 30 pieces", got)
+	}
+	if !strings.Contains(all, "Gesamt") {
+		t.Error("no totals")
+	}
+
+	empty, _ := invoiceDoc(0)
+	pdf, err = app.RenderPDF(empty)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pages := pdfText(t, pdf); len(pages) != 1 || !strings.Contains(pages[0], "Netto") {
+		t.Errorf("a document with no lines: %d pages", len(pages))
+	}
+}
