@@ -113,6 +113,7 @@ func (s *Server) routes() []Route {
 		{"GET", "/api/v1/audit", op, s.apiAuditList},
 		{"GET", "/api/v1/backup", op, s.apiBackup},
 		{"POST", "/api/v1/reindex", op, s.apiReindex},
+		{"GET", "/api/v1/jobs", op, s.apiJobs},
 		{"GET", "/api/v1/outbox", user, s.apiOutboxList},
 		{"GET", "/api/v1/outbox/:id", user, s.apiOutboxGet},
 		{"POST", "/api/v1/outbox/:id/resend", op, s.apiOutboxResend},
