@@ -262,6 +262,16 @@ func mailAddresses(field string, in []string) ([]string, error) {
 	return out, nil
 }
 
+// CheckMailAddress checks addr ("Name <a@b.example>" or "a@b.example")
+// by the outbox's rules, as a ValidationError naming field. Features check
+// addresses people type with it when they are saved, so that queuing a
+// mail later (inside another action's transaction, which a bad address
+// would roll back) does not fail.
+func CheckMailAddress(field, addr string) error {
+	_, err := mailAddresses(field, []string{addr})
+	return err
+}
+
 // displayAddress writes a parsed address the way people write it
 // ("Jürgen Müller <j@example.com>"), quoting the name when it needs it,
 // so it reads well on the outbox page and parses back the same.

@@ -345,6 +345,19 @@ func TestOutboxRefusesBadMail(t *testing.T) {
 	}
 }
 
+func TestCheckMailAddress(t *testing.T) {
+	for _, ok := range []string{"a@b.example", "Jürgen Müller <jm@harbor.example>", `"Novak, Jan" <jan@novak.example>`} {
+		if err := app.CheckMailAddress("email", ok); err != nil {
+			t.Errorf("%q refused: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"", "nobody", "a@b.example\r\nBcc: c@d.example", "a@b.example, c@d.example", "<>"} {
+		if err := app.CheckMailAddress("email", bad); !isValidation(err, "email") {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+}
+
 // The sender started by serve wakes when a mail is queued: it does not
 // wait for its poll.
 func TestRunOutboxWakesOnQueue(t *testing.T) {
