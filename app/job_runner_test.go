@@ -283,3 +283,26 @@ func TestBuiltinJobsRunFromTheRunner(t *testing.T) {
 		t.Fatalf("a partner read the jobs: %v", err)
 	}
 }
+
+// A job that overruns its timeout is stopped and recorded as failed; the
+// jobs after it still run.
+func TestJobTimeout(t *testing.T) {
+	e := newEnv(t)
+	if err := e.svc.RegisterJob(app.Job{Name: "stuck", Schedule: app.Every(time.Minute), Timeout: 50 * time.Millisecond,
+		Run: func(ctx context.Context, _ time.Time) error { <-ctx.Done(); return ctx.Err() }}); err != nil {
+		t.Fatal(err)
+	}
+	after := &recorder{}
+	if err := e.svc.RegisterJob(app.Job{Name: "after", Schedule: app.Every(time.Minute), Run: after.run}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.RunDueJobs(context.Background()); err == nil || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("RunDueJobs = %v", err)
+	}
+	if st := status(t, e.svc, "stuck"); st.Failures != 1 || !strings.Contains(st.LastError, "deadline") {
+		t.Errorf("stuck job: %+v", st)
+	}
+	if len(after.periods) != 1 {
+		t.Error("the job after a stuck one did not run")
+	}
+}

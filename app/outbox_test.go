@@ -383,3 +383,53 @@ func TestRunOutboxWakesOnQueue(t *testing.T) {
 		t.Fatal("RunOutbox did not stop with its context")
 	}
 }
+
+// security = starttls never falls back to plain text: a server that offers
+// no STARTTLS gets no mail, and the operator reads why.
+func TestOutboxStartTLSIsRequired(t *testing.T) {
+	ss := newSMTPServer(t)
+	cfg := ss.config()
+	cfg.Security = app.SMTPStartTLS
+	e := &env{t: t, dir: t.TempDir(), clk: newClock(), smtp: cfg}
+	e.open()
+	t.Cleanup(func() { e.svc.Close() })
+	m, _ := e.svc.QueueMail(app.System, invoiceMail(0))
+	sendDue(t, e.svc)
+	if len(ss.received()) != 0 {
+		t.Fatal("a mail went out without TLS")
+	}
+	got := mustGetMail(t, e.svc, m.ID)
+	if got.State != app.MailQueued || got.Attempts != 1 || !strings.Contains(strings.ToLower(got.LastError), "starttls") {
+		t.Fatalf("after a server without STARTTLS: %+v", got)
+	}
+}
+
+// A server that stops answering mid-mail holds the sender only until the
+// configured timeout; the mail is tried again later.
+func TestOutboxTimesOutAHungServer(t *testing.T) {
+	ss := newSMTPServer(t)
+	cfg := ss.config()
+	cfg.Timeout = 500 * time.Millisecond
+	e := &env{t: t, dir: t.TempDir(), clk: newClock(), smtp: cfg}
+	e.open()
+	t.Cleanup(func() { e.svc.Close() })
+	_, release := ss.holdNextData()
+	defer release()
+	m, _ := e.svc.QueueMail(app.System, invoiceMail(0))
+	done := make(chan struct{})
+	go func() { e.svc.SendDueMail(context.Background()); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the sender is stuck on a server that does not answer")
+	}
+	release()
+	got := mustGetMail(t, e.svc, m.ID)
+	if got.State != app.MailQueued || got.Attempts != 1 || got.LastError == "" {
+		t.Fatalf("after the timeout: %+v", got)
+	}
+	e.clk.Advance(time.Minute)
+	if n := sendDue(t, e.svc); n != 1 || len(ss.received()) != 1 {
+		t.Fatalf("the retry: sent %d, server has %d", n, len(ss.received()))
+	}
+}
