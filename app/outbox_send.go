@@ -178,18 +178,26 @@ func (s *Service) recordAttempt(id uint64, sendErr error) (MailState, error) {
 	return st, err
 }
 
-// recoverSendingMail queues again every mail a previous process left
-// "sending": it died while talking to the server. Open calls it, when no
-// other process can hold the data.
+// recoverSendingMail settles what a previous process left unfinished.
+// Open calls it, when no other process can hold the data. A mail left
+// "sending" died with the process while talking to the server: it is
+// queued again. With no SMTP server configured any more, queued mails
+// would wait forever: they become "manual", to be sent by hand.
 func (s *Service) recoverSendingMail() error {
 	var ids []uint64
+	states := []MailState{MailSending}
+	if !s.smtp.Configured() {
+		states = append(states, MailQueued)
+	}
 	if err := s.db.View(func(tx *storage.Tx) error {
-		eachMailInState(tx, MailSending, func(id uint64) bool { ids = append(ids, id); return true })
+		for _, st := range states {
+			eachMailInState(tx, st, func(id uint64) bool { ids = append(ids, id); return true })
+		}
 		return nil
 	}); err != nil || len(ids) == 0 {
 		return err
 	}
-	s.log.Warn("outbox: mails were being sent when the server stopped; queuing them again", "count", len(ids))
+	s.log.Warn("outbox: settling mails a previous run left unsent", "count", len(ids), "smtp", s.smtp.Configured())
 	return s.update(func(tx *storage.Tx) error {
 		for _, id := range ids {
 			old, err := getMail(tx, id)
@@ -198,8 +206,15 @@ func (s *Service) recoverSendingMail() error {
 			}
 			m := old
 			now := s.now()
-			m.State, m.NextAttempt, m.Updated = MailQueued, now, now
-			m.LastError = "the server stopped while this mail was being sent; it is sent again (the recipient may get it twice)"
+			m.Updated = now
+			switch {
+			case !s.smtp.Configured():
+				m.State = MailManual
+				m.LastError = "no SMTP server is configured any more: send this mail by hand"
+			default:
+				m.State, m.NextAttempt = MailQueued, now
+				m.LastError = "the server stopped while this mail was being sent; it is sent again (the recipient may get it twice)"
+			}
 			if err := putMail(tx, &old, &m); err != nil {
 				return err
 			}

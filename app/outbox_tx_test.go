@@ -84,3 +84,25 @@ func TestSendingMailIsQueuedAgainAfterACrash(t *testing.T) {
 		t.Fatalf("the restarted sender does not pick it up with its Message-ID: %+v %v %v", again, ok, err)
 	}
 }
+
+// Mails queued while SMTP was configured do not wait forever once it is
+// taken out of the configuration: the next start makes them "manual".
+func TestQueuedMailBecomesManualWithoutSMTP(t *testing.T) {
+	dir := t.TempDir()
+	cfg := SMTPConfig{Host: "127.0.0.1", Port: 1, Security: SMTPNone, From: "desk@desk.example"}
+	s, err := Open(Options{DataDir: dir, Logger: quietLog(), SMTP: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := s.QueueMail(System, testMail())
+	if err != nil || m.State != MailQueued {
+		t.Fatalf("queued: %+v %v", m, err)
+	}
+	s.Close()
+	s = openTestService(t, dir, nil) // no SMTP now
+	defer s.Close()
+	got, _ := s.GetMail(System, m.ID)
+	if got.State != MailManual || got.LastError == "" {
+		t.Fatalf("after a start without SMTP: %+v", got)
+	}
+}

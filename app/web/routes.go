@@ -97,6 +97,7 @@ func (s *Server) routes() []Route {
 		{"POST", "/transfers/:id/cancel", user, s.transferCancel},
 		{"GET", "/transfers/:id/file", user, s.transferFileDownload},
 		{"GET", "/transfers/:id/receipt", user, s.transferReceiptDownload},
+		{"POST", "/outbox/:id/sent-by-hand", op, s.outboxMarkSent},
 
 		// JSON API.
 		{"POST", "/api/v1/tokens", pub, s.apiTokenCreate},
@@ -164,6 +165,8 @@ func (s *Server) routes() []Route {
 		{"POST", "/api/v1/transfers/:id/cancel", user, s.apiTransferCancel},
 		{"GET", "/api/v1/transfers/:id/file", user, s.apiTransferFile},
 		{"GET", "/api/v1/transfers/:id/receipt", user, s.apiTransferReceipt},
+		{"GET", "/api/v1/jobs", op, s.apiJobs},
+		{"POST", "/api/v1/outbox/:id/sent-by-hand", op, s.apiOutboxMarkSent},
 	}
 }
 
