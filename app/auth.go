@@ -81,7 +81,10 @@ func signInAllowed(tx *storage.Tx, rec userRecord) bool {
 func (s *Service) Login(email, password, addr string) (sid string, u User, err error) {
 	rec, authErr := s.authenticate(email, password, addr)
 	if authErr != nil {
-		if errors.Is(authErr, ErrBadLogin) || errors.Is(authErr, ErrRateLimited) {
+		// Wrong passwords are bounded by the limiter; refusals by the
+		// limit are audited once per window, so a flood of attempts
+		// does not become a flood of durable writes.
+		if errors.Is(authErr, ErrBadLogin) || errors.Is(authErr, ErrRateLimited) && s.limiter.auditLimited(normEmail(email), addr, s.now()) {
 			if err := s.db.Update(func(tx *storage.Tx) error {
 				return s.audit(tx, Actor{Email: normEmail(email), Addr: addr}, "login.failed", normEmail(email), authErr.Error())
 			}); err != nil {

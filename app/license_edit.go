@@ -221,14 +221,16 @@ func (s *Service) EditLicense(a Actor, id uint64, in LicenseEdit) (LicenseView, 
 			if l.ValidFrom == nil {
 				return Invalid("valid_to", "the license is not activated yet, so it has no period to change")
 			}
+			// The end date moves within the state machine only: an
+			// expired license comes back through a renewal, never here.
+			if l.Status == StatusExpired || l.Status == StatusCancelled {
+				return Invalid("valid_to", "the license is %s; renew it instead of moving its end date", l.Status)
+			}
 			to := in.ValidTo.UTC()
 			if !to.After(*l.ValidFrom) {
 				return Invalid("valid_to", "must be after the start of the period (%s)", l.ValidFrom.Format("2006-01-02"))
 			}
 			l.ValidTo = &to
-			if l.Status == StatusExpired && to.After(s.now()) {
-				l.Status = StatusActive
-			}
 		}
 		if in.Config != nil {
 			var prod Product
