@@ -255,7 +255,7 @@ var GroupBy = []string{"product", "status", "customer", "partner"}
 // customer or partner.
 func (s *Service) GroupLicenses(a Actor, p ListParams, by string) ([]Group, error) {
 	if !slices.Contains(GroupBy, by) {
-		return nil, Invalid("group", "group by product, status, customer or partner")
+		return nil, Invalid("group", "group by product, status, customer or partner, not %q", by)
 	}
 	if by == "partner" && !a.IsOperator() {
 		return nil, Invalid("group", "group by product, status or customer")

@@ -95,6 +95,9 @@ func (s *Service) changeLicenseTx(tx *storage.Tx, a Actor, id uint64, action str
 	if err := fn(tx, &l); err != nil {
 		return License{}, err
 	}
+	if action == "edit" && sameLicense(&old, &l) {
+		return old, nil // nothing changed: no write, no empty history row
+	}
 	l.Updated = s.now()
 	if err := putLicense(tx, &old, &l); err != nil {
 		return License{}, err

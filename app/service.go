@@ -50,6 +50,8 @@ type Service struct {
 	// Background index rebuilds after a read error (search_errors.go).
 	rebuilding atomic.Bool
 	bg         sync.WaitGroup
+	// tokenUse remembers when each token's last use was written (auth.go).
+	tokenUse sync.Map
 }
 
 // Open opens the data directory: the bbolt file (created and migrated as
