@@ -108,6 +108,7 @@ func (s *Server) routes() []Route {
 		{"GET", "/api/v1/audit", op, s.apiAuditList},
 		{"GET", "/api/v1/backup", op, s.apiBackup},
 		{"POST", "/api/v1/reindex", op, s.apiReindex},
+		{"GET", "/api/v1/reference", user, s.apiReference},
 	}
 }
 
