@@ -36,6 +36,9 @@ func (s *Service) ListAudit(a Actor, p ListParams) (Page[AuditEntry], error) {
 	if err := p.only("action", "actor"); err != nil {
 		return Page[AuditEntry]{}, err
 	}
+	if p.Sort != "" && p.Sort != "-at" {
+		return Page[AuditEntry]{}, Invalid("sort", "the audit log lists newest first: sort by -at or leave sort out, not %q", p.Sort)
+	}
 	p = p.norm()
 	out := Page[AuditEntry]{Page: p.Page, PerPage: p.PerPage, Items: []AuditEntry{}}
 	action := p.Filter("action")

@@ -81,7 +81,10 @@ func signInAllowed(tx *storage.Tx, rec userRecord) bool {
 func (s *Service) Login(email, password, addr string) (sid string, u User, err error) {
 	rec, authErr := s.authenticate(email, password, addr)
 	if authErr != nil {
-		if errors.Is(authErr, ErrBadLogin) || errors.Is(authErr, ErrRateLimited) {
+		// Wrong passwords are bounded by the limiter; refusals by the
+		// limit are audited once per window, so a flood of attempts
+		// does not become a flood of durable writes.
+		if errors.Is(authErr, ErrBadLogin) || errors.Is(authErr, ErrRateLimited) && s.limiter.auditLimited(normEmail(email), addr, s.now()) {
 			if err := s.db.Update(func(tx *storage.Tx) error {
 				return s.audit(tx, Actor{Email: normEmail(email), Addr: addr}, "login.failed", normEmail(email), authErr.Error())
 			}); err != nil {
@@ -319,7 +322,37 @@ func (s *Service) TokenActor(raw, addr string) (Actor, error) {
 	if err != nil {
 		return Actor{}, err
 	}
+	s.noteTokenUse(hashSecret(raw), t)
 	return toActor(rec.User, addr), nil
+}
+
+// tokenUseEvery is how often a token's last use is written: recording
+// every request would make every API call a durable write.
+const tokenUseEvery = time.Minute
+
+// noteTokenUse records that a token was used, at most once per
+// tokenUseEvery per token (remembered in memory too, so concurrent
+// requests do not all write), through the batched writer.
+func (s *Service) noteTokenUse(key []byte, t Token) {
+	now := s.now()
+	if t.LastUsed != nil && now.Sub(*t.LastUsed) < tokenUseEvery {
+		return
+	}
+	if v, ok := s.tokenUse.Load(string(key)); ok && now.Sub(v.(time.Time)) < tokenUseEvery {
+		return
+	}
+	s.tokenUse.Store(string(key), now)
+	err := s.db.Batch(func(tx *storage.Tx) error {
+		var cur Token
+		if err := tx.Get(storage.Tokens, key, &cur); err != nil {
+			return nil // revoked meanwhile
+		}
+		cur.LastUsed = &now
+		return tx.Put(storage.Tokens, key, cur)
+	})
+	if err != nil {
+		s.log.Warn("could not record a token's last use", "token", t.Hint, "err", err)
+	}
 }
 
 // ListTokens lists the tokens the actor may see: its own, or all for an operator.

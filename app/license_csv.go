@@ -68,6 +68,9 @@ func (s *Service) CheckLicenseFilter(a Actor, p ListParams) error {
 	return err
 }
 
+// errExportStopped is an export whose writer ended before the rows did.
+var errExportStopped = errors.New("the export's writer stopped")
+
 // csvChunk bounds the records read per transaction while exporting.
 const csvChunk = 5000
 
@@ -97,8 +100,13 @@ func (s *Service) ExportLicensesCSV(a Actor, p ListParams, only []uint64, w io.W
 	done := make(chan error, 1)
 	go func() { done <- gocsv.MarshalChan(rows, gocsv.DefaultCSVWriter(w)) }()
 	n := 0
-	emit := func(tx *storage.Tx, l *License) {
-		rows <- licenseRow{
+	// The writer stops at its first error (the client hung up): emit
+	// must then stop too, or it would block on a full channel for good,
+	// inside a read transaction that stalls bbolt's remapping.
+	var werr error
+	stopped := false
+	emit := func(tx *storage.Tx, l *License) error {
+		row := licenseRow{
 			ID: l.ID, Key: l.Key, Name: SafeCell(l.Name), Product: SafeCell(l.ProductName), Edition: SafeCell(l.Edition),
 			Seats: l.Seats, PeriodMonths: l.PeriodMonths, Status: string(l.Status), PaymentStatus: string(l.Payment),
 			Purchased: isoTime(&l.Purchased), ValidFrom: isoTime(l.ValidFrom), ValidTo: isoTime(l.ValidTo),
@@ -107,11 +115,23 @@ func (s *Service) ExportLicensesCSV(a Actor, p ListParams, only []uint64, w io.W
 			Partner: pub(tx, l.PartnerID), Distributor: pub(tx, l.DistributorID), OrderNumber: SafeCell(l.OrderNumber),
 			RegistrationKey: SafeCell(l.RegistrationKey), Registrations: len(l.Registrations), Notes: SafeCell(l.Notes),
 		}
-		n++
+		select {
+		case rows <- row:
+			n++
+			return nil
+		case werr = <-done:
+			stopped = true
+			if werr == nil {
+				werr = errExportStopped
+			}
+			return werr
+		}
 	}
 	err = s.exportScan(f, only, emit)
 	close(rows)
-	werr := <-done
+	if !stopped {
+		werr = <-done
+	}
 	if n == 0 && errors.Is(werr, gocsv.ErrChannelIsClosed) {
 		// MarshalChan writes nothing, not even the header, for no rows.
 		werr = gocsv.Marshal([]licenseRow{}, w)
@@ -124,7 +144,7 @@ func (s *Service) ExportLicensesCSV(a Actor, p ListParams, only []uint64, w io.W
 
 // exportScan calls emit for every matching license in id order, reading
 // in chunks of short transactions.
-func (s *Service) exportScan(f *licenseFilter, only []uint64, emit func(*storage.Tx, *License)) error {
+func (s *Service) exportScan(f *licenseFilter, only []uint64, emit func(*storage.Tx, *License) error) error {
 	if only == nil && f.q != "" {
 		// A search: at most SearchLimit licenses, already loaded and
 		// matched; emit them in id order from the same transaction.
@@ -135,7 +155,9 @@ func (s *Service) exportScan(f *licenseFilter, only []uint64, emit func(*storage
 			}
 			slices.SortFunc(ls, func(x, y License) int { return cmp.Compare(x.ID, y.ID) })
 			for i := range ls {
-				emit(tx, &ls[i])
+				if err := emit(tx, &ls[i]); err != nil {
+					return err
+				}
 			}
 			return nil
 		})
@@ -173,7 +195,9 @@ func (s *Service) exportScan(f *licenseFilter, only []uint64, emit func(*storage
 					last = l.ID
 					count++
 					if f.match(&l) {
-						emit(tx, &l)
+						if err = emit(tx, &l); err != nil {
+							return false
+						}
 					}
 					return count < csvChunk
 				})
@@ -202,7 +226,10 @@ func (s *Service) exportScan(f *licenseFilter, only []uint64, emit func(*storage
 					continue
 				}
 				if f.match(&l) {
-					emit(tx, &l)
+					if err := emit(tx, &l); err != nil {
+						_ = tx.ReleaseMapped()
+						return err
+					}
 				}
 			}
 			_ = tx.ReleaseMapped() // as above
@@ -228,7 +255,7 @@ var GroupBy = []string{"product", "status", "customer", "partner"}
 // customer or partner.
 func (s *Service) GroupLicenses(a Actor, p ListParams, by string) ([]Group, error) {
 	if !slices.Contains(GroupBy, by) {
-		return nil, Invalid("group", "group by product, status, customer or partner")
+		return nil, Invalid("group", "group by product, status, customer or partner, not %q", by)
 	}
 	if by == "partner" && !a.IsOperator() {
 		return nil, Invalid("group", "group by product, status or customer")
@@ -238,7 +265,7 @@ func (s *Service) GroupLicenses(a Actor, p ListParams, by string) ([]Group, erro
 		return nil, err
 	}
 	counts := map[string]*Group{}
-	err = s.exportScan(f, nil, func(tx *storage.Tx, l *License) {
+	err = s.exportScan(f, nil, func(tx *storage.Tx, l *License) error {
 		var val, label string
 		switch by {
 		case "product":
@@ -265,6 +292,7 @@ func (s *Service) GroupLicenses(a Actor, p ListParams, by string) ([]Group, erro
 			counts[val] = g
 		}
 		g.Count++
+		return nil
 	})
 	if err != nil {
 		return nil, err

@@ -98,6 +98,9 @@ func (s *Service) changeLicenseTx(tx *storage.Tx, a Actor, id uint64, action str
 	if err := fn(tx, &l); err != nil {
 		return License{}, err
 	}
+	if action == "edit" && sameLicense(&old, &l) {
+		return old, nil // nothing changed: no write, no empty history row
+	}
 	l.Updated = s.now()
 	if err := putLicense(tx, &old, &l); err != nil {
 		return License{}, err
@@ -224,14 +227,16 @@ func (s *Service) EditLicense(a Actor, id uint64, in LicenseEdit) (LicenseView, 
 			if l.ValidFrom == nil {
 				return Invalid("valid_to", "the license is not activated yet, so it has no period to change")
 			}
+			// The end date moves within the state machine only: an
+			// expired license comes back through a renewal, never here.
+			if l.Status == StatusExpired || l.Status == StatusCancelled {
+				return Invalid("valid_to", "the license is %s; renew it instead of moving its end date", l.Status)
+			}
 			to := in.ValidTo.UTC()
 			if !to.After(*l.ValidFrom) {
 				return Invalid("valid_to", "must be after the start of the period (%s)", l.ValidFrom.Format("2006-01-02"))
 			}
 			l.ValidTo = &to
-			if l.Status == StatusExpired && to.After(s.now()) {
-				l.Status = StatusActive
-			}
 		}
 		if in.Config != nil {
 			var prod Product

@@ -110,6 +110,18 @@ func (s *Service) writeHistory(tx *storage.Tx, a Actor, action string, old, l *L
 	return nil
 }
 
+// sameLicense reports whether every field the history compares is equal.
+func sameLicense(a, b *License) bool {
+	for _, f := range historyFields {
+		if f.get(a) != f.get(b) {
+			return false
+		}
+	}
+	return slices.EqualFunc(a.Registrations, b.Registrations, func(x, y Registration) bool {
+		return x.Machine == y.Machine && x.Hostname == y.Hostname && x.At.Equal(y.At)
+	})
+}
+
 func maskSecret(v string) string {
 	if v == "" {
 		return ""
@@ -127,7 +139,9 @@ func (s *Service) LicenseHistory(a Actor, id uint64) ([]HistoryEntry, error) {
 		if err != nil {
 			return err
 		}
-		if !a.IsOperator() && (a.PartnerID == 0 || l.PartnerID != a.PartnerID) {
+		// A partner's deleted license is gone for it, history included,
+		// as GET answers; the operator keeps reading it.
+		if !a.IsOperator() && (a.PartnerID == 0 || l.PartnerID != a.PartnerID || l.Deleted != nil) {
 			return ErrNotFound
 		}
 		tx.EachReverse(storage.LicenseHistory, storage.EncodeID(id), func(k, v []byte) bool {

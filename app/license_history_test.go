@@ -183,7 +183,12 @@ func TestDeleteKeepsHistory(t *testing.T) {
 	if total != before-1 {
 		t.Errorf("groups count %d licenses; want %d", total, before-1)
 	}
-	for _, a := range []app.Actor{f.op, f.ua} {
+	// The operator keeps the history of a deleted license; for the
+	// partner it is gone with the license (issue 7: the license answered
+	// 404 while its history still answered).
+	_, err = f.svc.LicenseHistory(f.ua, l.ID)
+	licWantIs(t, err, app.ErrNotFound)
+	for _, a := range []app.Actor{f.op} {
 		h, err := f.svc.LicenseHistory(a, l.ID)
 		if err != nil {
 			t.Fatalf("history after delete as %s: %v", a.Email, err)

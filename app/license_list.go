@@ -118,6 +118,9 @@ func (s *Service) parseLicenseFilter(a Actor, p ListParams) (*licenseFilter, err
 		}
 	}
 	get := p.Filter
+	if v := get("group"); v != "" && !slices.Contains(GroupBy, v) {
+		return nil, Invalid("group", "group by %s, not %q", strings.Join(GroupBy, ", "), v)
+	}
 	if !a.IsOperator() {
 		f.partner, f.hasPartner = a.PartnerID, true
 		if a.PartnerID == 0 {

@@ -44,7 +44,6 @@ func (s *Service) SweepExpired() (int, error) {
 				}
 				l := old
 				l.Status = StatusExpired
-				l.AutoRenew = false
 				l.Updated = now
 				if err := putLicense(tx, &old, &l); err != nil {
 					return err
@@ -55,6 +54,15 @@ func (s *Service) SweepExpired() (int, error) {
 				}
 				if err := s.writeHistory(tx, System, action, &old, &l); err != nil {
 					return err
+				}
+				if old.AutoRenew {
+					// Auto-renew was on and the license still reached its
+					// end: that failure is reported, never silent (F32).
+					// The setting stays as the partner left it.
+					s.log.Warn("a license with auto-renew on expired without being renewed", "license", l.ID, "key", l.Key)
+					if err := s.audit(tx, System, "license.autorenew_missed", l.Key, "auto-renew was on; the license expired without a renewal"); err != nil {
+						return err
+					}
 				}
 				n++
 			}

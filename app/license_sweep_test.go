@@ -110,8 +110,13 @@ func TestSweepActiveExpiresAtValidTo(t *testing.T) {
 		t.Fatalf("at valid_to the sweep moved %d (%v); want 2", n, err)
 	}
 	a := f.get(act.ID)
-	if a.Status != app.StatusExpired || a.AutoRenew {
+	// Auto-renew stays as the partner set it, and the missed renewal is
+	// reported in the audit log (issue 7: it was silently cleared).
+	if a.Status != app.StatusExpired || !a.AutoRenew {
 		t.Errorf("active license after its end: %s auto-renew %v", a.Status, a.AutoRenew)
+	}
+	if au, err := f.svc.ListAudit(app.System, app.ListParams{Filters: map[string]string{"action": "license.autorenew_missed"}}); err != nil || au.Total != 1 || au.Items[0].Target != a.Key {
+		t.Errorf("the missed auto-renewal is not reported once in the audit log: %+v %v", au.Items, err)
 	}
 	if got := f.get(sus.ID).Status; got != app.StatusExpired {
 		t.Errorf("suspended license after its end: %s", got)

@@ -17,10 +17,34 @@ type loginLimiter struct {
 	mu      sync.Mutex
 	account map[string][]time.Time
 	addr    map[string][]time.Time
+	// limited remembers when a locked account/address pair was last
+	// audited, so attempts refused by the limit are audited once per
+	// window instead of costing a durable write each.
+	limited map[string]time.Time
 }
 
 func newLoginLimiter() *loginLimiter {
-	return &loginLimiter{account: map[string][]time.Time{}, addr: map[string][]time.Time{}}
+	return &loginLimiter{account: map[string][]time.Time{}, addr: map[string][]time.Time{}, limited: map[string]time.Time{}}
+}
+
+// auditLimited reports whether a refusal by the limit for this account
+// and address should be audited: the first in each window.
+func (l *loginLimiter) auditLimited(account, addr string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	k := account + "\x00" + addr
+	if at, ok := l.limited[k]; ok && now.Sub(at) <= limitWindow {
+		return false
+	}
+	if len(l.limited) > maxTracked {
+		for k, at := range l.limited {
+			if now.Sub(at) > limitWindow {
+				delete(l.limited, k)
+			}
+		}
+	}
+	l.limited[k] = now
+	return true
 }
 
 func recent(ts []time.Time, now time.Time) []time.Time {

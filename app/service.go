@@ -69,6 +69,8 @@ type Service struct {
 
 	transferTTL time.Duration
 	guesses     guessLimiter // wrong transfer secrets per partner
+	// tokenUse remembers when each token's last use was written (auth.go).
+	tokenUse sync.Map
 }
 
 // Open opens the data directory: the bbolt file (created and migrated as

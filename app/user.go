@@ -66,9 +66,13 @@ func (s *Service) CreateUser(a Actor, in UserInput) (User, error) {
 	if in.Role == nil {
 		return User{}, Invalid("role", "is required: operator or partner")
 	}
+	hash, err := prehash(in)
+	if err != nil {
+		return User{}, err
+	}
 	var rec userRecord
-	err := s.update(func(tx *storage.Tx) error {
-		if err := s.applyUser(tx, &rec, in, true); err != nil {
+	err = s.update(func(tx *storage.Tx) error {
+		if err := s.applyUser(tx, &rec, in, true, hash); err != nil {
 			return err
 		}
 		id, err := tx.NextID(storage.Users)
@@ -85,8 +89,21 @@ func (s *Service) CreateUser(a Actor, in UserInput) (User, error) {
 	return rec.User, err
 }
 
-// applyUser validates in and copies it onto rec.
-func (s *Service) applyUser(tx *storage.Tx, rec *userRecord, in UserInput, creating bool) error {
+// prehash validates and hashes a new password before the transaction:
+// argon2 is slow on purpose and must not hold bbolt's single writer.
+func prehash(in UserInput) (string, error) {
+	if in.Password == nil {
+		return "", nil
+	}
+	if err := validatePassword(*in.Password); err != nil {
+		return "", err
+	}
+	return hashPassword(*in.Password)
+}
+
+// applyUser validates in and copies it onto rec; hash is in.Password's,
+// from prehash.
+func (s *Service) applyUser(tx *storage.Tx, rec *userRecord, in UserInput, creating bool, hash string) error {
 	if in.Email != nil {
 		rec.Email = normEmail(*in.Email)
 		if err := validEmail("email", rec.Email); err != nil {
@@ -125,14 +142,7 @@ func (s *Service) applyUser(tx *storage.Tx, rec *userRecord, in UserInput, creat
 		}
 	}
 	if in.Password != nil {
-		if err := validatePassword(*in.Password); err != nil {
-			return err
-		}
-		h, err := hashPassword(*in.Password)
-		if err != nil {
-			return err
-		}
-		rec.PasswordHash = h
+		rec.PasswordHash = hash
 	}
 	if in.Disabled != nil {
 		rec.Disabled = *in.Disabled
@@ -255,15 +265,19 @@ func (s *Service) UpdateUser(a Actor, id uint64, in UserInput) (User, error) {
 			return User{}, ErrForbidden
 		}
 	}
+	hash, err := prehash(in)
+	if err != nil {
+		return User{}, err
+	}
 	var rec userRecord
-	err := s.update(func(tx *storage.Tx) error {
+	err = s.update(func(tx *storage.Tx) error {
 		var err error
 		if rec, err = getUser(tx, id); err != nil {
 			return err
 		}
 		old := rec.Email
 		wasOperator := rec.Role == RoleOperator && !rec.Disabled
-		if err := s.applyUser(tx, &rec, in, false); err != nil {
+		if err := s.applyUser(tx, &rec, in, false, hash); err != nil {
 			return err
 		}
 		if wasOperator && (rec.Role != RoleOperator || rec.Disabled) {

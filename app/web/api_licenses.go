@@ -3,6 +3,7 @@ package web
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -65,6 +66,10 @@ func (s *Server) apiLicenseGroups(c *fiber.Ctx) error {
 	by := p.Filters["by"]
 	delete(p.Filters, "by")
 	groups, err := s.svc.GroupLicenses(mustActor(c), p, by)
+	var ve *app.ValidationError
+	if errors.As(err, &ve) && ve.Field == "group" {
+		return app.Invalid("by", "%s", ve.Message) // the API's name for it
+	}
 	if err != nil {
 		return err
 	}

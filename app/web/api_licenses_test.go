@@ -573,11 +573,13 @@ func TestLicenseAPIOwnerWorkflow(t *testing.T) {
 		t.Errorf("csv q=Zweite: %v", rows)
 	}
 
-	// Delete keeps the history, for the owner too.
+	// Delete keeps the history for the operator; for the owner it is
+	// gone with the license, as GET answers.
 	laWant(t, "delete", e.do(e.a, "DELETE", "/api/v1/licenses/"+a1, ""), http.StatusNoContent)
 	laWant(t, "get deleted", e.do(e.a, "GET", "/api/v1/licenses/"+a1, ""), http.StatusNotFound)
 	laWant(t, "delete twice", e.do(e.a, "DELETE", "/api/v1/licenses/"+a1, ""), http.StatusNotFound)
-	r = e.do(e.a, "GET", "/api/v1/licenses/"+a1+"/history", "")
+	laWant(t, "owner's history of deleted", e.do(e.a, "GET", "/api/v1/licenses/"+a1+"/history", ""), http.StatusNotFound)
+	r = e.do(e.op, "GET", "/api/v1/licenses/"+a1+"/history", "")
 	laWant(t, "history of deleted", r, http.StatusOK)
 	r.decode(t, &h)
 	if h.Items[0].Action != "delete" {

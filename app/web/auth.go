@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/url"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -32,8 +33,9 @@ const (
 func (s *Server) identify(c *fiber.Ctx) error {
 	addr := clientAddr(c)
 	if h := c.Get(fiber.HeaderAuthorization); h != "" {
-		raw, ok := strings.CutPrefix(h, "Bearer ")
-		if !ok {
+		// The scheme is case-insensitive (RFC 9110): Bearer, bearer, BEARER.
+		scheme, raw, ok := strings.Cut(strings.TrimSpace(h), " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") {
 			return app.ErrUnauthorized
 		}
 		a, err := s.svc.TokenActor(strings.TrimSpace(raw), addr)
@@ -101,7 +103,13 @@ func (s *Server) csrfToken(c *fiber.Ctx) string {
 // one rule for this request. maxAge 0 is a browser-session cookie, a
 // negative one deletes it.
 func (s *Server) cookie(c *fiber.Ctx, name, value string, maxAge int) {
-	c.Cookie(&fiber.Cookie{Name: name, Value: value, Path: "/", HTTPOnly: true, SameSite: "Lax", Secure: s.secure(c), MaxAge: maxAge})
+	ck := &fiber.Cookie{Name: name, Value: value, Path: "/", HTTPOnly: true, SameSite: "Lax", Secure: s.secure(c), MaxAge: maxAge}
+	if maxAge < 0 {
+		// fasthttp writes no Max-Age for a negative one: without an
+		// expiry in the past the emptied cookie would live on.
+		ck.Expires = time.Unix(0, 0)
+	}
+	c.Cookie(ck)
 }
 
 func (s *Server) setSession(c *fiber.Ctx, sid string) {

@@ -69,6 +69,10 @@ func classify(err error) (int, apiError) {
 			code = "too_large"
 		case fiber.StatusBadRequest:
 			code = "bad_request"
+		case fiber.StatusRequestURITooLong:
+			code = "uri_too_long"
+		case fiber.StatusRequestHeaderFieldsTooLarge:
+			code = "headers_too_large"
 		}
 		return fe.Code, apiError{code, fe.Message, ""}
 	}
@@ -86,7 +90,8 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	if status >= 500 {
 		s.log.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
 	}
-	if isAPI(c) {
+	setSecurityHeaders(c) // also for errors raised before the middleware ran
+	if isAPI(c) || status == fiber.StatusRequestHeaderFieldsTooLarge {
 		return c.Status(status).JSON(fiber.Map{"error": body})
 	}
 	if status == fiber.StatusUnauthorized && c.Method() == fiber.MethodGet {
@@ -96,3 +101,6 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 }
 
 func isAPI(c *fiber.Ctx) bool { return strings.HasPrefix(c.Path(), "/api/") }
+
+// A 431 is raised while reading the request, before its path is known:
+// it is answered as JSON, the form every client (API or browser) reads.

@@ -44,3 +44,32 @@ func TestSignedInLoginNextStaysOnSite(t *testing.T) {
 		t.Errorf("same-site next: Location %q", got)
 	}
 }
+
+// Issue 7, item 11: logout emptied the session cookie without expiring
+// it. The cookie it sends is expired, and the session is gone.
+func TestLogoutExpiresTheCookie(t *testing.T) {
+	w := newWebEnv(t)
+	w.user("ops@example.com", 0)
+	sess := w.session("ops@example.com")
+	r := w.do(sess, "POST", "/logout", "_csrf="+sess.csrf)
+	if r.status != 303 {
+		t.Fatalf("logout: status %d", r.status)
+	}
+	var found bool
+	for _, sc := range r.header.Values("Set-Cookie") {
+		if !strings.HasPrefix(sc, sessionCookie+"=;") && !strings.HasPrefix(sc, sessionCookie+"=\"\"") {
+			continue
+		}
+		found = true
+		low := strings.ToLower(sc)
+		if !strings.Contains(low, "expires=thu, 01 jan 1970") && !strings.Contains(low, "max-age=0") {
+			t.Errorf("the emptied session cookie does not expire: %s", sc)
+		}
+	}
+	if !found {
+		t.Errorf("logout sets no session cookie: %v", r.header.Values("Set-Cookie"))
+	}
+	if r := w.do(sess, "GET", "/api/v1/me", ""); r.status != 401 {
+		t.Errorf("the session still works after logout: %d", r.status)
+	}
+}

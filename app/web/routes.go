@@ -167,6 +167,7 @@ func (s *Server) routes() []Route {
 		{"GET", "/api/v1/transfers/:id/receipt", user, s.apiTransferReceipt},
 		{"GET", "/api/v1/jobs", op, s.apiJobs},
 		{"POST", "/api/v1/outbox/:id/sent-by-hand", op, s.apiOutboxMarkSent},
+		{"GET", "/api/v1/reference", user, s.apiReference},
 	}
 }
 

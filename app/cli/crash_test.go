@@ -1,0 +1,187 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"licensedesk/app"
+)
+
+// buildBinary builds licensedesk into a temporary directory.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "licensedesk")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	cmd.Dir = "../.."
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// binServer is one running licensedesk process.
+type binServer struct {
+	cmd *exec.Cmd
+	url string
+}
+
+func startBinary(t *testing.T, bin, dir string) *binServer {
+	t.Helper()
+	addr := freeAddr(t)
+	cmd := exec.Command(bin, "serve", "--data", dir, "--addr", addr, "--log-level", "warn")
+	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s := &binServer{cmd: cmd, url: "http://" + addr}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := http.Get(s.url + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return s
+			}
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("the server did not come up: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (s *binServer) do(token, method, path, body string) (int, []byte, error) {
+	req, _ := http.NewRequest(method, s.url+path, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, b, err
+}
+
+// Fault test (issue 7): kill -9 of the real binary at random moments
+// while several clients write; after every restart each acknowledged
+// write is there and findable by search.
+func TestKillNineLosesNoAcknowledgedWrite(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and kills the real binary")
+	}
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	svc := openSvc(t, dir)
+	email, pw, role := "ops@example.com", "correct horse battery", app.RoleOperator
+	if _, err := svc.CreateUser(app.System, app.UserInput{Email: &email, Password: &pw, Role: &role}); err != nil {
+		t.Fatal(err)
+	}
+	code, name, cur := "av", "Antivirus", "EUR"
+	eds, periods := []app.Edition{{Code: "business", Name: "Business"}}, []int{12}
+	prices := []app.Price{{Edition: "business", PeriodMonths: 12, PerSeat: 1999}}
+	prod, err := svc.CreateProduct(app.System, app.ProductInput{Code: &code, Name: &name, Currency: &cur, Editions: &eds, Periods: &periods, Prices: &prices})
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, _, err := svc.CreateTokenForUser(app.System, email, "crash")
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.Close()
+
+	type ack struct {
+		id   uint64
+		word string
+	}
+	var acked []ack
+	const rounds, clients = 4, 4
+	for round := range rounds {
+		s := startBinary(t, bin, dir)
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		stop := make(chan struct{})
+		for c := range clients {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := 0; ; i++ {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					word := fmt.Sprintf("crashr%dc%dn%d", round, c, i)
+					body := fmt.Sprintf(`{"product_id":%d,"edition":"business","seats":1,"period_months":12,"name":"%s","customer":"Kunde %s"}`, prod.ID, word, word)
+					status, out, err := s.do(token, "POST", "/api/v1/licenses", body)
+					if err != nil {
+						return // the server is gone
+					}
+					if status != http.StatusCreated {
+						t.Errorf("create: %d %s", status, out)
+						return
+					}
+					var pg struct{ Items []struct{ ID uint64 } }
+					if err := json.Unmarshal(out, &pg); err != nil || len(pg.Items) != 1 {
+						t.Errorf("create answered %s", out)
+						return
+					}
+					mu.Lock()
+					acked = append(acked, ack{pg.Items[0].ID, word})
+					mu.Unlock()
+				}
+			}()
+		}
+		time.Sleep(time.Duration(150+rand.IntN(600)) * time.Millisecond)
+		if err := s.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		s.cmd.Wait()
+		close(stop)
+		wg.Wait()
+
+		// Restart: every acknowledged license is there and found.
+		s = startBinary(t, bin, dir)
+		for _, a := range acked {
+			status, out, err := s.do(token, "GET", fmt.Sprintf("/api/v1/licenses/%d", a.id), "")
+			if err != nil || status != 200 || !strings.Contains(string(out), a.word) {
+				t.Fatalf("round %d: acknowledged license %d (%s) after kill -9: %d %v %s", round, a.id, a.word, status, err, out)
+			}
+			status, out, err = s.do(token, "GET", "/api/v1/licenses?view=all&q="+a.word, "")
+			if err != nil || status != 200 || !strings.Contains(string(out), fmt.Sprintf(`"id":%d,`, a.id)) {
+				t.Fatalf("round %d: acknowledged license %d (%s) not found by search after kill -9: %d %v %.300s", round, a.id, a.word, status, err, out)
+			}
+		}
+		t.Logf("round %d: %d acknowledged licenses present and findable", round, len(acked))
+		s.cmd.Process.Signal(syscall.SIGTERM)
+		s.cmd.Wait()
+	}
+	if len(acked) == 0 {
+		t.Fatal("no write was acknowledged before the kills")
+	}
+}
