@@ -161,7 +161,7 @@ func (s *Service) billPartnerMonth(tx *storage.Tx, partnerID uint64, month time.
 		ed, _ := prod.Edition(g.edition)
 		l := PricedLine{BasketLine: BasketLine{ProductID: prod.ID, Edition: g.edition, Seats: n, PeriodMonths: 1, Quantity: 1},
 			ProductName: prod.Name, EditionName: ed.Name, Currency: prod.Currency, PerSeat: per, List: list}
-		l.Steps = []PriceStep{{Kind: "list", Label: fmt.Sprintf("%s × %d seats active in %s", FormatAmount(per, prod.Currency), n, month.Format("January 2006")), Amount: list}}
+		l.Steps = []PriceStep{{Kind: "list", Label: fmt.Sprintf("%s × %s active in %s", FormatAmount(per, prod.Currency), SeatsText(n), month.Format("January 2006")), Amount: list}}
 		off := bpOfHalfUp(list, p.DiscountBP)
 		if off > 0 {
 			l.Steps = append(l.Steps, PriceStep{Kind: "partner", Label: fmt.Sprintf("Partner discount −%s%%", FormatBP(p.DiscountBP)), BP: p.DiscountBP, Amount: -off})
