@@ -206,7 +206,11 @@ func (s *Server) buySubmit(c *fiber.Ctx) error {
 	in, err := orderInput(vals)
 	var o app.OrderView
 	if err == nil {
-		o, _, err = s.svc.PlaceOrder(a, in, "form:"+vals["idem"])
+		key := ""
+		if vals["idem"] != "" {
+			key = "form:" + vals["idem"]
+		}
+		o, _, err = s.svc.PlaceOrder(a, in, key)
 	}
 	if err != nil {
 		var sf *app.ShortfallError
