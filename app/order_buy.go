@@ -105,8 +105,7 @@ func (s *Service) QuoteOrder(a Actor, in OrderInput) (Quote, error) {
 // request with the same key returns the first order and buys nothing.
 // The second result reports whether this call created the order.
 func (s *Service) PlaceOrder(a Actor, in OrderInput, idemKey string) (OrderView, bool, error) {
-	in.Payment = strings.ToLower(strings.TrimSpace(in.Payment))
-	if in.Payment != "" && in.Payment != PayBalance && in.Payment != PayInvoice && in.Payment != PayMonthly {
+	if _, ok := paymentMethods[strings.ToLower(strings.TrimSpace(in.Payment))]; !ok && strings.TrimSpace(in.Payment) != "" {
 		return OrderView{}, false, Invalid("payment", "pay by balance or invoice, not %q", in.Payment)
 	}
 	idemKey = strings.TrimSpace(idemKey)
@@ -134,14 +133,9 @@ func (s *Service) PlaceOrder(a Actor, in OrderInput, idemKey string) (OrderView,
 		if err != nil {
 			return err
 		}
-		payment := in.Payment
-		switch {
-		case p.Program == ProgramMonthly && (payment == "" || payment == PayMonthly):
-			payment = PayMonthly // used now, billed with the month's active seats
-		case payment == PayMonthly:
-			return Invalid("payment", "%s is not on the monthly program; pay by balance or invoice", p.Name)
-		case payment == "":
-			payment = PayBalance
+		payment, method, err := paymentFor(in.Payment, p)
+		if err != nil {
+			return err
 		}
 		lines, total, sp, err := s.priceOrder(tx, in, p, true)
 		if err != nil {
@@ -160,11 +154,10 @@ func (s *Service) PlaceOrder(a Actor, in OrderInput, idemKey string) (OrderView,
 		}
 		o = Order{ID: id, Number: FormatNumber("O-", now.Year(), n), PartnerID: p.ID, PartnerName: p.Name, User: a.Email, Created: now,
 			Lines: lines, Total: total, Refunded: Money{0, total.Currency}, Kind: OrderPurchase, Payment: payment, IdempotencyKey: idemKey}
-		pay := PaymentPaid
-		if payment == PayInvoice {
-			o.State, pay = OrderUnpaid, PaymentPending
-		} else {
-			o.State, o.PaidAt = OrderProcessed, &now
+		var pay Payment
+		o.State, pay = method.Start()
+		if o.State == OrderProcessed {
+			o.PaidAt = &now
 		}
 		if sp != nil {
 			o.SpecialPrice = sp.Code
@@ -205,14 +198,11 @@ func (s *Service) PlaceOrder(a Actor, in OrderInput, idemKey string) (OrderView,
 				o.Items = append(o.Items, OrderItem{LicenseID: lid, Line: li, Price: price})
 			}
 		}
-		o.Events = []OrderEvent{{At: now, By: a.Email, Action: "purchase", Amount: -total.Amount, Licenses: o.LicenseIDs()}}
-		if payment == PayBalance {
-			if _, err := s.addLedger(tx, a, p, -total.Amount, LedgerPurchase, "order "+o.Number); err != nil {
-				return err
-			}
-		} else {
-			o.Events[0].Amount = 0
+		moved, err := method.Charge(s, tx, a, p, &o)
+		if err != nil {
+			return err
 		}
+		o.Events = []OrderEvent{{At: now, By: a.Email, Action: "purchase", Amount: moved, Licenses: o.LicenseIDs()}}
 		if err := putOrder(tx, nil, &o); err != nil {
 			return err
 		}

@@ -3,7 +3,6 @@ package app
 import (
 	"cmp"
 	"context"
-	"encoding/binary"
 	"fmt"
 	"slices"
 	"time"
@@ -120,9 +119,8 @@ func (s *Service) billPartnerMonth(tx *storage.Tx, partnerID uint64, month time.
 		period  int
 	}
 	seats := map[group]int{}
-	prefix := binary.BigEndian.AppendUint64([]byte{famPartner}, partnerID)
-	tx.Each(storage.LicenseIndex, prefix, func(k, _ []byte) bool {
-		l, err := getLicense(tx, binary.BigEndian.Uint64(k[len(prefix):]))
+	eachPartnerLicenseID(tx, partnerID, func(id uint64) bool {
+		l, err := getLicense(tx, id)
 		if err != nil {
 			return true
 		}
@@ -161,7 +159,7 @@ func (s *Service) billPartnerMonth(tx *storage.Tx, partnerID uint64, month time.
 		ed, _ := prod.Edition(g.edition)
 		l := PricedLine{BasketLine: BasketLine{ProductID: prod.ID, Edition: g.edition, Seats: n, PeriodMonths: 1, Quantity: 1},
 			ProductName: prod.Name, EditionName: ed.Name, Currency: prod.Currency, PerSeat: per, List: list}
-		l.Steps = []PriceStep{{Kind: "list", Label: fmt.Sprintf("%s × %d seats active in %s", FormatAmount(per, prod.Currency), n, month.Format("January 2006")), Amount: list}}
+		l.Steps = []PriceStep{{Kind: "list", Label: fmt.Sprintf("%s × %s active in %s", FormatAmount(per, prod.Currency), SeatsText(n), month.Format("January 2006")), Amount: list}}
 		off := bpOfHalfUp(list, p.DiscountBP)
 		if off > 0 {
 			l.Steps = append(l.Steps, PriceStep{Kind: "partner", Label: fmt.Sprintf("Partner discount −%s%%", FormatBP(p.DiscountBP)), BP: p.DiscountBP, Amount: -off})

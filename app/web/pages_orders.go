@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"html/template"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -170,6 +171,17 @@ func (s *Server) loadBuy(c *fiber.Ctx, vals map[string]string) (buyData, map[str
 }
 
 func (s *Server) buyPage(c *fiber.Ctx) error {
+	if c.Query(csrfField) != "" {
+		// "Show price" without JavaScript sends the whole form by GET:
+		// keep the session's form token out of the address bar and history.
+		q := url.Values{}
+		for k, v := range buyForm(c, false) {
+			if k != "idem" {
+				q.Set(k, v)
+			}
+		}
+		return c.Redirect("/buy?"+q.Encode(), fiber.StatusSeeOther)
+	}
 	vals := buyForm(c, false)
 	d, errs, err := s.loadBuy(c, vals)
 	if err != nil {
@@ -194,7 +206,11 @@ func (s *Server) buySubmit(c *fiber.Ctx) error {
 	in, err := orderInput(vals)
 	var o app.OrderView
 	if err == nil {
-		o, _, err = s.svc.PlaceOrder(a, in, "form:"+vals["idem"])
+		key := ""
+		if vals["idem"] != "" {
+			key = "form:" + vals["idem"]
+		}
+		o, _, err = s.svc.PlaceOrder(a, in, key)
 	}
 	if err != nil {
 		var sf *app.ShortfallError

@@ -137,6 +137,7 @@ func (s *Server) routes() []Route {
 		{"GET", "/api/v1/audit", op, s.apiAuditList},
 		{"GET", "/api/v1/backup", op, s.apiBackup},
 		{"POST", "/api/v1/reindex", op, s.apiReindex},
+		{"GET", "/api/v1/jobs", op, s.apiJobs},
 
 		// Buying and orders (issue 8).
 		{"GET", "/api/v1/quote", user, s.apiQuoteGet},
@@ -165,7 +166,6 @@ func (s *Server) routes() []Route {
 		{"POST", "/api/v1/transfers/:id/cancel", user, s.apiTransferCancel},
 		{"GET", "/api/v1/transfers/:id/file", user, s.apiTransferFile},
 		{"GET", "/api/v1/transfers/:id/receipt", user, s.apiTransferReceipt},
-		{"GET", "/api/v1/jobs", op, s.apiJobs},
 		{"POST", "/api/v1/outbox/:id/sent-by-hand", op, s.apiOutboxMarkSent},
 		{"GET", "/api/v1/reference", user, s.apiReference},
 	}
