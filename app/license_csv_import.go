@@ -134,8 +134,6 @@ func csvErr(err error) string {
 // a problem with the row as a whole, or io.EOF.
 func (c *csvReader) next(vals map[string]string) (int, error) {
 	rec, err := c.r.Read()
-	line, _ := c.r.FieldPos(0)
-	c.line = line
 	if errors.Is(err, io.EOF) {
 		return 0, io.EOF
 	}
@@ -144,8 +142,13 @@ func (c *csvReader) next(vals map[string]string) (int, error) {
 		if errors.As(err, &pe) {
 			return pe.StartLine, Invalid("", "the row does not parse as CSV: %s", csvErr(err))
 		}
-		return line, err
+		return c.line, err
 	}
+	line := c.line + 1
+	if len(rec) > 0 { // FieldPos panics on a record it did not return
+		line, _ = c.r.FieldPos(0)
+	}
+	c.line = line
 	if len(rec) != len(c.col) && !(len(rec) == 1 && rec[0] == "") {
 		return line, Invalid("", "the row has %d cells; the header has %d", len(rec), len(c.col))
 	}

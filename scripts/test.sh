@@ -64,3 +64,8 @@ go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
 echo "== go test -race"
 go test -race -count=1 ./...
+
+echo "== fuzz (a few seconds per reader of outside files)"
+for target in FuzzTransferFile FuzzCSVReader; do
+	go test -run '^$' -fuzz "^${target}\$" -fuzztime 5s ./app/
+done

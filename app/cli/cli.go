@@ -59,6 +59,7 @@ func commands() []command {
 		{"restore", "FILE [flags]", "replace the data with a backup (server stopped)", runRestore},
 		{"reindex", "[flags]", "rebuild the search index from the data (server stopped)", runReindex},
 		{"check", "[flags]", "report every record of the data file that does not decode (server stopped)", runCheck},
+		{"import", "FILE --partner P-XXXX-XXXX [flags]", "import licenses from a license CSV (server stopped)", runImport},
 		{"user", "add|passwd|list [flags]", "manage logins (server stopped)", runUser},
 		{"token", "create|revoke|list [flags]", "manage API tokens for scripts (server stopped)", runToken},
 		{"version", "", "print the version", runVersion},

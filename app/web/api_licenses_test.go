@@ -272,6 +272,7 @@ var licenseRoutes = []string{
 	"GET /api/v1/licenses/groups",
 	"POST /api/v1/licenses",
 	"POST /api/v1/licenses/bulk",
+	"POST /api/v1/licenses/import",
 	"GET /api/v1/licenses/:id",
 	"PATCH /api/v1/licenses/:id",
 	"DELETE /api/v1/licenses/:id",

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"bytes"
+
 	"github.com/gofiber/fiber/v2"
 
 	"licensedesk/app"
@@ -138,4 +140,23 @@ func (s *Server) apiTransferReceiptImport(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(t)
+}
+
+// apiLicensesImport takes a license CSV as the body:
+// ?partner=P-…&dry_run=true&valid_only=true.
+func (s *Server) apiLicensesImport(c *fiber.Ctx) error {
+	data, err := s.uploadBody(c)
+	if err != nil {
+		return err
+	}
+	opt := app.CSVImportOptions{Partner: c.Query("partner"), DryRun: c.QueryBool("dry_run"), ImportValid: c.QueryBool("valid_only")}
+	rep, err := s.svc.ImportLicensesCSV(mustActor(c), bytes.NewReader(data), opt)
+	if err != nil {
+		return err
+	}
+	status := fiber.StatusOK
+	if rep.Imported > 0 {
+		status = fiber.StatusCreated
+	}
+	return c.Status(status).JSON(rep)
 }

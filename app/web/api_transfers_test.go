@@ -126,3 +126,33 @@ func TestTransferFileOverTheAPI(t *testing.T) {
 		t.Errorf("a JSON body over body_limit: %d", got.status)
 	}
 }
+
+// TestLicenseCSVImportAPI: a dry run reports and writes nothing; the
+// import writes; a partner is refused.
+func TestLicenseCSVImportAPI(t *testing.T) {
+	wd := newWorld(t)
+	w := wd.w
+	csv := "key,product,status,valid_to,customer\nAAAA-BBBB-CCCC-DDDD,antivirus-pro,active,2027-01-31,Imported Co\n"
+	path := "/api/v1/licenses/import?partner=" + wd.b.PublicID
+	op := w.bearer("ops@example.com")
+	dry := w.do(op, "POST", path+"&dry_run=true", csv)
+	var rep app.CSVImportReport
+	dry.json(t, &rep)
+	if dry.status != 200 || rep.New != 1 || rep.Imported != 0 {
+		t.Fatalf("dry run: %d %s", dry.status, dry.body)
+	}
+	if _, err := w.svc.LicenseByKey(app.System, "AAAA-BBBB-CCCC-DDDD"); err == nil {
+		t.Fatal("the dry run imported")
+	}
+	got := w.do(op, "POST", path, csv)
+	if got.status != 201 {
+		t.Fatalf("import: %d %s", got.status, got.body)
+	}
+	l, err := w.svc.LicenseByKey(app.System, "AAAA-BBBB-CCCC-DDDD")
+	if err != nil || l.PartnerID != wd.b.ID || l.Customer != "Imported Co" {
+		t.Fatalf("imported license %+v, %v", l, err)
+	}
+	if got := w.do(wd.aToken, "POST", path, csv); got.status != 403 {
+		t.Errorf("partner import: %d", got.status)
+	}
+}

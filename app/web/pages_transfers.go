@@ -223,11 +223,9 @@ func (s *Server) transferReceiptDownload(c *fiber.Ctx) error {
 
 // uploadedFile reads the "file" field of a multipart upload form.
 func (s *Server) uploadedFile(c *fiber.Ctx) ([]byte, error) {
-	body, err := s.uploadBody(c)
-	if err != nil {
+	if _, err := s.uploadBody(c); err != nil {
 		return nil, err
 	}
-	c.Request().SetBodyRaw(body) // the multipart reader parses the body read within the limit
 	fh, err := c.FormFile("file")
 	if err != nil {
 		return nil, app.Invalid("file", "choose a file to upload")

@@ -1,7 +1,10 @@
 package web_test
 
 import (
+	"bytes"
+	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -92,4 +95,61 @@ func TestTransferPagesHandOverAndApprove(t *testing.T) {
 	h.user("cleo@gamma.example", pc.ID)
 	resp, body = h.login("cleo@gamma.example").get("/transfers/" + tid)
 	wantStatus(t, resp, body, http.StatusNotFound)
+}
+
+// TestLicenseImportPagePreviewThenImport: the operator uploads a CSV,
+// sees every row's outcome, nothing written; then imports the valid rows.
+func TestLicenseImportPagePreviewThenImport(t *testing.T) {
+	h := newUIHarness(t)
+	prod := sampleProduct(t, h)
+	na := "Alpha Reseller"
+	pa, _ := h.svc.CreatePartner(app.System, app.PartnerInput{Name: &na})
+	h.user("ops@desk.example", 0)
+	op := h.login("ops@desk.example")
+	resp, body := op.get("/licenses/import")
+	wantStatus(t, resp, body, http.StatusOK)
+	wantContains(t, body, "Import licenses from a CSV", "Alpha Reseller")
+	csv := "key,product,status,valid_to\nAAAA-BBBB-CCCC-DDDD," + prod.Name + ",active,2027-01-31\nEEEE-FFFF-GGGG-HHHH,nope,active,2027-01-31\n"
+	resp, body = op.upload("/licenses/import", map[string]string{"partner": pa.PublicID}, "file", "licenses.csv", csv)
+	wantStatus(t, resp, body, http.StatusOK)
+	wantContains(t, body, "Preview: nothing is written yet", "AAAA-BBBB-CCCC-DDDD", "not a product code or name", "Import the 1 valid new rows")
+	if _, err := h.svc.LicenseByKey(app.System, "AAAA-BBBB-CCCC-DDDD"); err == nil {
+		t.Fatal("the preview imported")
+	}
+	token := regexp.MustCompile(`name="token" value="([0-9]+)"`).FindStringSubmatch(body)
+	if token == nil {
+		t.Fatal("no upload token on the preview")
+	}
+	// Without the tick a file with problems imports nothing.
+	resp, body = op.upload("/licenses/import", map[string]string{"partner": pa.PublicID, "token": token[1], "confirm": "true"}, "", "", "")
+	wantStatus(t, resp, body, http.StatusOK)
+	wantContains(t, body, "Nothing was imported")
+	if _, err := h.svc.LicenseByKey(app.System, "AAAA-BBBB-CCCC-DDDD"); err == nil {
+		t.Fatal("a file with an invalid row imported without the tick")
+	}
+	resp, body = op.upload("/licenses/import", map[string]string{"partner": pa.PublicID, "token": token[1], "confirm": "true", "valid_only": "true"}, "", "", "")
+	wantStatus(t, resp, body, http.StatusOK)
+	wantContains(t, body, `id="count-imported">1<`)
+	if l, err := h.svc.LicenseByKey(app.System, "AAAA-BBBB-CCCC-DDDD"); err != nil || l.PartnerID != pa.ID {
+		t.Fatalf("imported: %+v %v", l, err)
+	}
+}
+
+// upload posts a multipart form as the upload forms do: the CSRF token in
+// the address, the fields and (when name is set) one file.
+func (c *uiClient) upload(path string, fields map[string]string, field, name, content string) (*http.Response, string) {
+	c.h.t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for k, v := range fields {
+		mw.WriteField(k, v)
+	}
+	if field != "" {
+		fw, _ := mw.CreateFormFile(field, name)
+		fw.Write([]byte(content))
+	}
+	mw.Close()
+	req := httptest.NewRequest(http.MethodPost, path+"?_csrf="+url.QueryEscape(c.csrf), &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	return c.do(req)
 }

@@ -27,39 +27,43 @@ var uploadRoutes = map[string]bool{
 
 func isUpload(c *fiber.Ctx) bool { return uploadRoutes[c.Method()+" "+c.Path()] }
 
-var errTooLarge = fiber.NewError(fiber.StatusRequestEntityTooLarge, "the request body is too large")
+var (
+	errTooLarge       = fiber.NewError(fiber.StatusRequestEntityTooLarge, "the request body is too large")
+	errUploadTooLarge = fiber.NewError(fiber.StatusRequestEntityTooLarge, "the file is larger than the upload limit (max_upload) of this desk")
+)
 
 func (s *Server) limitBody(c *fiber.Ctx) error {
 	cl := c.Request().Header.ContentLength()
+	limit, tooLarge := s.cfg.BodyLimit, errTooLarge
 	if isUpload(c) {
-		if cl > s.cfg.MaxUpload {
-			c.Context().SetConnectionClose() // the body stays unread
-			return fiber.NewError(fiber.StatusRequestEntityTooLarge, "the file is larger than the upload limit (max_upload) of this desk")
-		}
-		return c.Next()
+		limit, tooLarge = s.cfg.MaxUpload, errUploadTooLarge
 	}
-	if cl > s.cfg.BodyLimit {
-		c.Context().SetConnectionClose()
-		return errTooLarge
+	if cl > limit {
+		c.Context().SetConnectionClose() // the body stays unread
+		return tooLarge
 	}
 	if cl == -1 { // chunked: read it here, within the limit
 		if st := c.Context().RequestBodyStream(); st != nil {
-			data, err := io.ReadAll(io.LimitReader(st, int64(s.cfg.BodyLimit)+1))
+			data, err := io.ReadAll(io.LimitReader(st, int64(limit)+1))
 			if err != nil {
 				return err
 			}
-			if len(data) > s.cfg.BodyLimit {
+			if len(data) > limit {
 				c.Context().SetConnectionClose()
-				return errTooLarge
+				return tooLarge
 			}
-			c.Request().SetBody(data)
+			c.Request().SetBodyRaw(data)
 		}
 	}
 	return c.Next()
 }
 
-// uploadBody reads an upload route's body, at most max_upload bytes.
+// uploadBody reads an upload route's body, at most max_upload bytes,
+// and keeps it as the request body (so a multipart form parses from it).
 func (s *Server) uploadBody(c *fiber.Ctx) ([]byte, error) {
+	if b, ok := c.Locals(keyUpload).([]byte); ok {
+		return b, nil
+	}
 	st := c.Context().RequestBodyStream()
 	if st == nil {
 		return c.Body(), nil
@@ -69,9 +73,15 @@ func (s *Server) uploadBody(c *fiber.Ctx) ([]byte, error) {
 		c.Context().SetConnectionClose()
 		var ve *app.ValidationError
 		if errors.As(err, &ve) {
-			return nil, fiber.NewError(fiber.StatusRequestEntityTooLarge, "the file is larger than the upload limit (max_upload) of this desk")
+			return nil, errUploadTooLarge
 		}
 		return nil, err
 	}
+	c.Request().SetBodyRaw(data)
+	c.Locals(keyUpload, data)
 	return data, nil
 }
+
+type uploadKey struct{}
+
+var keyUpload = uploadKey{}

@@ -1,0 +1,63 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"licensedesk/app"
+)
+
+// TestImportCommand: a dry run writes nothing, the import writes with a
+// progress bar, the same file again changes nothing, and a partner is
+// required.
+func TestImportCommand(t *testing.T) {
+	dir := t.TempDir()
+	p := newPartner(t, dir, "Northwind IT")
+	svc := openSvc(t, dir)
+	code, name, cur := "av", "Sentinel", "EUR"
+	eds := []app.Edition{{Code: "business", Name: "Business"}}
+	periods := []int{12}
+	prices := []app.Price{{Edition: "business", PeriodMonths: 12, PerSeat: 100}}
+	if _, err := svc.CreateProduct(app.System, app.ProductInput{Code: &code, Name: &name, Currency: &cur, Editions: &eds, Periods: &periods, Prices: &prices}); err != nil {
+		t.Fatal(err)
+	}
+	svc.Close()
+	var b strings.Builder
+	b.WriteString("key,product,status,valid_to,customer\n")
+	const rows = 25000
+	for i := range rows {
+		fmt.Fprintf(&b, "K%07d-ABCD,av,active,2027-01-31,Customer %d\n", i, i)
+	}
+	file := filepath.Join(t.TempDir(), "licenses.csv")
+	if err := os.WriteFile(file, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := mustRun(t, "", "import", file, "--partner", p.PublicID, "--data", dir, "--dry-run")
+	if !strings.Contains(r.stdout, "25000 rows: 25000 new") || !strings.Contains(r.stdout, "0 imported") {
+		t.Errorf("dry run: %q", r.stdout)
+	}
+	r = mustRun(t, "", "import", file, "--partner", p.PublicID, "--data", dir)
+	if !strings.Contains(r.stdout, "25000 imported for "+p.PublicID) || !strings.Contains(r.stderr, "import [") {
+		t.Errorf("import: stdout %q stderr %q", r.stdout, r.stderr)
+	}
+	r = mustRun(t, "", "import", file, "--partner", p.PublicID, "--data", dir)
+	if !strings.Contains(r.stdout, "25000 same") || !strings.Contains(r.stdout, "0 imported") {
+		t.Errorf("again: %q", r.stdout)
+	}
+	svc = openSvc(t, dir)
+	l, err := svc.LicenseByKey(app.System, "K0012345-ABCD")
+	if err != nil || l.PartnerID != p.ID || l.Customer != "Customer 12345" {
+		t.Errorf("imported license %+v, %v", l, err)
+	}
+	pg, err := svc.ListLicenses(app.System, app.ListParams{Filters: map[string]string{"q": "Customer 24999"}})
+	if err != nil || pg.Total < 1 {
+		t.Errorf("search after the import: %d, %v", pg.Total, err)
+	}
+	svc.Close()
+	if bad := run(t, nil, "", "import", file, "--data", dir); bad.code != exitUsage {
+		t.Errorf("without --partner: exit %d", bad.code)
+	}
+}
