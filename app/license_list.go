@@ -441,7 +441,7 @@ func (s *Service) searchLicenses(tx *storage.Tx, f *licenseFilter) ([]License, b
 	if f.product != 0 {
 		q.Product = uintStr(f.product)
 	}
-	hits, more, err := s.idx.Search(q)
+	hits, more, err := s.indexSearch(q)
 	if err != nil {
 		return nil, false, Invalid("q", "cannot search for %q: %v", f.q, err)
 	}

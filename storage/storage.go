@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -49,6 +50,9 @@ type Options struct {
 type DB struct {
 	bolt *bolt.DB
 	path string
+
+	groupMu sync.RWMutex
+	group   *grouper // the group-commit writer; nil when read-only or closed
 }
 
 // FileName is the name of the data file inside the data directory.
@@ -64,7 +68,7 @@ func Open(dir string, opt Options) (*DB, error) {
 		return nil, fmt.Errorf("create data directory %s: %w", dir, err)
 	}
 	path := filepath.Join(dir, FileName)
-	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opt.Timeout, ReadOnly: opt.ReadOnly})
+	b, err := bolt.Open(path, 0o600, boltOptions(opt))
 	if err != nil {
 		if errors.Is(err, bolt.ErrTimeout) {
 			return nil, &ErrLocked{Path: path, PID: readPID(dir)}
@@ -78,8 +82,19 @@ func Open(dir string, opt Options) (*DB, error) {
 			b.Close()
 			return nil, err
 		}
+		db.group = newGrouper(db)
 	}
 	return db, nil
+}
+
+// boltOptions are the file's open options. The freelist is not written on
+// each commit (NoFreelistSync): on a file of a million licenses it is
+// hundreds of KiB, and writing it every commit cost more than the change
+// itself; bbolt rebuilds it on open by walking the file's pages. The map
+// freelist finds free runs without scanning an array.
+func boltOptions(opt Options) *bolt.Options {
+	return &bolt.Options{Timeout: opt.Timeout, ReadOnly: opt.ReadOnly,
+		NoFreelistSync: true, FreelistType: bolt.FreelistMapType}
 }
 
 const pidFile = "licensedesk.pid"
@@ -102,6 +117,12 @@ func (db *DB) Close() error {
 	if db.bolt == nil {
 		return nil
 	}
+	db.groupMu.Lock()
+	if db.group != nil {
+		db.group.close()
+		db.group = nil
+	}
+	db.groupMu.Unlock()
 	ro := db.bolt.IsReadOnly()
 	err := db.bolt.Close()
 	if !ro {
