@@ -183,6 +183,7 @@ type indexTarget interface {
 // catchUp applies the change log after what t holds, in batches of many
 // commits' changes, each batch durable with its sequence.
 func (s *Service) catchUp(t indexTarget) error {
+	live := t == indexTarget(s.idx)
 	for {
 		from := t.Applied()
 		var ops []search.Op
@@ -195,6 +196,10 @@ func (s *Service) catchUp(t indexTarget) error {
 				return nil
 			}
 			seen := make(map[storage.Change]bool, len(changes))
+			var licenses []uint64
+			// The in-memory copy follows the same log (refreshing is
+			// idempotent, so an index rebuilt aside refreshes it too).
+			defer func() { s.cols.refresh(tx, licenses) }()
 			for _, c := range changes {
 				last = c.Seq
 				key := storage.Change{Kind: c.Kind, ID: c.ID}
@@ -202,6 +207,9 @@ func (s *Service) catchUp(t indexTarget) error {
 					continue // one document per record and batch: its state now
 				}
 				seen[key] = true
+				if c.Kind == "license" {
+					licenses = append(licenses, c.ID)
+				}
 				id := docID(c.Kind, c.ID)
 				doc, err := s.loadDoc(tx, c.Kind, c.ID)
 				if errors.Is(err, ErrNotFound) {
@@ -227,7 +235,7 @@ func (s *Service) catchUp(t indexTarget) error {
 		if err := t.Apply(ops, last); err != nil {
 			return err
 		}
-		if t == indexTarget(s.idx) {
+		if live {
 			s.publish(last)
 		}
 	}
@@ -296,6 +304,7 @@ func (s *Service) Reindex() error {
 	if err != nil {
 		return err
 	}
+	s.rebuildCols()
 	n, _ := s.idx.DocCount()
 	s.log.Info("search index rebuilt", "documents", n, "took", time.Since(start).Round(time.Millisecond))
 	s.ix.trimMu.Lock()

@@ -19,6 +19,7 @@ func (s *Service) ImportLicenses(a Actor, batch []License) error {
 	type kv struct{ k, v []byte }
 	var recs, keys, idx []kv
 	err := s.db.Update(func(tx *storage.Tx) error {
+		recs, keys, idx = recs[:0], keys[:0], idx[:0]
 		for i := range batch {
 			l := &batch[i]
 			id, err := tx.NextID(storage.Licenses)
@@ -34,6 +35,17 @@ func (s *Service) ImportLicenses(a Actor, batch []License) error {
 			keys = append(keys, kv{[]byte(NormaliseKey(l.Key)), storage.EncodeID(id)})
 			for _, k := range indexKeys(l) {
 				idx = append(idx, kv{k, nil})
+			}
+		}
+		counts := map[string]int64{}
+		for _, r := range idx {
+			if ck, ok := countKey(r.k); ok {
+				counts[string(ck)]++
+			}
+		}
+		for ck, n := range counts {
+			if err := tx.AddCount(storage.LicenseCounts, []byte(ck), n); err != nil {
+				return err
 			}
 		}
 		byKey := func(x, y kv) int { return bytes.Compare(x.k, y.k) }

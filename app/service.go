@@ -37,7 +37,8 @@ type Service struct {
 	dataDir  string
 	limiter  *loginLimiter
 	progress func(int)
-	ix       indexer // keeps the search index following the change log
+	ix       indexer     // keeps the search index following the change log
+	cols     licenseCols // in-memory copy of license columns, fed like the index
 
 	expiringDays int
 }
@@ -80,6 +81,7 @@ func Open(opt Options) (*Service, error) {
 		s.Close()
 		return nil, err
 	}
+	s.startCols()
 	s.startIndexer()
 	return s, nil
 }
@@ -88,6 +90,7 @@ func Open(opt Options) (*Service, error) {
 func (s *Service) Close() error {
 	var errs []error
 	s.stopIndexer()
+	s.stopCols()
 	if s.idx != nil {
 		errs = append(errs, s.idx.Close())
 	}

@@ -19,6 +19,9 @@ const (
 	LicensesByKey   = "idx_license_key"  // normalised key -> id
 	LicenseIndex    = "idx_license_list" // composite list keys -> nil
 	Secrets         = "secrets"          // name -> key material (encryption key, signing key)
+
+	// License list totals: list-index prefix -> number of keys under it.
+	LicenseCounts = "license_counts"
 )
 
 // AllBuckets lists every bucket created at open.
@@ -26,4 +29,5 @@ var AllBuckets = []string{
 	Meta, Users, UsersByEmail, Sessions, Tokens, Partners, PartnersByPubID,
 	Products, Ledger, Audit, Changes, Licenses, LicenseHistory, LicensesByKey,
 	LicenseIndex, Secrets,
+	LicenseCounts,
 }

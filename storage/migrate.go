@@ -20,6 +20,7 @@ type Migration struct {
 var migrations = []Migration{
 	{1, "initial buckets", func(tx *Tx) error { return nil }},
 	{2, "backfill user email and partner public-ID indexes", backfillUniqueIndexes},
+	{4, "license list index: keys with a status only, and per-prefix counts", slimLicenseIndex},
 }
 
 // SchemaVersion is the version this binary writes.

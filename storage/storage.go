@@ -177,7 +177,7 @@ type Tx struct {
 }
 
 func (tx *Tx) bucket(name string) *bolt.Bucket {
-	b := tx.Bucket([]byte(name))
+	b := fill(name, tx.Tx.Bucket([]byte(name)))
 	if b == nil {
 		panic("storage: bucket " + name + " was not created at open")
 	}
