@@ -1,22 +1,26 @@
 package app
 
 import (
+	"cmp"
+	"runtime"
+	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"licensedesk/search"
 	"licensedesk/storage"
 )
 
 // licenseCols is a compact in-memory copy of the license columns that
-// search and the list's filters read: key, IP and order number as typed
-// for matching, the text fields as ids of distinct lower-cased values
-// (names, notes and customers repeat: each distinct text is matched once
-// per search), and partner, status, product and end date.
+// search and the list's filters read: key, IP and order number, the text
+// fields (name, notes, customer) lower-cased, and partner, status,
+// product and end date.
 //
 // A search term of one or two characters (`*A*`) has no trigram to look
 // up and, in Bleve, walks the postings of most of the index (seconds at a
-// million licenses); here it is a scan of the rows, a few milliseconds.
+// million licenses); here it is a scan of the rows in parallel chunks,
+// tens of milliseconds.
 // Every infix term is answered this way, so totals are exact and nothing
 // is capped. The copy is derived data like the search index: built from
 // bbolt at start-up in the background and kept current by the indexer,
@@ -30,22 +34,34 @@ type licenseCols struct {
 	ready   bool
 	pending map[uint64]bool // changed while the copy was being built
 	rows    []colRow        // by license id; a zero row is no license
-	texts   []string        // distinct lower-cased text values
-	textIDs map[string]uint32
 
-	stop chan struct{}
-	done chan struct{}
+	// arena holds every row's text as built, one after another in id
+	// order, each ended by '\n': a term is looked for in the whole arena
+	// with one vectorised search rather than a call per row. starts[i] is
+	// where the text of row ids[i] begins. Rows changed since the build
+	// (dirty) have their own text and are checked one by one.
+	arena  string
+	starts []int
+	ids    []uint64
+	dirty  map[uint64]bool
+
+	stop  chan struct{}
+	done  chan struct{}
+	built chan struct{} // closed when a build ends (ready or failed)
 }
 
 // colRow is one license. status 0 means none (deleted or never stored).
 type colRow struct {
-	key     string // upper case, without dashes
-	ipOrder string // upper-case IP, 0x00, upper-case order number
-	validTo int64  // validToSort
+	// all is the key (without dashes), then the IP, order number, name,
+	// notes, customer and customer e-mail, upper case, separated by 0x00
+	// (which no search term holds): one string searched once per term.
+	// keyLen is where the key ends.
+	all     string
+	validTo int64 // validToSort
 	partner uint64
 	product uint64
-	text    [4]uint32 // name, notes, customer, customer e-mail
-	status  uint8     // 1 + index in allStatuses
+	keyLen  uint8
+	status  uint8 // 1 + index in allStatuses
 }
 
 func statusCode(st Status) uint8 {
@@ -66,17 +82,38 @@ func (s *Service) startCols() {
 	c.mu.Lock()
 	c.ready = false
 	c.pending = map[uint64]bool{}
-	c.textIDs = map[string]uint32{"": 0}
-	c.texts = []string{""}
 	c.stop = make(chan struct{})
 	c.done = make(chan struct{})
+	built := make(chan struct{})
+	c.built = built
 	c.mu.Unlock()
 	go func() {
 		defer close(c.done)
+		defer close(built)
 		if err := s.buildCols(); err != nil {
 			s.log.Error("in-memory license copy not built; searches use the index alone", "err", err)
 		}
 	}()
+}
+
+// waitCols waits, at most bound, for the copy to be built; it reports
+// whether it is ready.
+func (c *licenseCols) wait(bound time.Duration) bool {
+	c.mu.RLock()
+	ready, built := c.ready, c.built
+	c.mu.RUnlock()
+	if ready || built == nil {
+		return ready
+	}
+	t := time.NewTimer(bound)
+	defer t.Stop()
+	select {
+	case <-built:
+	case <-t.C:
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.ready
 }
 
 // rebuildCols builds the copy again from the data (after a reindex: bulk
@@ -120,9 +157,7 @@ func (s *Service) buildCols() error {
 				for uint64(len(rows)) <= id {
 					rows = append(rows, colRow{})
 				}
-				c.mu.Lock()
-				rows[id] = c.row(&l)
-				c.mu.Unlock()
+				rows[id] = colRowOf(&l)
 				after = id
 				n++
 				return n < colsChunk
@@ -137,9 +172,29 @@ func (s *Service) buildCols() error {
 			break
 		}
 	}
+	var b strings.Builder
+	var starts []int
+	var ids []uint64
+	for id := range rows {
+		if rows[id].status == 0 {
+			continue
+		}
+		starts = append(starts, b.Len())
+		ids = append(ids, uint64(id))
+		b.WriteString(rows[id].all)
+		b.WriteByte('\n')
+	}
+	arena := b.String()
+	for i, id := range ids {
+		end := len(arena)
+		if i+1 < len(starts) {
+			end = starts[i+1]
+		}
+		rows[id].all = arena[starts[i] : end-1] // shares the arena's memory
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.rows = rows
+	c.rows, c.arena, c.starts, c.ids, c.dirty = rows, arena, starts, ids, map[uint64]bool{}
 	err := s.db.View(func(tx *storage.Tx) error {
 		for id := range c.pending {
 			c.refreshLocked(tx, id)
@@ -151,29 +206,21 @@ func (s *Service) buildCols() error {
 	return err
 }
 
-// row makes the copy's row of l; call with mu held (it interns texts).
-func (c *licenseCols) row(l *License) colRow {
+// colRowOf makes the copy's row of l.
+func colRowOf(l *License) colRow {
 	if l.Deleted != nil {
 		return colRow{}
 	}
+	key := NormaliseKey(l.Key)
+	if len(key) > 255 {
+		key = key[:255] // keys are 25 characters; never in practice
+	}
 	return colRow{
-		key:     NormaliseKey(l.Key),
-		ipOrder: strings.ToUpper(l.IP) + "\x00" + strings.ToUpper(l.OrderNumber),
+		all: strings.ToUpper(key + "\x00" + l.IP + "\x00" + l.OrderNumber + "\x00" + l.Name + "\x00" + l.Notes +
+			"\x00" + l.Customer + "\x00" + l.CustomerEmail),
 		validTo: validToSort(l), partner: l.PartnerID, product: l.ProductID,
-		text:   [4]uint32{c.intern(l.Name), c.intern(l.Notes), c.intern(l.Customer), c.intern(l.CustomerEmail)},
-		status: statusCode(l.Status),
+		keyLen: uint8(len(key)), status: statusCode(l.Status),
 	}
-}
-
-func (c *licenseCols) intern(s string) uint32 {
-	s = strings.ToLower(s)
-	if id, ok := c.textIDs[s]; ok {
-		return id
-	}
-	id := uint32(len(c.texts))
-	c.texts = append(c.texts, strings.Clone(s))
-	c.textIDs[c.texts[id]] = id
-	return id
 }
 
 // refresh brings the rows of the given licenses up to their state in tx.
@@ -197,12 +244,15 @@ func (c *licenseCols) refresh(tx *storage.Tx, ids []uint64) {
 func (c *licenseCols) refreshLocked(tx *storage.Tx, id uint64) {
 	var r colRow
 	if l, err := rawLicense(tx, id); err == nil {
-		r = c.row(&l)
+		r = colRowOf(&l)
 	}
 	for uint64(len(c.rows)) <= id {
 		c.rows = append(c.rows, colRow{})
 	}
 	c.rows[id] = r
+	if c.dirty != nil {
+		c.dirty[id] = true
+	}
 }
 
 // colHit is one license a search found, with its end date for sorting.
@@ -214,60 +264,129 @@ type colHit struct {
 // match returns, in id order, the licenses that pass the filter's
 // partner, status, product and end-date range and every term: infix
 // terms checked here, the others by membership in indexed (nil when there
-// are none). ok is false while the copy is not built.
+// are none). ok is false while the copy is not built. The rows are
+// scanned in parallel chunks, one per core.
 func (c *licenseCols) match(f *licenseFilter, infix []search.Term, indexed map[uint64]bool) (hits []colHit, ok bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	if !c.ready {
 		return nil, false
 	}
-	st := statusCode(f.status)
-	type termCheck struct {
-		key, up, low string
-		texts        []uint8 // per distinct text: 0 unknown, 1 no, 2 yes
-	}
-	checks := make([]termCheck, len(infix))
+	// A term is matched case-insensitively (upper case on both sides)
+	// anywhere in the row; the key is stored without dashes, so a term
+	// with a dash is also looked for without them, in the key alone.
+	checks := make([]struct{ up, compact string }, len(infix))
 	for i, t := range infix {
-		checks[i] = termCheck{key: NormaliseKey(t.Core), up: t.Core, low: strings.ToLower(t.Core), texts: make([]uint8, len(c.texts))}
+		checks[i].up = strings.ToUpper(t.Core)
+		if strings.Contains(t.Core, "-") {
+			checks[i].compact = NormaliseKey(t.Core)
+		}
 	}
-	for id := range c.rows {
+	st := statusCode(f.status)
+	// pass checks a row against the filter, the indexed terms and the
+	// infix terms from skip on.
+	pass := func(id uint64, skip int) bool {
 		r := &c.rows[id]
 		if r.status == 0 || st != 0 && r.status != st || f.hasPartner && r.partner != f.partner ||
 			f.product != 0 && r.product != f.product || r.validTo < f.lo || r.validTo > f.hi {
-			continue
+			return false
 		}
-		if indexed != nil && !indexed[uint64(id)] {
-			continue
+		if indexed != nil && !indexed[id] {
+			return false
 		}
-		all := true
-		for i := range checks {
+		for i := skip; i < len(checks); i++ {
 			ch := &checks[i]
-			if strings.Contains(r.key, ch.key) || strings.Contains(r.ipOrder, ch.up) {
-				continue
-			}
-			found := false
-			for _, t := range r.text {
-				m := ch.texts[t]
-				if m == 0 {
-					m = 1
-					if t != 0 && strings.Contains(c.texts[t], ch.low) {
-						m = 2
-					}
-					ch.texts[t] = m
-				}
-				if m == 2 {
-					found = true
-					break
-				}
-			}
-			if !found {
-				all = false
-				break
+			if !strings.Contains(r.all, ch.up) && (ch.compact == "" || !strings.Contains(r.all[:r.keyLen], ch.compact)) {
+				return false
 			}
 		}
-		if all {
-			hits = append(hits, colHit{r.validTo, uint64(id)})
+		return true
+	}
+	parts := runtime.GOMAXPROCS(0)
+	if len(c.ids) < 50000 {
+		parts = 1
+	}
+	chunks := make([][]colHit, parts)
+	size := (len(c.ids) + parts - 1) / parts
+	var wg sync.WaitGroup
+	for p := range parts {
+		from, to := min(p*size, len(c.ids)), min((p+1)*size, len(c.ids))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			chunks[p] = c.scanArena(from, to, checks[:min(1, len(checks))], func(id uint64, skip int) bool {
+				return !c.dirty[id] && pass(id, skip)
+			})
+		}()
+	}
+	wg.Wait()
+	var extra []colHit
+	for id := range c.dirty {
+		if pass(id, 0) {
+			extra = append(extra, colHit{c.rows[id].validTo, id})
 		}
 	}
+	slices.SortFunc(extra, func(a, b colHit) int { return cmp.Compare(a.id, b.id) })
+	n := len(extra)
+	for _, ch := range chunks {
+		n += len(ch)
+	}
+	hits = make([]colHit, 0, n)
+	for _, ch := range chunks {
+		hits = append(hits, ch...)
+	}
+	if len(extra) > 0 {
+		hits = append(hits, extra...)
+		slices.SortFunc(hits, func(a, b colHit) int { return cmp.Compare(a.id, b.id) })
+	}
 	return hits, true
+}
+
+// scanArena calls keep for the arena rows from..to (indexes into ids)
+// whose built text holds the first term (every row when there is no term,
+// or when the term has a dash: the key is stored without, so keep checks
+// it), and returns those kept, in id order. keep is told how many terms
+// are already matched.
+func (c *licenseCols) scanArena(from, to int, first []struct{ up, compact string }, keep func(id uint64, skip int) bool) []colHit {
+	var out []colHit
+	skip := 0 // terms already matched
+	add := func(i int) {
+		if id := c.ids[i]; keep(id, skip) {
+			out = append(out, colHit{c.rows[id].validTo, id})
+		}
+	}
+	if len(first) == 0 || first[0].compact != "" || from >= to {
+		for i := from; i < to; i++ {
+			add(i)
+		}
+		return out
+	}
+	end := len(c.arena)
+	if to < len(c.starts) {
+		end = c.starts[to]
+	}
+	text := c.arena[:end]
+	needle := first[0].up
+	skip = 1
+	i := from
+	for pos := c.starts[from]; pos < end; {
+		at := strings.Index(text[pos:], needle)
+		if at < 0 {
+			break
+		}
+		at += pos
+		// The row holding at: the last start at or before it.
+		j, found := slices.BinarySearch(c.starts[i:to], at)
+		if !found {
+			j--
+		}
+		i += j
+		add(i)
+		i++
+		if i >= to {
+			break
+		}
+		pos = c.starts[i]
+	}
+	return out
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 	"strings"
+	"time"
 
 	"licensedesk/search"
 	"licensedesk/storage"
@@ -18,6 +19,10 @@ import (
 // Bleve, whose ids the copy's scan then requires. Until the copy is built
 // (the first seconds after start-up) Bleve answers every term and the
 // records are verified.
+
+// colsWaitBound is how long a search waits for the in-memory copy while
+// it is being built (at start-up, after a rebuild).
+const colsWaitBound = 10 * time.Second
 
 // colsInfix reports whether the copy answers t: a term that starts with a
 // star and has no wildcard inside.
@@ -39,6 +44,9 @@ func (s *Service) searchHits(f *licenseFilter) ([]colHit, error) {
 			other = append(other, t.Raw)
 		}
 	}
+	// The copy is built at start-up in a few seconds; a search in that
+	// time waits for it rather than scanning most of the index in Bleve.
+	s.cols.wait(colsWaitBound)
 	var indexed map[uint64]bool
 	if len(other) > 0 {
 		ids, err := s.searchAllIDs(f, strings.Join(other, " "))
