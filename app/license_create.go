@@ -76,6 +76,7 @@ func (s *Service) CreateLicenses(a Actor, in LicenseCreate) ([]LicenseView, erro
 	}
 	var out []LicenseView
 	err = s.update(func(tx *storage.Tx) error {
+		out = out[:0] // fn may run again: start from nothing each time
 		var prod Product
 		if err := tx.Get(storage.Products, storage.EncodeID(in.ProductID), &prod); err != nil || !prod.Active {
 			return Invalid("product_id", "choose a product from the catalogue")

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"cmp"
 	"errors"
 	"io"
 	"math"
@@ -146,21 +145,15 @@ func (s *Service) ExportLicensesCSV(a Actor, p ListParams, only []uint64, w io.W
 // in chunks of short transactions.
 func (s *Service) exportScan(f *licenseFilter, only []uint64, emit func(*storage.Tx, *License) error) error {
 	if only == nil && f.q != "" {
-		// A search: at most SearchLimit licenses, already loaded and
-		// matched; emit them in id order from the same transaction.
-		return s.db.View(func(tx *storage.Tx) error {
-			ls, _, err := s.searchLicenses(tx, f)
-			if err != nil {
-				return err
-			}
-			slices.SortFunc(ls, func(x, y License) int { return cmp.Compare(x.ID, y.ID) })
-			for i := range ls {
-				if err := emit(tx, &ls[i]); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
+		// A search: every match, read in chunks like ticked rows.
+		hits, err := s.searchHits(f)
+		if err != nil {
+			return err
+		}
+		only = make([]uint64, len(hits))
+		for i, h := range hits {
+			only[i] = h.id
+		}
 	}
 	var ids []uint64
 	all := only == nil && f.mask() == 0 && f.lo == math.MinInt64 && f.hi == noDate

@@ -46,6 +46,17 @@ func bulkInsertTx(tx *storage.Tx, batch []License, keepKeys bool) error {
 			idx = append(idx, kv{k, nil})
 		}
 	}
+	counts := map[string]int64{}
+	for _, r := range idx {
+		if ck, ok := countKey(r.k); ok {
+			counts[string(ck)]++
+		}
+	}
+	for ck, n := range counts {
+		if err := tx.AddCount(storage.LicenseCounts, []byte(ck), n); err != nil {
+			return err
+		}
+	}
 	byKey := func(x, y kv) int { return bytes.Compare(x.k, y.k) }
 	for _, set := range []struct {
 		bucket string

@@ -21,16 +21,9 @@ const (
 	ViewUnused   = "unused" // bought, never activated: coupons
 )
 
-// SearchLimit bounds how many search hits a list sorts; a search that
-// matches more says so and asks for more words or filters.
-const SearchLimit = 2000
-
 // LicensePage is one page of the license list.
 type LicensePage struct {
 	Page[LicenseView]
-	// Truncated is set when the search matched more than SearchLimit
-	// licenses and only the best of them were filtered and sorted.
-	Truncated bool `json:"truncated,omitempty"`
 }
 
 // licenseFilter is a parsed list request.
@@ -279,34 +272,6 @@ func (s *Service) parseLicenseFilter(a Actor, p ListParams) (*licenseFilter, err
 	return f, nil
 }
 
-// scan walks the expiry index for the filter's partner/status/product in
-// expiry order (or reverse), calling fn with each id until it returns false.
-func (f *licenseFilter) scan(tx *storage.Tx, desc bool, fn func(sortVal int64, id uint64) bool) {
-	prefix := validPrefix(f.mask(), f.partner, f.status, f.product)
-	visit := func(k, _ []byte) bool {
-		v, id := decodeSortID(k)
-		if v < f.lo {
-			return !desc
-		}
-		if v > f.hi {
-			return desc
-		}
-		return fn(v, id)
-	}
-	if desc {
-		tx.EachBefore(storage.LicenseIndex, prefix, appendSortID(prefix, f.hi, math.MaxUint64), visit)
-		return
-	}
-	// EachFrom, not Each: the seek key carries the range start, and Each
-	// would stop at the first key that does not begin with all of it.
-	tx.EachFrom(storage.LicenseIndex, appendSortID(prefix, f.lo, 0), func(k, v []byte) bool {
-		if len(k) < len(prefix) || string(k[:len(prefix)]) != string(prefix) {
-			return false
-		}
-		return visit(k, v)
-	})
-}
-
 // licenseSorts are the columns a list can be sorted by.
 var licenseSorts = map[string]func(*License) any{
 	"valid_to":       func(l *License) any { return validToSort(l) },
@@ -366,19 +331,47 @@ func (s *Service) ListLicenses(a Actor, p ListParams) (LicensePage, error) {
 	out := LicensePage{Page: Page[LicenseView]{Page: p.Page, PerPage: p.PerPage, Items: []LicenseView{}}}
 	skip := (p.Page - 1) * p.PerPage
 	var ids []uint64
+	var hits []colHit
+	if f.q != "" {
+		// Before the read transaction: it may wait for the index.
+		if hits, err = s.searchHits(f); err != nil {
+			return LicensePage{}, err
+		}
+	}
 	err = s.db.View(func(tx *storage.Tx) error {
 		switch {
+		case f.q != "" && len(f.post) == 0 && field == "valid_to":
+			// Every match is known with its end date: the total is
+			// exact, and only the page's records are read.
+			out.Total = len(hits)
+			ids = pageByExpiry(hits, desc, skip, p.PerPage)
 		case f.q != "":
-			ls, truncated, err := s.searchLicenses(tx, f)
-			if err != nil {
-				return err
+			rows := make([]sortRow, 0, len(hits))
+			for _, h := range hits {
+				l, err := getLicense(tx, h.id)
+				if err != nil {
+					continue // deleted since it was found
+				}
+				if f.match(&l) {
+					rows = append(rows, newSortRow(&l, field, 0))
+				}
 			}
-			out.Truncated = truncated
-			sortLicenses(ls, field, desc)
-			out.Total = len(ls)
-			for _, l := range ls[min(skip, len(ls)):min(skip+p.PerPage, len(ls))] {
-				ids = append(ids, l.ID)
+			sortRows(rows, desc)
+			out.Total = len(rows)
+			for _, r := range rows[min(skip, len(rows)):min(skip+p.PerPage, len(rows))] {
+				ids = append(ids, r.id)
 			}
+		case len(f.post) == 0 && field == "valid_to" && f.unbounded():
+			// The total from the counters; keys only up to the page.
+			out.Total = f.total(tx)
+			n := 0
+			f.scan(tx, desc, func(_ int64, id uint64) bool {
+				if n >= skip {
+					ids = append(ids, id)
+				}
+				n++
+				return len(ids) < p.PerPage
+			})
 		case len(f.post) == 0 && field == "valid_to":
 			// Keys only: count the range, load just the page.
 			f.scan(tx, desc, func(_ int64, id uint64) bool {
@@ -444,37 +437,6 @@ func (s *Service) ListLicenses(a Actor, p ListParams) (LicensePage, error) {
 	}
 	s.addPartnerIDs(out.Items)
 	return out, nil
-}
-
-// searchLicenses asks the index for candidates (already limited to the
-// actor's partner, status and product) and keeps those that really match.
-func (s *Service) searchLicenses(tx *storage.Tx, f *licenseFilter) ([]License, bool, error) {
-	q := search.Query{Text: f.q, Type: "license", Status: string(f.status), Limit: SearchLimit}
-	if f.hasPartner {
-		q.Owner = uintStr(f.partner)
-	}
-	if f.product != 0 {
-		q.Product = uintStr(f.product)
-	}
-	hits, more, err := s.idx.Search(q)
-	if err != nil {
-		return nil, false, s.searchError(err)
-	}
-	out := make([]License, 0, len(hits))
-	for _, h := range hits {
-		_, id, ok := parseDocID(h)
-		if !ok {
-			continue
-		}
-		l, err := getLicense(tx, id)
-		if err != nil {
-			continue // deleted since it was indexed
-		}
-		if f.match(&l) {
-			out = append(out, l)
-		}
-	}
-	return out, more, nil
 }
 
 // sortRow is one license's sort key, computed once: a case-folded string

@@ -13,22 +13,35 @@ import (
 // License list indexes live in one bucket, in families told apart by the
 // first byte:
 //
-//	'v' mask [partner] [status] [product] validTo id   sorted by expiry, one entry per
-//	                                                   subset (mask) of the three filters
-//	'p' partner id                                      a partner's licenses in purchase order
-//	'd' due id                                          next time-driven move (expiry), for the sweep
+//	'v' mask [partner] status [product] validTo id   sorted by expiry, one entry per
+//	                                                 filter subset (mask) that holds the status
+//	'd' due id                                       next time-driven move (expiry), for the sweep
 //
 // A page filtered by any of partner/status/product and sorted by expiry
-// is then a prefix scan that reads keys only, plus the records shown.
+// is then a prefix scan that reads keys only, plus the records shown. A
+// list without a status filter merges the scans of the six statuses, so
+// the index holds four keys per license rather than eight.
+//
+// The license_counts bucket holds, per 'v' prefix (the key without
+// validTo and id), how many keys it holds: kept in the same transaction,
+// so a total without a date range is a handful of Gets.
+//
+// Schema 3 and older also held the masks without status and a 'p'
+// partner family; migration 4 removed them.
 const (
-	famValid   = 'v'
-	famPartner = 'p'
-	famDue     = 'd'
+	famValid = 'v'
+	famDue   = 'd'
 
 	maskPartner = 1
 	maskStatus  = 2
 	maskProduct = 4
 )
+
+// indexMasks are the filter subsets the index holds: those with a status.
+var indexMasks = [...]byte{maskStatus, maskStatus | maskPartner, maskStatus | maskProduct, maskStatus | maskPartner | maskProduct}
+
+// allStatuses lists every status, for lists that merge them.
+var allStatuses = [...]Status{StatusOrdered, StatusActive, StatusSuspended, StatusInProgress, StatusExpired, StatusCancelled}
 
 // noDate sorts licenses without an end date after every dated one.
 const noDate = math.MaxInt64
@@ -85,21 +98,28 @@ func indexKeys(l *License) [][]byte {
 	if l == nil || l.Deleted != nil {
 		return nil
 	}
-	keys := make([][]byte, 0, 10)
+	keys := make([][]byte, 0, len(indexMasks)+1)
 	v := validToSort(l)
-	for mask := byte(0); mask < 8; mask++ {
+	for _, mask := range indexMasks {
 		keys = append(keys, appendSortID(validPrefix(mask, l.PartnerID, l.Status, l.ProductID), v, l.ID))
 	}
-	keys = append(keys, binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64([]byte{famPartner}, l.PartnerID), l.ID))
 	if due, ok := dueAt(l); ok {
 		keys = append(keys, appendSortID([]byte{famDue}, due.Unix(), l.ID))
 	}
 	return keys
 }
 
-// putLicense writes a license and moves its index entries from old (nil
-// for a new license) in the caller's transaction, and records the change
-// for the search index.
+// countKey is the license_counts key of a 'v' index key: its prefix.
+func countKey(k []byte) ([]byte, bool) {
+	if len(k) < 2+16 || k[0] != famValid {
+		return nil, false
+	}
+	return k[:len(k)-16], true
+}
+
+// putLicense writes a license and moves its index entries and counts from
+// old (nil for a new license) in the caller's transaction, and records the
+// change for the search index.
 func putLicense(tx *storage.Tx, old, l *License) error {
 	oldKeys := map[string]bool{}
 	for _, k := range indexKeys(old) {
@@ -113,10 +133,20 @@ func putLicense(tx *storage.Tx, old, l *License) error {
 		if err := tx.PutRaw(storage.LicenseIndex, k, nil); err != nil {
 			return err
 		}
+		if ck, ok := countKey(k); ok {
+			if err := tx.AddCount(storage.LicenseCounts, ck, 1); err != nil {
+				return err
+			}
+		}
 	}
 	for k := range oldKeys {
 		if err := tx.Delete(storage.LicenseIndex, []byte(k)); err != nil {
 			return err
+		}
+		if ck, ok := countKey([]byte(k)); ok {
+			if err := tx.AddCount(storage.LicenseCounts, ck, -1); err != nil {
+				return err
+			}
 		}
 	}
 	if old == nil {
@@ -195,14 +225,10 @@ func init() {
 		return licenseDoc(&l), nil
 	}}
 	productUse = func(tx *storage.Tx, id uint64) int {
-		n := 0
-		tx.Each(storage.LicenseIndex, validPrefix(maskProduct, 0, "", id), func(k, v []byte) bool { n++; return true })
-		return n
+		return int(countLicenses(tx, maskProduct, 0, "", id))
 	}
 	partnerLicenses = func(tx *storage.Tx, id uint64) int {
-		n := 0
-		tx.Each(storage.LicenseIndex, binary.BigEndian.AppendUint64([]byte{famPartner}, id), func(k, v []byte) bool { n++; return n < 1 })
-		return n
+		return int(countLicenses(tx, maskPartner, id, "", 0))
 	}
 }
 
@@ -231,10 +257,35 @@ func countExpiringWeeks(tx *storage.Tx, partner uint64, status Status, from time
 }
 
 // eachPartnerLicenseID calls fn with the id of each license of a partner
-// (deleted ones included), from the list index; fn returning false stops.
+// that is not deleted, from the list index (status by status); fn
+// returning false stops.
 func eachPartnerLicenseID(tx *storage.Tx, partner uint64, fn func(id uint64) bool) {
-	prefix := binary.BigEndian.AppendUint64([]byte{famPartner}, partner)
-	tx.Each(storage.LicenseIndex, prefix, func(k, _ []byte) bool {
-		return fn(binary.BigEndian.Uint64(k[len(prefix):]))
-	})
+	for _, st := range allStatuses {
+		prefix := validPrefix(maskStatus|maskPartner, partner, st, 0)
+		more := true
+		tx.Each(storage.LicenseIndex, prefix, func(k, _ []byte) bool {
+			if len(k) != len(prefix)+16 {
+				return true
+			}
+			_, id := decodeSortID(k)
+			more = fn(id)
+			return more
+		})
+		if !more {
+			return
+		}
+	}
+}
+
+// countLicenses is the number of licenses (not deleted) with the given
+// partner/status/product filters, from the counters: one Get per status.
+func countLicenses(tx *storage.Tx, mask byte, partner uint64, status Status, product uint64) uint64 {
+	if mask&maskStatus != 0 {
+		return tx.GetCount(storage.LicenseCounts, validPrefix(mask, partner, status, product))
+	}
+	var n uint64
+	for _, st := range allStatuses {
+		n += tx.GetCount(storage.LicenseCounts, validPrefix(mask|maskStatus, partner, st, product))
+	}
+	return n
 }

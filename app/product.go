@@ -501,7 +501,7 @@ func (s *Service) ListProducts(a Actor, p ListParams) (Page[Product], error) {
 
 // searchIDs runs a search-box query for one kind and returns the ids found.
 func (s *Service) searchIDs(kind, owner, q string) (map[uint64]bool, error) {
-	ids, _, err := s.idx.Search(search.Query{Text: q, Type: kind, Owner: owner, Limit: 10000})
+	ids, _, err := s.indexSearch(search.Query{Text: q, Type: kind, Owner: owner, Limit: 10000})
 	if err != nil {
 		return nil, s.searchError(err)
 	}

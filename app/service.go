@@ -53,8 +53,9 @@ type Service struct {
 	now      func() time.Time
 	dataDir  string
 	limiter  *loginLimiter
-	syncMu   sync.Mutex // one index sync or rebuild at a time
 	progress func(int)
+	ix       indexer     // keeps the search index following the change log
+	cols     licenseCols // in-memory copy of license columns, fed like the index
 
 	expiringDays int
 	refundDays   int
@@ -115,7 +116,12 @@ func Open(opt Options) (*Service, error) {
 			s.Close()
 			return nil, err
 		}
-	} else if err := s.SyncIndex(); err != nil {
+	} else if err := s.SyncIndex(); errors.Is(err, errIndexBehindLog) {
+		if err := s.Reindex(); err != nil {
+			s.Close()
+			return nil, err
+		}
+	} else if err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -123,6 +129,8 @@ func Open(opt Options) (*Service, error) {
 		s.Close()
 		return nil, err
 	}
+	s.startCols()
+	s.startIndexer()
 	return s, nil
 }
 
@@ -130,6 +138,8 @@ func Open(opt Options) (*Service, error) {
 func (s *Service) Close() error {
 	s.bg.Wait()
 	var errs []error
+	s.stopIndexer()
+	s.stopCols()
 	if s.idx != nil {
 		errs = append(errs, s.idx.Close())
 	}
@@ -143,111 +153,12 @@ func (s *Service) DB() *storage.DB { return s.db }
 // Now is the service's clock, in UTC.
 func (s *Service) Now() time.Time { return s.now() }
 
-// update runs fn as one transaction and then brings the search index up
-// to date with what it changed. An index failure is logged, not returned:
-// the data is committed and the next sync or start repairs the index.
-func (s *Service) update(fn func(tx *storage.Tx) error) error {
-	if err := s.db.Update(fn); err != nil {
-		return err
-	}
-	if err := s.SyncIndex(); err != nil {
-		s.log.Error("search index sync failed; it is repaired on the next change or start", "err", err)
-	}
-	return nil
-}
-
-// SyncIndex applies to the search index every change it has not applied.
-// When the change log no longer holds them all, it rebuilds instead.
-func (s *Service) SyncIndex() error {
-	s.syncMu.Lock()
-	defer s.syncMu.Unlock()
-	return s.syncLocked()
-}
-
-func (s *Service) syncLocked() error {
-	if s.idx == nil {
-		return nil // opened without the index (Options.NoIndex)
-	}
-	for {
-		from := s.idx.Applied()
-		var ops []search.Op
-		var last uint64
-		complete := true
-		err := s.db.View(func(tx *storage.Tx) error {
-			var changes []storage.Change
-			changes, complete = tx.ChangesAfter(from, search.BatchSize)
-			if !complete {
-				return nil
-			}
-			for _, c := range changes {
-				last = c.Seq
-				id := docID(c.Kind, c.ID)
-				doc, err := s.loadDoc(tx, c.Kind, c.ID)
-				if err != nil && !errors.Is(err, ErrNotFound) { // it does not decode
-					s.corruptRecord(c.Kind, c.ID, err)
-					err = ErrNotFound
-				}
-				if errors.Is(err, ErrNotFound) {
-					ops = append(ops, search.Op{ID: id})
-					continue
-				}
-				if err != nil {
-					return err
-				}
-				ops = append(ops, search.Op{ID: id, Doc: doc})
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		if !complete {
-			s.log.Warn("search index is behind a trimmed change log: rebuilding")
-			return s.reindexLocked()
-		}
-		if len(ops) == 0 {
-			return nil
-		}
-		if err := s.idx.Apply(ops, last); err != nil {
-			return err
-		}
-	}
-}
-
-// Reindex rebuilds the search index from the data. Searches keep working
-// on the old index until the new one is swapped in.
-func (s *Service) Reindex() error {
-	s.syncMu.Lock()
-	defer s.syncMu.Unlock()
-	return s.reindexLocked()
-}
-
-func (s *Service) reindexLocked() error {
-	if s.idx == nil {
-		return errors.New("the search index is not open")
-	}
-	var seq uint64
-	if err := s.db.View(func(tx *storage.Tx) error { seq = tx.LastChange(); return nil }); err != nil {
-		return err
-	}
-	start := time.Now()
-	if err := s.idx.Rebuild(s.feedAll, seq, s.progress); err != nil {
-		return err
-	}
-	n, _ := s.idx.DocCount()
-	s.log.Info("search index rebuilt", "documents", n, "took", time.Since(start).Round(time.Millisecond))
-	// Changes committed while the rebuild ran come after seq.
-	if err := s.syncLocked(); err != nil {
-		return err
-	}
-	return s.db.TrimChanges(s.idx.Applied())
-}
-
 // IndexedDocs is the number of documents in the search index.
 func (s *Service) IndexedDocs() uint64 {
 	if s.idx == nil {
 		return 0
 	}
+	s.waitIndexed()
 	n, _ := s.idx.DocCount()
 	return n
 }

@@ -21,20 +21,59 @@ const BatchSize = 2000
 // the change sequence the feed reflects; progress (may be nil) gets the
 // running document count after each batch.
 func (x *Index) Rebuild(feed Feed, seq uint64, progress func(n int)) error {
+	a, err := x.BuildAside(feed, seq, progress)
+	if err != nil {
+		return err
+	}
+	return x.SwapIn(a)
+}
+
+// Aside is an index built next to the live one, not yet swapped in. It
+// can be brought up to date (Apply) while the live index goes on serving.
+type Aside struct {
+	idx  bleve.Index
+	side string
+}
+
+// Apply writes ops to the side index and records seq as applied.
+func (a *Aside) Apply(ops []Op, seq uint64) error { return apply(a.idx, ops, seq) }
+
+// Applied is the last change sequence the side index holds.
+func (a *Aside) Applied() uint64 { return applied(a.idx) }
+
+// Discard closes and removes a side index that will not be swapped in.
+func (a *Aside) Discard() {
+	a.idx.Close()
+	os.RemoveAll(a.side)
+}
+
+// SwapIn closes the side index and puts it in place of the live one.
+func (x *Index) SwapIn(a *Aside) error {
+	if err := a.idx.Close(); err != nil {
+		os.RemoveAll(a.side)
+		return err
+	}
+	return x.swap(a.side)
+}
+
+// BuildAside builds a fresh index from feed into a side directory, merged
+// to one segment, and returns it open: the caller catches it up with
+// changes made meanwhile, then swaps it in (SwapIn) or discards it.
+func (x *Index) BuildAside(feed Feed, seq uint64, progress func(n int)) (*Aside, error) {
 	side := x.dir + ".rebuild"
 	if err := os.RemoveAll(side); err != nil {
-		return err
+		return nil, err
 	}
 	fresh, err := create(side)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	open := true
 	defer func() {
 		if open {
 			fresh.Close()
+			os.RemoveAll(side)
 		}
-		os.RemoveAll(side)
 	}()
 	var ops []Op
 	n := 0
@@ -61,25 +100,22 @@ func (x *Index) Rebuild(feed Feed, seq uint64, progress func(n int)) error {
 		}
 		return nil
 	}); err != nil {
-		return fmt.Errorf("rebuild search index: %w", err)
+		return nil, fmt.Errorf("rebuild search index: %w", err)
 	}
 	if err := flush(true); err != nil {
-		return fmt.Errorf("rebuild search index: %w", err)
+		return nil, fmt.Errorf("rebuild search index: %w", err)
 	}
 	// A bulk build leaves many segments, and every query walks each
 	// segment's dictionaries: merge them into one before swapping in.
 	if adv, err := fresh.Advanced(); err == nil {
 		if sc, ok := adv.(*scorch.Scorch); ok {
 			if err := sc.ForceMerge(context.Background(), nil); err != nil {
-				return fmt.Errorf("merge rebuilt search index: %w", err)
+				return nil, fmt.Errorf("merge rebuilt search index: %w", err)
 			}
 		}
 	}
 	open = false
-	if err := fresh.Close(); err != nil {
-		return err
-	}
-	return x.swap(side)
+	return &Aside{idx: fresh, side: side}, nil
 }
 
 // swap replaces the live index with the one built in side. The old index

@@ -19,6 +19,8 @@ const (
 	LicensesByKey   = "idx_license_key"  // normalised key -> id
 	LicenseIndex    = "idx_license_list" // composite list keys -> nil
 	Secrets         = "secrets"          // name -> key material (encryption key, signing key)
+	// License list totals: list-index prefix -> number of keys under it.
+	LicenseCounts = "license_counts"
 
 	// Transfers (F37-F39).
 	Transfers          = "transfers"            // id -> transfer
@@ -58,4 +60,5 @@ var AllBuckets = []string{
 	SalesByMonth,
 	Jobs, Sequences, Outbox, OutboxAtt, OutboxIdx,
 	Transfers, TransferItems, TransferBlobs, TransfersByLicense, TransfersByFile,
+	LicenseCounts,
 }

@@ -21,6 +21,7 @@ var migrations = []Migration{
 	{1, "initial buckets", func(tx *Tx) error { return nil }},
 	{2, "backfill user email and partner public-ID indexes", backfillUniqueIndexes},
 	{3, "license times as seconds and nanoseconds (UnixNano wrapped after 2262)", licenseTimesV2},
+	{4, "license list index: keys with a status only, and per-prefix counts", slimLicenseIndex},
 	{6, "running balance per partner from the ledger", backfillBalances},
 }
 

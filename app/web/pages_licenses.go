@@ -100,7 +100,6 @@ type licensesData struct {
 	Periods   []int
 	Chips     []licenseChip
 	MoreOpen  bool
-	Truncated bool
 	Range     string // "1–50 of 12,345"
 	Count     string // "12,345 licenses"
 	GroupBy   string
@@ -110,7 +109,6 @@ type licensesData struct {
 	Back      string // this list's address, to come back to after an action
 	CSRF      string
 	More      string // in a group: link to the whole group when it has more rows
-	Limit     string // the search limit, for the "truncated" message
 }
 
 // licenseRequest reads the list's URL. With no quick view and no filter
@@ -246,8 +244,7 @@ func (s *Server) licensesPage(c *fiber.Ctx) error {
 		return err
 	}
 	d := licensesData{List: lv, View: view, Operator: a.IsOperator(), Products: prods, Partners: partners,
-		Statuses: app.Statuses, Payments: app.Payments, CSRF: s.csrfToken(c), Back: lv.url(lv.clone()),
-		Limit: thousands(app.SearchLimit)}
+		Statuses: app.Statuses, Payments: app.Payments, CSRF: s.csrfToken(c), Back: lv.url(lv.clone())}
 	d.GroupBys = []string{"product", "status", "customer"}
 	if a.IsOperator() {
 		d.GroupBys = append(d.GroupBys, "partner")
@@ -383,7 +380,6 @@ func (s *Server) licensesPage(c *fiber.Ctx) error {
 			}
 		}
 		d.List = withPage(lv, page.Page)
-		d.Truncated = page.Truncated
 		d.Rows = s.licenseRows(a, page.Items, names, d.CSRF)
 		d.Count = thousands(page.Total)
 		if page.Total > 0 && len(page.Items) > 0 {

@@ -158,6 +158,8 @@ func freePort() (string, error) {
 func run() error {
 	data := pflag.String("data", "", "data directory filled by bench/gen")
 	n := pflag.Int("n", 300, "requests per scenario")
+	conc := pflag.Duration("concurrent", 0, "also run the concurrent scenarios, each for this long (e.g. 10s)")
+	skipOne := pflag.Bool("skip-sequential", false, "skip the one-user scenarios and the export")
 	pflag.Parse()
 	if *data == "" {
 		return fmt.Errorf("--data is required")
@@ -185,7 +187,7 @@ func run() error {
 	defer srv.Shutdown()
 	pid := os.Getpid()
 	base := "http://" + addr
-	client := &http.Client{Timeout: 2 * time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
+	client := &http.Client{Timeout: 2 * time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: 128, MaxIdleConns: 256}}
 	for {
 		resp, err := client.Get(base + "/healthz")
 		if err == nil {
@@ -223,6 +225,16 @@ func run() error {
 			return err
 		}
 		results = append(results, r)
+		return nil
+	}
+	if *conc > 0 {
+		c := &concurrent{get: get, client: client, base: base, st: st, pid: pid, dur: *conc, n: *n}
+		if err := c.run(); err != nil {
+			return err
+		}
+		c.print()
+	}
+	if *skipOne {
 		return nil
 	}
 	if err := add(measure("wildcard `*XXXX*` on keys (operator)", *n, func(i int) error {

@@ -1,0 +1,180 @@
+package app
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+	"time"
+
+	"licensedesk/search"
+	"licensedesk/storage"
+)
+
+// Search of the license list. Nothing is capped: the total is every
+// match, an export or a group count reads every match, and only the page
+// shown is cut.
+//
+// Infix terms (`*AB*`, `*A*`, `*O-11*`) are answered by the in-memory
+// copy of the license columns; other terms (words, `ABC*` prefixes) by
+// Bleve, whose ids the copy's scan then requires. Until the copy is built
+// (the first seconds after start-up) Bleve answers every term and the
+// records are verified.
+
+// colsWaitBound is how long a search waits for the in-memory copy while
+// it is being built (at start-up, after a rebuild).
+const colsWaitBound = 10 * time.Second
+
+// colsInfix reports whether the copy answers t: a term that starts with a
+// star and has no wildcard inside.
+func colsInfix(t search.Term) bool {
+	return strings.HasPrefix(t.Raw, "*") && !strings.ContainsAny(t.Core, "*?")
+}
+
+// searchHits returns, in id order, every license the search and the
+// filter's partner, status, product and end-date range match (the other
+// filters are left to the caller). Call it outside a transaction.
+func (s *Service) searchHits(f *licenseFilter) ([]colHit, error) {
+	s.waitIndexed()
+	var infix []search.Term
+	var other []string
+	for _, t := range f.terms {
+		if colsInfix(t) {
+			infix = append(infix, t)
+		} else {
+			other = append(other, t.Raw)
+		}
+	}
+	// The copy is built at start-up in a few seconds; a search in that
+	// time waits for it rather than scanning most of the index in Bleve.
+	s.cols.wait(colsWaitBound)
+	var indexed map[uint64]bool
+	if len(other) > 0 {
+		ids, err := s.searchAllIDs(f, strings.Join(other, " "))
+		if err != nil {
+			return nil, err
+		}
+		indexed = make(map[uint64]bool, len(ids))
+		for _, id := range ids {
+			indexed[id] = true
+		}
+	}
+	if hits, ok := s.cols.match(f, infix, indexed); ok {
+		return hits, nil
+	}
+	// The copy is still being built: every term from Bleve, each record
+	// checked against the filter and the infix terms.
+	ids, err := s.searchAllIDs(f, f.q)
+	if err != nil {
+		return nil, err
+	}
+	slices.Sort(ids)
+	var hits []colHit
+	err = s.db.View(func(tx *storage.Tx) error {
+		for _, id := range ids {
+			l, err := getLicense(tx, id)
+			if err != nil {
+				continue // deleted since it was indexed
+			}
+			if f.match(&l) {
+				hits = append(hits, colHit{validToSort(&l), id})
+			}
+		}
+		return nil
+	})
+	return hits, err
+}
+
+// searchAllIDs asks Bleve for every license matching text, limited to the
+// filter's partner, status and product.
+func (s *Service) searchAllIDs(f *licenseFilter, text string) ([]uint64, error) {
+	q := search.Query{Text: text, Type: "license", Status: string(f.status)}
+	if f.hasPartner {
+		q.Owner = uintStr(f.partner)
+	}
+	if f.product != 0 {
+		q.Product = uintStr(f.product)
+	}
+	docs, err := s.idx.SearchAll(q)
+	if err != nil {
+		return nil, Invalid("q", "cannot search for %q: %v", f.q, err)
+	}
+	ids := make([]uint64, 0, len(docs))
+	for _, d := range docs {
+		if _, id, ok := parseDocID(d); ok {
+			ids = append(ids, id)
+		}
+	}
+	return ids, nil
+}
+
+// pageByExpiry returns the ids of one page of hits sorted by end date
+// (then id), selecting the first skip+n without sorting them all.
+func pageByExpiry(hits []colHit, desc bool, skip, n int) []uint64 {
+	less := func(a, b colHit) bool {
+		c := cmp.Compare(a.validTo, b.validTo)
+		if c == 0 {
+			c = cmp.Compare(a.id, b.id)
+		}
+		if desc {
+			return c > 0
+		}
+		return c < 0
+	}
+	k := skip + n
+	var top []colHit
+	if k >= len(hits)/4 {
+		top = slices.Clone(hits)
+	} else {
+		// A max-heap (by less) of the k best seen so far.
+		top = make([]colHit, 0, k)
+		down := func(i int) {
+			for {
+				l, r, m := 2*i+1, 2*i+2, i
+				if l < len(top) && less(top[m], top[l]) {
+					m = l
+				}
+				if r < len(top) && less(top[m], top[r]) {
+					m = r
+				}
+				if m == i {
+					return
+				}
+				top[i], top[m] = top[m], top[i]
+				i = m
+			}
+		}
+		for _, h := range hits {
+			if len(top) < k {
+				top = append(top, h)
+				for i := len(top) - 1; i > 0; {
+					p := (i - 1) / 2
+					if !less(top[p], top[i]) {
+						break
+					}
+					top[p], top[i] = top[i], top[p]
+					i = p
+				}
+				continue
+			}
+			if less(h, top[0]) {
+				top[0] = h
+				down(0)
+			}
+		}
+	}
+	slices.SortFunc(top, func(a, b colHit) int {
+		if less(a, b) {
+			return -1
+		}
+		if less(b, a) {
+			return 1
+		}
+		return 0
+	})
+	top = top[min(skip, len(top)):min(k, len(top))]
+	ids := make([]uint64, len(top))
+	for i, h := range top {
+		ids[i] = h.id
+	}
+	return ids
+}
