@@ -78,7 +78,7 @@ func TestOpenDamagedSegmentIsStale(t *testing.T) {
 		"replaced a dir": func(t *testing.T, seg string) { os.Remove(seg); os.Mkdir(seg, 0o700) },
 	} {
 		t.Run(name, func(t *testing.T) {
-			dir := bigIndex(t, 3000)
+			dir := bigIndex(t, 600)
 			for _, seg := range segments(t, dir) {
 				hurt(t, seg)
 			}
@@ -97,13 +97,13 @@ func TestOpenDamagedSegmentIsStale(t *testing.T) {
 
 // An undamaged index opens as it is, with its documents.
 func TestOpenVerifiesSoundSegments(t *testing.T) {
-	dir := bigIndex(t, 3000)
+	dir := bigIndex(t, 600)
 	x, err := Open(dir)
 	if err != nil {
 		t.Fatalf("sound index: %v", err)
 	}
 	defer x.Close()
-	if n, _ := x.DocCount(); n != 3000 || x.Applied() != 42 {
+	if n, _ := x.DocCount(); n != 600 || x.Applied() != 42 {
 		t.Fatalf("sound index: %d docs, applied %d", n, x.Applied())
 	}
 	ids, _, err := x.Search(Query{Text: "*CDEF*"})
@@ -115,7 +115,7 @@ func TestOpenVerifiesSoundSegments(t *testing.T) {
 // A search on an index whose files went bad under it is ErrDamaged,
 // never a QueryError blaming the user.
 func TestSearchOnDamagedIndexIsDamaged(t *testing.T) {
-	dir := bigIndex(t, 3000)
+	dir := bigIndex(t, 600)
 	x, err := Open(dir)
 	if err != nil {
 		t.Fatal(err)

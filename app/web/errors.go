@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"syscall"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -45,6 +46,8 @@ func classify(err error) (int, apiError) {
 		return fiber.StatusUnauthorized, apiError{"bad_login", app.ErrBadLogin.Error(), "password"}
 	case errors.Is(err, app.ErrRateLimited):
 		return fiber.StatusTooManyRequests, apiError{"rate_limited", app.ErrRateLimited.Error(), ""}
+	case errors.Is(err, syscall.ENOSPC):
+		return fiber.StatusInsufficientStorage, apiError{"disk_full", "the server's disk is full, so nothing was saved; reading still works. Free disk space on the server and try again", ""}
 	case errors.Is(err, app.ErrSearchUnavailable):
 		return fiber.StatusServiceUnavailable, apiError{"search_unavailable", app.ErrSearchUnavailable.Error(), "q"}
 	case errors.Is(err, errCSRF):

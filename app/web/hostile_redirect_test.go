@@ -73,3 +73,17 @@ func TestLogoutExpiresTheCookie(t *testing.T) {
 		t.Errorf("the session still works after logout: %d", r.status)
 	}
 }
+
+// Issue 7, item 11: group=bogus on the licenses page is refused, not
+// ignored.
+func TestLicensesPageRefusesUnknownGroup(t *testing.T) {
+	w := newWebEnv(t)
+	w.user("ops@example.com", 0)
+	sess := w.session("ops@example.com")
+	if r := w.do(sess, "GET", "/licenses?group=bogus", ""); r.status != 422 || !strings.Contains(string(r.body), "group by product") {
+		t.Errorf("/licenses?group=bogus: status %d", r.status)
+	}
+	if r := w.do(sess, "GET", "/licenses?group=status", ""); r.status != 200 {
+		t.Errorf("/licenses?group=status: status %d", r.status)
+	}
+}
