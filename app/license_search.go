@@ -96,7 +96,7 @@ func (s *Service) searchAllIDs(f *licenseFilter, text string) ([]uint64, error) 
 	}
 	docs, err := s.idx.SearchAll(q)
 	if err != nil {
-		return nil, Invalid("q", "cannot search for %q: %v", f.q, err)
+		return nil, s.searchError(err)
 	}
 	ids := make([]uint64, 0, len(docs))
 	for _, d := range docs {

@@ -41,7 +41,7 @@ const (
 var indexMasks = [...]byte{maskStatus, maskStatus | maskPartner, maskStatus | maskProduct, maskStatus | maskPartner | maskProduct}
 
 // allStatuses lists every status, for lists that merge them.
-var allStatuses = [...]Status{StatusOrdered, StatusActive, StatusSuspended, StatusInProgress, StatusExpired, StatusCancelled}
+var allStatuses = [...]Status{StatusOrdered, StatusActive, StatusSuspended, StatusInProgress, StatusExpired, StatusCancelled, StatusTransferring, StatusTransferredOut}
 
 // noDate sorts licenses without an end date after every dated one.
 const noDate = math.MaxInt64

@@ -1,19 +1,13 @@
 package search
 
-import "github.com/blevesearch/bleve/v2"
-
 // SearchAll returns the ids of every matching document, in no particular
-// order and unscored: for totals and exports, which must not be cut.
+// order and unscored: for totals and exports, which must not be cut. It
+// keeps Search's limits, deadline and damaged-index errors.
 func (x *Index) SearchAll(q Query) ([]string, error) {
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	n, err := x.idx.DocCount()
-	if err != nil {
-		return nil, err
-	}
-	req := bleve.NewSearchRequestOptions(buildQuery(q), int(n)+1, 0, false)
-	req.Score = bleve.ScoreNone
-	res, err := x.idx.Search(req)
+	res, err := x.run(q, func() (int, error) {
+		n, err := x.idx.DocCount()
+		return int(n) + 1, err
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -211,27 +211,12 @@ func buildQuery(q Query) query.Query {
 // *QueryError. Any other error means the index could not be read (see
 // ErrDamaged): the caller rebuilds it.
 func (x *Index) Search(q Query) (ids []string, more bool, err error) {
-	if err := Check(q.Text); err != nil {
-		return nil, false, err
-	}
 	if q.Limit <= 0 {
 		q.Limit = 1000
 	}
-	req := bleve.NewSearchRequestOptions(buildQuery(q), q.Limit+1, 0, false)
-	req.Score = bleve.ScoreNone
-	ctx, cancel := context.WithTimeout(context.Background(), Deadline)
-	defer cancel()
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	if x.idx == nil {
-		return nil, false, fmt.Errorf("%w: the index is closed", ErrDamaged)
-	}
-	res, err := guard(func() (*bleve.SearchResult, error) { return x.idx.SearchInContext(ctx, req) })
-	if errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
-		return nil, false, &QueryError{fmt.Sprintf("the search took longer than %s; use longer fragments or fewer wildcards", Deadline)}
-	}
+	res, err := x.run(q, func() (int, error) { return q.Limit + 1, nil })
 	if err != nil {
-		return nil, false, fmt.Errorf("%w: %v", ErrDamaged, err)
+		return nil, false, err
 	}
 	n := min(len(res.Hits), q.Limit)
 	ids = make([]string, n)
@@ -239,4 +224,35 @@ func (x *Index) Search(q Query) (ids []string, more bool, err error) {
 		ids[i] = h.ID
 	}
 	return ids, len(res.Hits) > q.Limit, nil
+}
+
+// run checks q against the limits and runs it, unscored, under the
+// deadline, asking size (called with the index held) how many hits to
+// collect. An index that cannot be read is ErrDamaged; a query over the
+// limits or the deadline is a QueryError.
+func (x *Index) run(q Query, size func() (int, error)) (*bleve.SearchResult, error) {
+	if err := Check(q.Text); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), Deadline)
+	defer cancel()
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if x.idx == nil {
+		return nil, fmt.Errorf("%w: the index is closed", ErrDamaged)
+	}
+	n, err := size()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrDamaged, err)
+	}
+	req := bleve.NewSearchRequestOptions(buildQuery(q), n, 0, false)
+	req.Score = bleve.ScoreNone
+	res, err := guard(func() (*bleve.SearchResult, error) { return x.idx.SearchInContext(ctx, req) })
+	if errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
+		return nil, &QueryError{fmt.Sprintf("the search took longer than %s; use longer fragments or fewer wildcards", Deadline)}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrDamaged, err)
+	}
+	return res, nil
 }
