@@ -83,6 +83,17 @@ func TestOpenDamagedSegmentIsStale(t *testing.T) {
 				hurt(t, seg)
 			}
 			y, err := Open(dir)
+			// With every segment of the last snapshot gone, Bleve may fall
+			// back to an older snapshot whose files are all there (it logs
+			// "unable to load snapshot ... continuing"): that index is
+			// consistent and holds less than was applied, so its caller
+			// catches up from the change log or rebuilds. Anything else
+			// must be refused as stale.
+			if err == nil && y.Applied() < 42 {
+				defer y.Close()
+				usable(t, y)
+				return
+			}
 			if !errors.Is(err, ErrStale) {
 				if y != nil {
 					y.Close()

@@ -53,7 +53,7 @@ func TestAPIErrorsRaisedBeforeTheHandlersAreJSON(t *testing.T) {
 		{"10 KB URL", "GET /api/v1/licenses?q=" + big + big + " HTTP/1.1\r\nHost: d\r\n" + auth + "\r\n", 414},
 		{"40 KB URL", "GET /api/v1/licenses?q=" + strings.Repeat(big, 8) + " HTTP/1.1\r\nHost: d\r\n" + auth + "\r\n", 431},
 		{"40 KB header", "GET /api/v1/licenses HTTP/1.1\r\nHost: d\r\nX-Big: " + strings.Repeat(big, 8) + "\r\n" + auth + "\r\n", 431},
-		{"body over the limit", fmt.Sprintf("POST /api/v1/licenses HTTP/1.1\r\nHost: d\r\n%sContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", auth, app.Defaults().BodyLimit+1) + "{", 413},
+		{"body over the limit", fmt.Sprintf("POST /api/v1/licenses HTTP/1.1\r\nHost: d\r\n%sContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", auth, app.Defaults().BodyLimit+1) + strings.Repeat("a", 16<<10), 413}, // the first 16 KiB of it: answered before the rest arrives
 		{"wrong method", "PUT /api/v1/me HTTP/1.1\r\nHost: d\r\n" + auth + "Content-Length: 0\r\n\r\n", 405},
 	} {
 		resp := rawHTTP(t, addr, c.req)
