@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
+	"mime/quotedprintable"
 	"net/mail"
 	"strings"
 	"testing"
@@ -431,5 +432,36 @@ func TestOutboxTimesOutAHungServer(t *testing.T) {
 	e.clk.Advance(time.Minute)
 	if n := sendDue(t, e.svc); n != 1 || len(ss.received()) != 1 {
 		t.Fatalf("the retry: sent %d, server has %d", n, len(ss.received()))
+	}
+}
+
+// What the recipient reads is exactly the text queued: a line holding only
+// a dot (SMTP's end of data), a line of 3,000 characters, a header-like
+// line, non-Latin text.
+func TestOutboxDeliversHostileTextIntact(t *testing.T) {
+	e, ss := newMailEnv(t)
+	text := "Hello\n.\n..\nSubject: not a header\n" + strings.Repeat("0123456789", 300) + "\nЗдравствуйте, 你好\nend\n"
+	in := invoiceMail(0)
+	in.Text, in.Attachments = text, nil
+	if _, err := e.svc.QueueMail(app.System, in); err != nil {
+		t.Fatal(err)
+	}
+	if n := sendDue(t, e.svc); n != 1 {
+		t.Fatalf("sent %d", n)
+	}
+	msg, err := mail.ReadMessage(strings.NewReader(string(ss.received()[0].Data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body io.Reader = msg.Body
+	if strings.EqualFold(msg.Header.Get("Content-Transfer-Encoding"), "quoted-printable") {
+		body = quotedprintable.NewReader(body)
+	}
+	b, _ := io.ReadAll(body)
+	if got := strings.ReplaceAll(string(b), "\r\n", "\n"); got != text {
+		t.Errorf("the recipient reads\n%q\nnot\n%q", got, text)
+	}
+	if msg.Header.Get("Subject") == "not a header" {
+		t.Error("a body line became a header")
 	}
 }
