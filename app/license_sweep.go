@@ -94,6 +94,13 @@ func (s *Service) RunJobs(ctx context.Context, j Jobs) {
 		} else if n > 0 {
 			s.log.Info("licenses expired", "count", n)
 		}
+		// Expired transfers free their licenses (those out by file are
+		// usable again).
+		if n, err := s.SweepTransfers(); err != nil {
+			s.log.Error("transfer expiry sweep failed", "err", err)
+		} else if n > 0 {
+			s.log.Info("transfers expired", "count", n)
+		}
 	}
 	purge := func() {
 		if err := s.PurgeSessions(); err != nil {
