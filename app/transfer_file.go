@@ -168,8 +168,9 @@ func ReadLimited(r io.Reader, limit int64) ([]byte, error) {
 }
 
 // openEnvelope parses a file with limits and checks its signature
-// against the public key inside the payload (extract reads it out).
-func openEnvelope(data []byte, format string, limit int, payload any, pub func() []byte) error {
+// against the public key inside the payload (pub reads it out). limits,
+// when set, checks the parsed payload before the signature is.
+func openEnvelope(data []byte, format string, limit int, payload any, pub func() []byte, limits ...func() error) error {
 	if len(data) > limit {
 		return fileError("the file is larger than %d bytes", limit)
 	}
@@ -196,6 +197,11 @@ func openEnvelope(data []byte, format string, limit int, payload any, pub func()
 	if err := pd.Decode(payload); err != nil {
 		return fileError("the file's content does not parse: it was changed or damaged")
 	}
+	for _, check := range limits {
+		if err := check(); err != nil {
+			return err
+		}
+	}
 	key := pub()
 	if len(key) != ed25519.PublicKeySize || SigningKeyID(key) != env.KeyID {
 		return fileError("the file names a signing key it does not carry")
@@ -220,11 +226,13 @@ type IncomingFile struct {
 // meant for it.
 func (s *Service) ImportTransferFile(a Actor, data []byte) (Transfer, error) {
 	var p filePayload
-	if err := openEnvelope(data, transferFormat, MaxTransferFile, &p, func() []byte { return p.Source.PublicKey }); err != nil {
+	if err := openEnvelope(data, transferFormat, MaxTransferFile, &p, func() []byte { return p.Source.PublicKey }, func() error {
+		if len(p.Licenses) == 0 || len(p.Licenses) > MaxTransferLicenses {
+			return fileError("the file carries %d licenses; a transfer has 1 to %d", len(p.Licenses), MaxTransferLicenses)
+		}
+		return nil
+	}); err != nil {
 		return Transfer{}, err
-	}
-	if len(p.Licenses) == 0 || len(p.Licenses) > MaxTransferLicenses {
-		return Transfer{}, fileError("the file carries %d licenses; a transfer has 1 to %d", len(p.Licenses), MaxTransferLicenses)
 	}
 	if len(p.TransferID) != 32 || strings.Trim(p.TransferID, "0123456789abcdef") != "" {
 		return Transfer{}, fileError("the file's transfer id is malformed")
