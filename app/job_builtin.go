@@ -10,6 +10,8 @@ import (
 func (s *Service) registerBuiltinJobs() error {
 	for _, j := range []Job{
 		{Name: "expiry-sweep", Schedule: Every(time.Minute), Run: s.runExpirySweep},
+		// Expired transfers free their licenses (those out by file are usable again).
+		{Name: "transfer-expiry", Schedule: Every(time.Minute), Run: s.runTransferSweep},
 		{Name: "session-purge", Schedule: Every(time.Hour), Run: func(context.Context, time.Time) error { return s.PurgeSessions() }},
 		{Name: MonthlyBillingJob, Schedule: Monthly(1, 0, 0), Run: s.runMonthlyBilling},
 	} {
@@ -24,6 +26,14 @@ func (s *Service) runExpirySweep(context.Context, time.Time) error {
 	n, err := s.SweepExpired()
 	if n > 0 {
 		s.log.Info("licenses expired", "count", n)
+	}
+	return err
+}
+
+func (s *Service) runTransferSweep(context.Context, time.Time) error {
+	n, err := s.SweepTransfers()
+	if n > 0 {
+		s.log.Info("transfers expired", "count", n)
 	}
 	return err
 }

@@ -1,9 +1,12 @@
 package app
 
 import (
+	"bytes"
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"licensedesk/search"
@@ -288,4 +291,74 @@ func countLicenses(tx *storage.Tx, mask byte, partner uint64, status Status, pro
 		n += tx.GetCount(storage.LicenseCounts, validPrefix(mask|maskStatus, partner, st, product))
 	}
 	return n
+}
+
+// putLicenses writes many changed licenses in the caller's transaction,
+// like putLicense for each (olds[i] is the stored version of ls[i]), but
+// with every index move applied in key order: thousands of bbolt inserts
+// in random order into one node cost quadratic time, sorted ones do not.
+func putLicenses(tx *storage.Tx, olds, ls []License) error {
+	var dels, puts [][]byte
+	for i := range ls {
+		oldKeys := map[string]bool{}
+		for _, k := range indexKeys(&olds[i]) {
+			oldKeys[string(k)] = true
+		}
+		for _, k := range indexKeys(&ls[i]) {
+			if oldKeys[string(k)] {
+				delete(oldKeys, string(k))
+				continue
+			}
+			puts = append(puts, k)
+		}
+		for k := range oldKeys {
+			dels = append(dels, []byte(k))
+		}
+	}
+	// The list totals move with the keys, in the same transaction.
+	counts := map[string]int64{}
+	for _, k := range dels {
+		if ck, ok := countKey(k); ok {
+			counts[string(ck)]--
+		}
+	}
+	for _, k := range puts {
+		if ck, ok := countKey(k); ok {
+			counts[string(ck)]++
+		}
+	}
+	for ck, n := range counts {
+		if n == 0 {
+			continue
+		}
+		if err := tx.AddCount(storage.LicenseCounts, []byte(ck), n); err != nil {
+			return err
+		}
+	}
+	slices.SortFunc(dels, bytes.Compare)
+	slices.SortFunc(puts, bytes.Compare)
+	for _, k := range dels {
+		if err := tx.Delete(storage.LicenseIndex, k); err != nil {
+			return err
+		}
+	}
+	for _, k := range puts {
+		if err := tx.PutRaw(storage.LicenseIndex, k, nil); err != nil {
+			return err
+		}
+	}
+	order := make([]int, len(ls))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(ls[a].ID, ls[b].ID) })
+	for _, i := range order {
+		if err := tx.PutRaw(storage.Licenses, storage.EncodeID(ls[i].ID), encodeLicense(&ls[i])); err != nil {
+			return err
+		}
+		if err := tx.Changed("license", ls[i].ID); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -168,8 +168,9 @@ func ReadLimited(r io.Reader, limit int64) ([]byte, error) {
 }
 
 // openEnvelope parses a file with limits and checks its signature
-// against the public key inside the payload (extract reads it out).
-func openEnvelope(data []byte, format string, limit int, payload any, pub func() []byte) error {
+// against the public key inside the payload (pub reads it out). limits,
+// when set, checks the parsed payload before the signature is.
+func openEnvelope(data []byte, format string, limit int, payload any, pub func() []byte, limits ...func() error) error {
 	if len(data) > limit {
 		return fileError("the file is larger than %d bytes", limit)
 	}
@@ -196,6 +197,11 @@ func openEnvelope(data []byte, format string, limit int, payload any, pub func()
 	if err := pd.Decode(payload); err != nil {
 		return fileError("the file's content does not parse: it was changed or damaged")
 	}
+	for _, check := range limits {
+		if err := check(); err != nil {
+			return err
+		}
+	}
 	key := pub()
 	if len(key) != ed25519.PublicKeySize || SigningKeyID(key) != env.KeyID {
 		return fileError("the file names a signing key it does not carry")
@@ -220,11 +226,13 @@ type IncomingFile struct {
 // meant for it.
 func (s *Service) ImportTransferFile(a Actor, data []byte) (Transfer, error) {
 	var p filePayload
-	if err := openEnvelope(data, transferFormat, MaxTransferFile, &p, func() []byte { return p.Source.PublicKey }); err != nil {
+	if err := openEnvelope(data, transferFormat, MaxTransferFile, &p, func() []byte { return p.Source.PublicKey }, func() error {
+		if len(p.Licenses) == 0 || len(p.Licenses) > MaxTransferLicenses {
+			return fileError("the file carries %d licenses; a transfer has 1 to %d", len(p.Licenses), MaxTransferLicenses)
+		}
+		return nil
+	}); err != nil {
 		return Transfer{}, err
-	}
-	if len(p.Licenses) == 0 || len(p.Licenses) > MaxTransferLicenses {
-		return Transfer{}, fileError("the file carries %d licenses; a transfer has 1 to %d", len(p.Licenses), MaxTransferLicenses)
 	}
 	if len(p.TransferID) != 32 || strings.Trim(p.TransferID, "0123456789abcdef") != "" {
 		return Transfer{}, fileError("the file's transfer id is malformed")
@@ -349,6 +357,7 @@ func (s *Service) approveIncomingTx(tx *storage.Tx, a Actor, r *transferRecord, 
 	}
 	now := s.now()
 	prods := map[string]Product{}
+	ls := make([]License, 0, len(items))
 	for _, it := range items {
 		fl := it.Record
 		if fl == nil {
@@ -364,11 +373,7 @@ func (s *Service) approveIncomingTx(tx *storage.Tx, a Actor, r *transferRecord, 
 			}
 			prods[fl.ProductCode] = prod
 		}
-		id, err := tx.NextID(storage.Licenses)
-		if err != nil {
-			return err
-		}
-		l := License{ID: id, Key: fl.Key, Name: fl.Name, ProductID: prod.ID, ProductName: prod.Name, Edition: fl.Edition,
+		l := License{Key: fl.Key, Name: fl.Name, ProductID: prod.ID, ProductName: prod.Name, Edition: fl.Edition,
 			Seats: fl.Seats, PeriodMonths: fl.PeriodMonths, Status: fl.Status, Payment: fl.Payment, Purchased: fl.Purchased.UTC(),
 			ValidFrom: utcPtr(fl.ValidFrom), ValidTo: utcPtr(fl.ValidTo), ActivateBy: fl.ActivateBy.UTC(), AutoRenew: fl.AutoRenew,
 			AutoRenewMonths: fl.AutoRenewMonths, IP: fl.IP, RegistrationKey: fl.RegistrationKey, Registrations: fl.Registrations,
@@ -377,14 +382,18 @@ func (s *Service) approveIncomingTx(tx *storage.Tx, a Actor, r *transferRecord, 
 		if l.Payment == "" {
 			l.Payment = PaymentPaid
 		}
-		if l.Registrations == nil {
-			l.Registrations = []Registration{}
-		}
-		if err := putLicense(tx, nil, &l); err != nil {
+		ls = append(ls, l)
+	}
+	// The shared bulk loader: ids here, keys as they were, sorted writes.
+	if err := bulkInsertTx(tx, ls, true); err != nil {
+		return err
+	}
+	for _, l := range ls {
+		if err := writeHistoryEntry(tx, HistoryEntry{LicenseID: l.ID, At: now, Actor: a.Email, Action: "transfer_in",
+			Field: "partner_id", Old: r.SourcePublicID + " (desk " + r.PeerFingerprint + ")", New: tp.PublicID, PartnerID: tp.ID}); err != nil {
 			return err
 		}
-		if err := writeHistoryEntry(tx, HistoryEntry{LicenseID: id, At: now, Actor: a.Email, Action: "transfer_in",
-			Field: "partner_id", Old: r.SourcePublicID + " (desk " + r.PeerFingerprint + ")", New: tp.PublicID, PartnerID: tp.ID}); err != nil {
+		if err := tx.Changed("license", l.ID); err != nil {
 			return err
 		}
 	}
@@ -500,6 +509,7 @@ func (s *Service) ImportReceipt(a Actor, data []byte) (Transfer, error) {
 		if err != nil {
 			return err
 		}
+		var olds, news []License
 		for _, it := range items {
 			if err := releaseLicense(tx, it.LicenseID); err != nil {
 				return err
@@ -510,11 +520,14 @@ func (s *Service) ImportReceipt(a Actor, data []byte) (Transfer, error) {
 			}
 			l := old
 			l.Status, l.AutoRenew, l.Updated = StatusTransferredOut, false, now
-			if err := putLicense(tx, &old, &l); err != nil {
-				return err
-			}
+			olds, news = append(olds, old), append(news, l)
+		}
+		if err := putLicenses(tx, olds, news); err != nil {
+			return err
+		}
+		for i, l := range news {
 			if err := writeHistoryEntry(tx, HistoryEntry{LicenseID: l.ID, At: now, Actor: a.Email, Action: "transfer_receipt",
-				Field: "status", Old: string(old.Status), New: fmt.Sprintf("%s: to %s, approved %s, receipt signed by desk %s",
+				Field: "status", Old: string(olds[i].Status), New: fmt.Sprintf("%s: to %s, approved %s, receipt signed by desk %s",
 					l.Status, r.TargetPublicID, p.Approved.UTC().Format(time.RFC3339), fp), PartnerID: l.PartnerID}); err != nil {
 				return err
 			}

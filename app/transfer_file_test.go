@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"licensedesk/app"
 )
@@ -231,4 +232,30 @@ func TestTransferFileRefusals(t *testing.T) {
 	file, _ = src.svc.TransferFile(src.ua, tr.ID)
 	wantFileRefused(t, dst, dst.op, file, "already exists on this desk")
 
+}
+
+// TestTransferFileExpiryFreesLicenses: when a file's time passes with no
+// receipt, the sweep makes the licenses usable here again.
+func TestTransferFileExpiryFreesLicenses(t *testing.T) {
+	t.Parallel()
+	src, l := transferFix(t)
+	tr, err := src.svc.CreateTransfer(src.ua, app.TransferInput{LicenseIDs: []uint64{l.ID}, Target: "P-2222-3333", File: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src.clk.Add(app.DefaultTransferTTL + time.Minute)
+	n, err := src.svc.SweepTransfers()
+	if err != nil || n != 1 {
+		t.Fatalf("sweep: %d, %v", n, err)
+	}
+	if got := src.get(l.ID); got.Status != l.Status {
+		t.Errorf("after the expiry the license is %s, want %s", got.Status, l.Status)
+	}
+	wantState(t, src, src.ua, tr.ID, app.TransferExpired)
+	if n, _ := src.svc.SweepTransfers(); n != 0 {
+		t.Errorf("a second sweep expired %d more", n)
+	}
+	if _, err := src.svc.EditLicense(src.ua, l.ID, app.LicenseEdit{Name: licP("usable again")}); err != nil {
+		t.Errorf("edit after the expiry: %v", err)
+	}
 }

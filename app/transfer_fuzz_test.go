@@ -5,14 +5,19 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
 )
 
 // signedSeed builds a genuine transfer file as a fuzzing seed.
-func signedSeed(t testing.TB) []byte {
+func signedSeed(t testing.TB) []byte { return signedFile(t, 1) }
+
+// signedFile is a genuine transfer file from another desk with n licenses.
+func signedFile(t testing.TB, n int) []byte {
 	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
 	var p filePayload
 	p.TransferID = strings.Repeat("ab", 16)
@@ -21,7 +26,10 @@ func signedSeed(t testing.TB) []byte {
 	p.Target = "P-ABCD-EFGH"
 	p.Secret = SecretHash{Algo: "argon2id", Salt: make([]byte, 16), Time: 2, Memory: 19 * 1024, Threads: 1, Hash: make([]byte, 32)}
 	p.ReceiptSalt = make([]byte, 16)
-	p.Licenses = []fileLicense{{Key: "AAAA-BBBB", Name: "n", ProductCode: "av", Status: StatusActive}}
+	p.Licenses = make([]fileLicense, n)
+	for i := range p.Licenses {
+		p.Licenses[i] = fileLicense{Key: fmt.Sprintf("AAAA-%06d", i), Name: "n", ProductCode: "av", Status: StatusActive}
+	}
 	raw, _ := json.Marshal(p)
 	out, err := json.Marshal(envelope{Format: transferFormat, Version: fileVersion, KeyID: SigningKeyID(pub), Payload: raw,
 		Signature: ed25519.Sign(priv, signed(transferFormat, raw))})
@@ -94,4 +102,20 @@ func FuzzCSVReader(f *testing.F) {
 		}
 		t.Fatal("the reader does not reach the end")
 	})
+}
+
+// TestTransferFileLicenseCountIsLimited: a signed file with no licenses,
+// or more than a transfer may hold, is refused for its count.
+func TestTransferFileLicenseCountIsLimited(t *testing.T) {
+	s, err := Open(Options{DataDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, n := range []int{0, MaxTransferLicenses + 1} {
+		_, err := s.ImportTransferFile(System, signedFile(t, n))
+		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("carries %d licenses", n)) {
+			t.Errorf("%d licenses: %v", n, err)
+		}
+	}
 }

@@ -228,15 +228,18 @@ func (s *Service) CreateTransfer(a Actor, in TransferInput) (Transfer, error) {
 			if err := putTransferBlob(tx, r.ID, blobFile, file); err != nil {
 				return err
 			}
-			for i := range licenses {
-				old := licenses[i]
+			moved := make([]License, len(licenses))
+			for i, old := range licenses {
 				l := old
 				l.Status, l.AutoRenew, l.Updated = StatusTransferring, false, now
-				if err := putLicense(tx, &old, &l); err != nil {
-					return err
-				}
+				moved[i] = l
+			}
+			if err := putLicenses(tx, licenses, moved); err != nil {
+				return err
+			}
+			for i, l := range moved {
 				if err := writeHistoryEntry(tx, HistoryEntry{LicenseID: l.ID, At: now, Actor: a.Email, Action: "transfer_file",
-					Field: "status", Old: string(old.Status), New: string(l.Status), PartnerID: l.PartnerID}); err != nil {
+					Field: "status", Old: string(licenses[i].Status), New: string(l.Status), PartnerID: l.PartnerID}); err != nil {
 					return err
 				}
 			}
@@ -375,6 +378,7 @@ func (s *Service) closeTransferTx(tx *storage.Tx, a Actor, r *transferRecord, st
 	if err != nil {
 		return err
 	}
+	var olds, news []License
 	for _, it := range items {
 		if it.LicenseID == 0 || r.Kind == TransferIncoming {
 			continue
@@ -391,11 +395,14 @@ func (s *Service) closeTransferTx(tx *storage.Tx, a Actor, r *transferRecord, st
 		}
 		l := old
 		l.Status, l.Updated = it.PrevStatus, now
-		if err := putLicense(tx, &old, &l); err != nil {
-			return err
-		}
+		olds, news = append(olds, old), append(news, l)
+	}
+	if err := putLicenses(tx, olds, news); err != nil {
+		return err
+	}
+	for i, l := range news {
 		if err := writeHistoryEntry(tx, HistoryEntry{LicenseID: l.ID, At: now, Actor: a.Email, Action: "transfer_" + string(state),
-			Field: "status", Old: string(old.Status), New: string(l.Status), PartnerID: l.PartnerID}); err != nil {
+			Field: "status", Old: string(olds[i].Status), New: string(l.Status), PartnerID: l.PartnerID}); err != nil {
 			return err
 		}
 	}
@@ -620,6 +627,8 @@ func (s *Service) approveLocalTx(tx *storage.Tx, a Actor, r *transferRecord) err
 		return err
 	}
 	now := s.now()
+	olds := make([]License, 0, len(items))
+	news := make([]License, 0, len(items))
 	for _, it := range items {
 		old, err := getLicense(tx, it.LicenseID)
 		if errors.Is(err, ErrNotFound) || err == nil && old.PartnerID != r.SourcePartnerID {
@@ -634,15 +643,18 @@ func (s *Service) approveLocalTx(tx *storage.Tx, a Actor, r *transferRecord) err
 		l := old
 		l.Config = maps.Clone(old.Config)
 		l.PartnerID, l.DistributorID, l.Notes, l.Updated = tp.ID, tp.DistributorID, "", now
-		if err := putLicense(tx, &old, &l); err != nil {
-			return err
-		}
+		olds, news = append(olds, old), append(news, l)
+	}
+	if err := putLicenses(tx, olds, news); err != nil {
+		return err
+	}
+	for i, l := range news {
 		if err := releaseLicense(tx, l.ID); err != nil {
 			return err
 		}
 		// The giver's part: the license left, and its notes stayed behind.
 		if err := writeHistoryEntry(tx, HistoryEntry{LicenseID: l.ID, At: now, Actor: a.Email, Action: "transfer_out",
-			Field: "partner_id", Old: r.SourcePublicID, New: tp.PublicID, PartnerID: old.PartnerID}); err != nil {
+			Field: "partner_id", Old: r.SourcePublicID, New: tp.PublicID, PartnerID: olds[i].PartnerID}); err != nil {
 			return err
 		}
 		// The receiver's part starts here.

@@ -1,0 +1,136 @@
+package app_test
+
+import (
+	"testing"
+	"time"
+
+	"licensedesk/app"
+)
+
+const benchTransfer = 10000
+
+// benchDesk is a desk with a product and two partners, A holding n
+// licenses (bulk-loaded) with customers, IPs and notes.
+func benchDesk(b *testing.B, n int) (*app.Service, app.Partner, app.Partner, []uint64) {
+	b.Helper()
+	svc, err := app.Open(app.Options{DataDir: b.TempDir(), Logger: quiet})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { svc.Close() })
+	if _, err := svc.CreateProduct(app.System, productInput("av")); err != nil {
+		b.Fatal(err)
+	}
+	pa, _ := svc.CreatePartner(app.System, app.PartnerInput{Name: ptr("Alpha")})
+	pb, _ := svc.CreatePartner(app.System, app.PartnerInput{Name: ptr("Beta")})
+	now := time.Now().UTC()
+	to := now.AddDate(1, 0, 0)
+	batch := make([]app.License, n)
+	for i := range batch {
+		batch[i] = app.License{Name: "Office", ProductID: 1, ProductName: "Product av", Edition: "business", Seats: 5, PeriodMonths: 12,
+			Status: app.StatusActive, Payment: app.PaymentPaid, Purchased: now, ValidFrom: &now, ValidTo: &to, ActivateBy: now,
+			IP: "10.0.0.1", Customer: "Customer", Notes: "private note", PartnerID: pa.ID, Updated: now}
+	}
+	if err := svc.ImportLicenses(app.System, batch); err != nil {
+		b.Fatal(err)
+	}
+	if err := svc.Reindex(); err != nil {
+		b.Fatal(err)
+	}
+	ids := make([]uint64, n)
+	for i := range batch {
+		ids[i] = batch[i].ID
+	}
+	return svc, pa, pb, ids
+}
+
+// BenchmarkTransferApprove10k: approving an in-desk transfer of 10,000
+// licenses (the secret's argon2id check, every license moved with both
+// sides' history, the search index caught up). Target ≤ 500 ms.
+func BenchmarkTransferApprove10k(b *testing.B) {
+	svc, pa, pb, ids := benchDesk(b, benchTransfer)
+	from, to := pa, pb
+	for b.Loop() {
+		b.StopTimer()
+		tr, err := svc.CreateTransfer(app.System, app.TransferInput{LicenseIDs: ids, Target: to.PublicID})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ua := app.Actor{Email: "u@x", Role: app.RolePartner, PartnerID: to.ID}
+		b.StartTimer()
+		if _, err := svc.ApproveTransfer(ua, tr.ID, tr.Secret); err != nil {
+			b.Fatal(err)
+		}
+		from, to = to, from
+	}
+	_ = from
+}
+
+// BenchmarkTransferFileExport10k: starting a transfer of 10,000 licenses
+// to another desk and fetching its signed file. Target ≤ 2 s.
+func BenchmarkTransferFileExport10k(b *testing.B) {
+	svc, pa, _, ids := benchDesk(b, benchTransfer)
+	ua := app.Actor{Email: "u@x", Role: app.RolePartner, PartnerID: pa.ID}
+	size := 0
+	for b.Loop() {
+		tr, err := svc.CreateTransfer(ua, app.TransferInput{LicenseIDs: ids, Target: "P-2222-3333", File: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		file, err := svc.TransferFile(ua, tr.ID)
+		if err != nil {
+			b.Fatal(err)
+		}
+		size = len(file)
+		b.StopTimer()
+		if _, err := svc.CancelTransfer(ua, tr.ID); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(size)/(1<<20), "MiB/file")
+}
+
+// BenchmarkTransferFileImport10k: importing a file of 10,000 licenses on
+// the receiving desk (limits, signature, every key checked), and
+// approving it there (10,000 licenses created with the same keys, the
+// receipt signed). Target ≤ 2 s each; the figures are reported apart.
+func BenchmarkTransferFileImport10k(b *testing.B) {
+	src, pa, _, ids := benchDesk(b, benchTransfer)
+	var importTime, approveTime time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		dst, err := app.Open(app.Options{DataDir: b.TempDir(), Logger: quiet})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := dst.CreateProduct(app.System, productInput("av")); err != nil {
+			b.Fatal(err)
+		}
+		target, _ := dst.CreatePartner(app.System, app.PartnerInput{Name: ptr("Receiver")})
+		ua := app.Actor{Email: "u@x", Role: app.RolePartner, PartnerID: pa.ID}
+		tr, err := src.CreateTransfer(ua, app.TransferInput{LicenseIDs: ids, Target: target.PublicID, File: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		file, _ := src.TransferFile(ua, tr.ID)
+		b.StartTimer()
+		start := time.Now()
+		in, err := dst.ImportTransferFile(app.System, file)
+		if err != nil {
+			b.Fatal(err)
+		}
+		mid := time.Now()
+		if _, err := dst.ApproveTransfer(app.Actor{Email: "t@x", Role: app.RolePartner, PartnerID: target.ID}, in.ID, tr.Secret); err != nil {
+			b.Fatal(err)
+		}
+		importTime += mid.Sub(start)
+		approveTime += time.Since(mid)
+		b.StopTimer()
+		src.CancelTransfer(ua, tr.ID)
+		dst.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(importTime.Milliseconds())/float64(b.N), "ms-import/op")
+	b.ReportMetric(float64(approveTime.Milliseconds())/float64(b.N), "ms-approve/op")
+}
