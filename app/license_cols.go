@@ -262,11 +262,11 @@ type colHit struct {
 }
 
 // match returns, in id order, the licenses that pass the filter's
-// partner, status, product and end-date range and every term: infix
-// terms checked here, the others by membership in indexed (nil when there
-// are none). ok is false while the copy is not built. The rows are
+// partner, status, product and end-date range and every infix term; when
+// restricted, only among cand (sorted ids the index found for the other
+// terms). ok is false while the copy is not built. The rows are
 // scanned in parallel chunks, one per core.
-func (c *licenseCols) match(f *licenseFilter, infix []search.Term, indexed map[uint64]bool) (hits []colHit, ok bool) {
+func (c *licenseCols) match(f *licenseFilter, infix []search.Term, cand []uint64, restricted bool) (hits []colHit, ok bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	if !c.ready {
@@ -291,9 +291,6 @@ func (c *licenseCols) match(f *licenseFilter, infix []search.Term, indexed map[u
 			f.product != 0 && r.product != f.product || r.validTo < f.lo || r.validTo > f.hi {
 			return false
 		}
-		if indexed != nil && !indexed[id] {
-			return false
-		}
 		for i := skip; i < len(checks); i++ {
 			ch := &checks[i]
 			if !strings.Contains(r.all, ch.up) && (ch.compact == "" || !strings.Contains(r.all[:r.keyLen], ch.compact)) {
@@ -301,6 +298,14 @@ func (c *licenseCols) match(f *licenseFilter, infix []search.Term, indexed map[u
 			}
 		}
 		return true
+	}
+	if restricted {
+		for _, id := range cand {
+			if id < uint64(len(c.rows)) && pass(id, 0) {
+				hits = append(hits, colHit{c.rows[id].validTo, id})
+			}
+		}
+		return hits, true
 	}
 	parts := runtime.GOMAXPROCS(0)
 	if len(c.ids) < 50000 {
