@@ -172,29 +172,10 @@ func (s *Service) buildCols() error {
 			break
 		}
 	}
-	var b strings.Builder
-	var starts []int
-	var ids []uint64
-	for id := range rows {
-		if rows[id].status == 0 {
-			continue
-		}
-		starts = append(starts, b.Len())
-		ids = append(ids, uint64(id))
-		b.WriteString(rows[id].all)
-		b.WriteByte('\n')
-	}
-	arena := b.String()
-	for i, id := range ids {
-		end := len(arena)
-		if i+1 < len(starts) {
-			end = starts[i+1]
-		}
-		rows[id].all = arena[starts[i] : end-1] // shares the arena's memory
-	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.rows, c.arena, c.starts, c.ids, c.dirty = rows, arena, starts, ids, map[uint64]bool{}
+	c.rows = rows
+	c.packLocked()
 	err := s.db.View(func(tx *storage.Tx) error {
 		for id := range c.pending {
 			c.refreshLocked(tx, id)
@@ -204,6 +185,33 @@ func (s *Service) buildCols() error {
 	c.pending = nil
 	c.ready = err == nil
 	return err
+}
+
+// packLocked lays every row's text out again in one fresh arena, so no
+// row is dirty. The build does it once; refresh again when a quarter of the
+// rows changed since.
+func (c *licenseCols) packLocked() {
+	var b strings.Builder
+	var starts []int
+	var ids []uint64
+	for id := range c.rows {
+		if c.rows[id].status == 0 {
+			continue
+		}
+		starts = append(starts, b.Len())
+		ids = append(ids, uint64(id))
+		b.WriteString(c.rows[id].all)
+		b.WriteByte('\n')
+	}
+	arena := b.String()
+	for i, id := range ids {
+		end := len(arena)
+		if i+1 < len(starts) {
+			end = starts[i+1]
+		}
+		c.rows[id].all = arena[starts[i] : end-1] // shares the arena's memory
+	}
+	c.arena, c.starts, c.ids, c.dirty = arena, starts, ids, map[uint64]bool{}
 }
 
 // colRowOf makes the copy's row of l.
@@ -239,6 +247,9 @@ func (c *licenseCols) refresh(tx *storage.Tx, ids []uint64) {
 			c.refreshLocked(tx, id)
 		}
 	}
+	if c.ready && len(c.dirty) > len(c.ids)/4+1000 {
+		c.packLocked()
+	}
 }
 
 func (c *licenseCols) refreshLocked(tx *storage.Tx, id uint64) {
@@ -262,11 +273,11 @@ type colHit struct {
 }
 
 // match returns, in id order, the licenses that pass the filter's
-// partner, status, product and end-date range and every term: infix
-// terms checked here, the others by membership in indexed (nil when there
-// are none). ok is false while the copy is not built. The rows are
+// partner, status, product and end-date range and every infix term; when
+// restricted, only among cand (sorted ids the index found for the other
+// terms). ok is false while the copy is not built. The rows are
 // scanned in parallel chunks, one per core.
-func (c *licenseCols) match(f *licenseFilter, infix []search.Term, indexed map[uint64]bool) (hits []colHit, ok bool) {
+func (c *licenseCols) match(f *licenseFilter, infix []search.Term, cand []uint64, restricted bool) (hits []colHit, ok bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	if !c.ready {
@@ -291,9 +302,6 @@ func (c *licenseCols) match(f *licenseFilter, infix []search.Term, indexed map[u
 			f.product != 0 && r.product != f.product || r.validTo < f.lo || r.validTo > f.hi {
 			return false
 		}
-		if indexed != nil && !indexed[id] {
-			return false
-		}
 		for i := skip; i < len(checks); i++ {
 			ch := &checks[i]
 			if !strings.Contains(r.all, ch.up) && (ch.compact == "" || !strings.Contains(r.all[:r.keyLen], ch.compact)) {
@@ -301,6 +309,14 @@ func (c *licenseCols) match(f *licenseFilter, infix []search.Term, indexed map[u
 			}
 		}
 		return true
+	}
+	if restricted {
+		for _, id := range cand {
+			if id < uint64(len(c.rows)) && pass(id, 0) {
+				hits = append(hits, colHit{c.rows[id].validTo, id})
+			}
+		}
+		return hits, true
 	}
 	parts := runtime.GOMAXPROCS(0)
 	if len(c.ids) < 50000 {

@@ -99,6 +99,12 @@ func BenchmarkScaleSearchTwoChars(b *testing.B) {
 	})
 }
 
+func BenchmarkScaleSearchFourChars(b *testing.B) {
+	benchList(b, func(r *rand.Rand) ListParams {
+		return ListParams{PerPage: 50, Filters: map[string]string{"q": "*" + randFrag(r, 4) + "*"}}
+	})
+}
+
 func BenchmarkScaleSearchManyMatches(b *testing.B) {
 	qs := []string{"stone", "*O-11*", "*1234*"}
 	i := 0

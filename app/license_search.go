@@ -47,18 +47,41 @@ func (s *Service) searchHits(f *licenseFilter) ([]colHit, error) {
 	// The copy is built at start-up in a few seconds; a search in that
 	// time waits for it rather than scanning most of the index in Bleve.
 	s.cols.wait(colsWaitBound)
-	var indexed map[uint64]bool
+	// Candidates from Bleve narrow the scan to a list of ids: every word
+	// or prefix term (all its hits), and an infix term of three or more
+	// characters when its trigrams find few enough licenses (beyond
+	// that, scanning the copy is cheaper than collecting Bleve's hits).
+	// The copy then checks each candidate against every infix term.
+	var cand []uint64
+	restricted := false
+	narrow := func(ids []uint64) {
+		slices.Sort(ids)
+		if !restricted {
+			cand, restricted = ids, true
+			return
+		}
+		cand = intersectSorted(cand, ids)
+	}
 	if len(other) > 0 {
 		ids, err := s.searchAllIDs(f, strings.Join(other, " "))
 		if err != nil {
 			return nil, err
 		}
-		indexed = make(map[uint64]bool, len(ids))
-		for _, id := range ids {
-			indexed[id] = true
+		narrow(ids)
+	}
+	for _, t := range infix {
+		if !t.Infix || restricted && len(cand) == 0 {
+			continue // too short for trigrams
+		}
+		ids, more, err := s.searchSomeIDs(f, t.Raw, trigramCandidates)
+		if err != nil {
+			return nil, err
+		}
+		if !more {
+			narrow(ids)
 		}
 	}
-	if hits, ok := s.cols.match(f, infix, indexed); ok {
+	if hits, ok := s.cols.match(f, infix, cand, restricted); ok {
 		return hits, nil
 	}
 	// The copy is still being built: every term from Bleve, each record
@@ -84,9 +107,50 @@ func (s *Service) searchHits(f *licenseFilter) ([]colHit, error) {
 	return hits, err
 }
 
-// searchAllIDs asks Bleve for every license matching text, limited to the
-// filter's partner, status and product.
-func (s *Service) searchAllIDs(f *licenseFilter, text string) ([]uint64, error) {
+// trigramCandidates is the most hits an infix term's trigram lookup may
+// give and still be used to narrow a search.
+const trigramCandidates = 20000
+
+// searchSomeIDs is searchAllIDs for at most limit hits; more reports that
+// there are others.
+func (s *Service) searchSomeIDs(f *licenseFilter, text string, limit int) ([]uint64, bool, error) {
+	q := s.licenseQuery(f, text)
+	q.Limit = limit
+	docs, more, err := s.idx.Search(q)
+	if err != nil {
+		return nil, false, Invalid("q", "cannot search for %q: %v", f.q, err)
+	}
+	return docIDs(docs), more, nil
+}
+
+func intersectSorted(a, b []uint64) []uint64 {
+	out := a[:0:0]
+	for i, j := 0, 0; i < len(a) && j < len(b); {
+		switch {
+		case a[i] < b[j]:
+			i++
+		case a[i] > b[j]:
+			j++
+		default:
+			out = append(out, a[i])
+			i++
+			j++
+		}
+	}
+	return out
+}
+
+func docIDs(docs []string) []uint64 {
+	ids := make([]uint64, 0, len(docs))
+	for _, d := range docs {
+		if _, id, ok := parseDocID(d); ok {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+func (s *Service) licenseQuery(f *licenseFilter, text string) search.Query {
 	q := search.Query{Text: text, Type: "license", Status: string(f.status)}
 	if f.hasPartner {
 		q.Owner = uintStr(f.partner)
@@ -94,17 +158,17 @@ func (s *Service) searchAllIDs(f *licenseFilter, text string) ([]uint64, error) 
 	if f.product != 0 {
 		q.Product = uintStr(f.product)
 	}
-	docs, err := s.idx.SearchAll(q)
+	return q
+}
+
+// searchAllIDs asks Bleve for every license matching text, limited to the
+// filter's partner, status and product.
+func (s *Service) searchAllIDs(f *licenseFilter, text string) ([]uint64, error) {
+	docs, err := s.idx.SearchAll(s.licenseQuery(f, text))
 	if err != nil {
 		return nil, s.searchError(err)
 	}
-	ids := make([]uint64, 0, len(docs))
-	for _, d := range docs {
-		if _, id, ok := parseDocID(d); ok {
-			ids = append(ids, id)
-		}
-	}
-	return ids, nil
+	return docIDs(docs), nil
 }
 
 // pageByExpiry returns the ids of one page of hits sorted by end date
