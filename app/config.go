@@ -34,6 +34,8 @@ type Config struct {
 	RefundDays int `toml:"refund_days"`
 	// SMTP is the [smtp] section: where the outbox sends mail.
 	SMTP SMTPConfig `toml:"smtp"`
+	// Invoice is the [invoice] section: seller details and paper size.
+	Invoice InvoiceConfig `toml:"invoice"`
 }
 
 // Defaults are the embedded defaults.
@@ -50,5 +52,6 @@ func Defaults() Config {
 		BodyLimit:     4 << 20,
 		RefundDays:    14,
 		SMTP:          DefaultSMTP(),
+		Invoice:       DefaultInvoice(),
 	}
 }

@@ -33,6 +33,8 @@ type Options struct {
 	// SMTP is where the outbox sends mail; zero: no server, mails are
 	// kept for sending by hand.
 	SMTP SMTPConfig
+	// Invoice is the seller's details and paper size for invoices.
+	Invoice InvoiceConfig
 }
 
 // Service is the domain: every user action goes through one of its methods.
@@ -52,6 +54,8 @@ type Service struct {
 	jobs   jobRunner    // background jobs (job_runner.go)
 	smtp   SMTPConfig   // outbox delivery (outbox_config.go)
 	outbox outboxSender // outbox sender (outbox_send.go)
+
+	invoiceCfg InvoiceConfig // seller details on invoices (invoice_config.go)
 }
 
 // Open opens the data directory: the bbolt file (created and migrated as
@@ -71,7 +75,8 @@ func Open(opt Options) (*Service, error) {
 	s := &Service{db: db, log: opt.Logger, now: func() time.Time { return opt.Now().UTC() },
 		dataDir: opt.DataDir, limiter: newLoginLimiter(), progress: opt.ReindexProgress,
 		expiringDays: cmp.Or(opt.ExpiringDays, 30), refundDays: cmp.Or(opt.RefundDays, 14),
-		smtp: opt.SMTP.withDefaults(), outbox: newOutboxSender()}
+		smtp: opt.SMTP.withDefaults(), outbox: newOutboxSender(),
+		invoiceCfg: opt.Invoice.withDefaults()}
 	if err := s.registerBuiltinJobs(); err != nil {
 		db.Close()
 		return nil, err

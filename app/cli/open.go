@@ -51,6 +51,7 @@ func (c *cmd) openService(cfg app.Config, log *slog.Logger, progress func(int), 
 		ExpiringDays:    cfg.ExpiringDays,
 		RefundDays:      cfg.RefundDays,
 		SMTP:            cfg.SMTP,
+		Invoice:         cfg.Invoice,
 	})
 	if err != nil {
 		return nil, c.lockedHint(err, instead)
