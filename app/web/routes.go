@@ -121,6 +121,19 @@ func (s *Server) routes() []Route {
 		{"GET", "/api/v1/orders/:id/codes.csv", user, s.apiOrderCodesCSV},
 		{"GET", "/api/v1/special-prices", user, s.apiSpecialPricesList},
 		{"POST", "/api/v1/special-prices", op, s.apiSpecialPriceCreate},
+
+		// Month-end checkout and invoices (issue 9).
+		{"GET", "/api/v1/terms", user, s.apiTermsGet},
+		{"PUT", "/api/v1/terms", op, s.apiTermsSet},
+		{"POST", "/api/v1/checkout", user, s.apiCheckout},
+		{"GET", "/api/v1/invoices", user, s.apiInvoicesList},
+		{"GET", "/api/v1/invoices.csv", user, s.apiInvoicesCSV},
+		{"GET", "/api/v1/invoices/:id", user, s.apiInvoiceGet},
+		{"POST", "/api/v1/invoices/:id/pay", user, s.apiInvoicePay},
+		{"POST", "/api/v1/invoices/:id/payments", op, s.apiInvoicePayment},
+		{"DELETE", "/api/v1/invoices/:id", user, s.apiInvoiceDelete},
+		{"GET", "/api/v1/partners/:id/billing", user, s.apiBillingGet},
+		{"PUT", "/api/v1/partners/:id/billing", op, s.apiBillingSet},
 	}
 }
 

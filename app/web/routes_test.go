@@ -115,6 +115,7 @@ type world struct {
 	aTokenID, bTokenID uint64
 	aLicense, bLicense uint64
 	aOrder, bOrder     uint64
+	aInvoice, bInvoice uint64
 	product, hidden    app.Product
 }
 
@@ -171,6 +172,21 @@ func newWorld(t *testing.T) *world {
 		}
 		*x.id = o.ID
 	}
+	for _, x := range []struct {
+		partner uint64
+		id      *uint64
+	}{{wd.a.ID, &wd.aInvoice}, {wd.b.ID, &wd.bInvoice}} {
+		ls, err := w.svc.CreateLicenses(app.System, app.LicenseCreate{ProductID: wd.product.ID, Edition: "business", Seats: 1, PeriodMonths: 12,
+			PartnerID: x.partner, Payment: app.PaymentPending})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := w.svc.Checkout(app.System, app.CheckoutInput{LicenseIDs: []uint64{ls[0].ID}, TermsVersion: app.DefaultTerms.Version})
+		if err != nil {
+			t.Fatal(err)
+		}
+		*x.id = r.ID
+	}
 	_ = err
 	return wd
 }
@@ -191,6 +207,8 @@ func (wd *world) own(resource string) (uint64, bool) {
 		return wd.product.ID, true
 	case "orders":
 		return wd.aOrder, true
+	case "invoices":
+		return wd.aInvoice, true
 	}
 	return 0, false
 }
@@ -209,6 +227,8 @@ func (wd *world) foreign(resource string) (uint64, bool) {
 		return wd.hidden.ID, true
 	case "orders":
 		return wd.bOrder, true
+	case "invoices":
+		return wd.bInvoice, true
 	}
 	return 0, false
 }
@@ -358,6 +378,9 @@ func TestPartnerCannotReachAnotherPartnersRecords(t *testing.T) {
 	}
 	if u, _ := wd.w.svc.GetUser(app.System, wd.bUser.ID); u.Email != "bob@beta.example" || u.Disabled {
 		t.Errorf("bob changed: %+v", u)
+	}
+	if inv, err := wd.w.svc.GetInvoice(app.System, wd.bInvoice); err != nil || inv.State != app.InvoiceOpen || len(inv.Payments) != 0 {
+		t.Errorf("B's invoice after A's attempts: %v %+v", err, inv.Invoice)
 	}
 }
 
