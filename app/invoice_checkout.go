@@ -449,3 +449,44 @@ func compareUint(x, y uint64) int {
 	}
 	return 0
 }
+
+// CheckoutPreview is what a checkout would bill, shown with the terms
+// before the user accepts them. Nothing is written.
+type CheckoutPreview struct {
+	LicenseIDs []uint64         `json:"license_ids"`
+	Invoices   []InvoiceSummary `json:"invoices"` // without number: not made yet
+	Terms      Terms            `json:"terms"`
+}
+
+// PreviewCheckout prices a checkout without making it.
+func (s *Service) PreviewCheckout(a Actor, in CheckoutInput) (CheckoutPreview, error) {
+	if a.Role == "" {
+		return CheckoutPreview{}, ErrUnauthorized
+	}
+	if !a.IsOperator() && a.PartnerID == 0 {
+		return CheckoutPreview{}, ErrForbidden
+	}
+	ids, err := s.checkoutIDs(a, in)
+	if err != nil {
+		return CheckoutPreview{}, err
+	}
+	out := CheckoutPreview{LicenseIDs: ids}
+	err = s.db.View(func(tx *storage.Tx) error {
+		if out.Terms, err = currentTerms(tx); err != nil {
+			return err
+		}
+		ls, err := s.checkoutLicenses(tx, a, ids)
+		if err != nil {
+			return err
+		}
+		groups, err := s.priceCheckout(tx, ls)
+		if err != nil {
+			return err
+		}
+		for _, g := range groups {
+			out.Invoices = append(out.Invoices, g.inv.summary())
+		}
+		return nil
+	})
+	return out, err
+}

@@ -111,6 +111,8 @@ type licensesData struct {
 	CSRF      string
 	More      string // in a group: link to the whole group when it has more rows
 	Limit     string // the search limit, for the "truncated" message
+	// CheckoutAll checks out every license the payment pending view matches (F26).
+	CheckoutAll string
 }
 
 // licenseRequest reads the list's URL. With no quick view and no filter
@@ -249,6 +251,7 @@ func (s *Server) licensesPage(c *fiber.Ctx) error {
 		Statuses: app.Statuses, Payments: app.Payments, CSRF: s.csrfToken(c), Back: lv.url(lv.clone()),
 		Limit: thousands(app.SearchLimit)}
 	d.GroupBys = []string{"product", "status", "customer"}
+	d.CheckoutAll = checkoutAllURL(lv)
 	if a.IsOperator() {
 		d.GroupBys = append(d.GroupBys, "partner")
 	}
@@ -263,7 +266,7 @@ func (s *Server) licensesPage(c *fiber.Ctx) error {
 	}
 	sortInts(d.Periods)
 	// Quick-view tabs keep the search and filters but not the status.
-	for _, t := range []struct{ view, label string }{{app.ViewExpiring, "Expiring soon"}, {app.ViewExpired, "Expired"}, {app.ViewUnused, "Unused"}, {app.ViewAll, "All"}} {
+	for _, t := range []struct{ view, label string }{{app.ViewExpiring, "Expiring soon"}, {app.ViewExpired, "Expired"}, {app.ViewUnused, "Unused"}, {app.ViewPending, "Payment pending"}, {app.ViewAll, "All"}} {
 		q := lv.clone()
 		q.Del("page")
 		q.Del("status")

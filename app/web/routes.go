@@ -134,6 +134,18 @@ func (s *Server) routes() []Route {
 		{"DELETE", "/api/v1/invoices/:id", user, s.apiInvoiceDelete},
 		{"GET", "/api/v1/partners/:id/billing", user, s.apiBillingGet},
 		{"PUT", "/api/v1/partners/:id/billing", op, s.apiBillingSet},
+		{"GET", "/checkout", user, s.checkoutPage},
+		{"POST", "/checkout", user, s.checkoutPage},
+		{"GET", "/invoices", user, s.invoicesPage},
+		{"GET", "/invoices/export.csv", user, s.invoicesExport},
+		{"GET", "/invoices/:id", user, s.invoicePage},
+		{"POST", "/invoices/:id/pay", user, s.invoicePay},
+		{"POST", "/invoices/:id/payments", op, s.invoicePayment},
+		{"POST", "/invoices/:id/delete", user, s.invoiceDelete},
+		{"GET", "/settings/terms", op, s.termsPage},
+		{"POST", "/settings/terms", op, s.termsSave},
+		{"GET", "/partners/:id/billing", op, s.billingPage},
+		{"POST", "/partners/:id/billing", op, s.billingSave},
 	}
 }
 
