@@ -1,6 +1,8 @@
 package web
 
 import (
+	"html/template"
+
 	"github.com/gofiber/fiber/v2"
 
 	"licensedesk/app"
@@ -9,12 +11,36 @@ import (
 type operatorDashboard struct {
 	Products, ActiveProducts, Partners, Users int
 	Recent                                    []app.AuditEntry
+	Expiring                                  template.HTML // chart; empty when nothing expires soon
 }
 
 type partnerDashboard struct {
 	Account  app.Account
 	Products int
 	Recent   []app.LedgerEntry
+	Expiring template.HTML
+}
+
+// expiringWeeks is how far ahead the dashboard's expiry chart looks.
+const expiringWeeks = 12
+
+// expiringChart draws the licenses whose period ends in each of the next
+// weeks, active and suspended stacked; empty when there are none.
+func (s *Server) expiringChart(a app.Actor) (template.HTML, error) {
+	e, err := s.svc.ExpiringByWeek(a, expiringWeeks)
+	if err != nil || e.Total() == 0 {
+		return "", err
+	}
+	labels := make([]string, len(e.Weeks))
+	for i, w := range e.Weeks {
+		labels[i] = w.Format("Jan 2")
+	}
+	return BarChart{
+		Title:  "Licenses expiring per week, next 12 weeks",
+		Desc:   "Number of licenses whose period ends in each week starting on the date shown, active and suspended.",
+		Labels: labels,
+		Series: []ChartSeries{{Name: "Active", Values: e.Active}, {Name: "Suspended", Values: e.Suspended}},
+	}.SVG(), nil
 }
 
 func (s *Server) dashboardPage(c *fiber.Ctx) error {
@@ -32,6 +58,9 @@ func (s *Server) dashboardPage(c *fiber.Ctx) error {
 		d := partnerDashboard{Account: acc, Products: prods.Total, Recent: acc.Entries}
 		if len(d.Recent) > 5 {
 			d.Recent = d.Recent[:5]
+		}
+		if d.Expiring, err = s.expiringChart(a); err != nil {
+			return err
 		}
 		return s.render(c, fiber.StatusOK, "dashboard", "", View{Title: "Dashboard", Nav: "dashboard", Data: d})
 	}
@@ -57,6 +86,9 @@ func (s *Server) dashboardPage(c *fiber.Ctx) error {
 		return err
 	}
 	d.Products, d.ActiveProducts, d.Partners, d.Users, d.Recent = prods.Total, active.Total, partners.Total, users.Total, recent.Items
+	if d.Expiring, err = s.expiringChart(a); err != nil {
+		return err
+	}
 	return s.render(c, fiber.StatusOK, "dashboard", "", View{Title: "Dashboard", Nav: "dashboard", Data: d})
 }
 

@@ -69,6 +69,10 @@ func (s *Server) routes() []Route {
 		{"POST", "/licenses/:id/enable", user, s.licenseEnable},
 		{"POST", "/licenses/:id/cancel", op, s.licenseCancel},
 		{"POST", "/licenses/:id/delete", user, s.licenseDelete},
+		{"GET", "/outbox", user, s.outboxPage},
+		{"GET", "/outbox/:id", user, s.outboxMailPage},
+		{"GET", "/outbox/:id/attachment", user, s.outboxAttachment},
+		{"POST", "/outbox/:id/resend", op, s.outboxResend},
 
 		// JSON API.
 		{"POST", "/api/v1/tokens", pub, s.apiTokenCreate},
@@ -146,6 +150,11 @@ func (s *Server) routes() []Route {
 		{"POST", "/settings/terms", op, s.termsSave},
 		{"GET", "/partners/:id/billing", op, s.billingPage},
 		{"POST", "/partners/:id/billing", op, s.billingSave},
+
+		// Mail outbox.
+		{"GET", "/api/v1/outbox", user, s.apiOutboxList},
+		{"GET", "/api/v1/outbox/:id", user, s.apiOutboxGet},
+		{"POST", "/api/v1/outbox/:id/resend", op, s.apiOutboxResend},
 	}
 }
 

@@ -116,6 +116,7 @@ type world struct {
 	aLicense, bLicense uint64
 	aOrder, bOrder     uint64
 	aInvoice, bInvoice uint64
+	aMail, bMail       uint64
 	product, hidden    app.Product
 }
 
@@ -187,6 +188,17 @@ func newWorld(t *testing.T) *world {
 		}
 		*x.id = r.ID
 	}
+	for _, x := range []struct {
+		partner uint64
+		id      *uint64
+	}{{wd.a.ID, &wd.aMail}, {wd.b.ID, &wd.bMail}} {
+		m, err := w.svc.QueueMail(app.System, app.MailInput{Kind: "notice", PartnerID: x.partner, To: []string{"someone@partner.example"},
+			Subject: "A notice", Text: "Hello.", Attachments: []app.Attachment{{Name: "notice.txt", ContentType: "text/plain", Data: []byte("hi")}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		*x.id = m.ID
+	}
 	_ = err
 	return wd
 }
@@ -209,6 +221,8 @@ func (wd *world) own(resource string) (uint64, bool) {
 		return wd.aOrder, true
 	case "invoices":
 		return wd.aInvoice, true
+	case "outbox":
+		return wd.aMail, true
 	}
 	return 0, false
 }
@@ -229,6 +243,8 @@ func (wd *world) foreign(resource string) (uint64, bool) {
 		return wd.bOrder, true
 	case "invoices":
 		return wd.bInvoice, true
+	case "outbox":
+		return wd.bMail, true
 	}
 	return 0, false
 }
