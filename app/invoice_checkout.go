@@ -235,6 +235,9 @@ func (s *Service) Checkout(a Actor, in CheckoutInput) (CheckoutResult, error) {
 	}
 	var out CheckoutResult
 	for _, id := range made {
+		if err := s.mailSoon(id); err != nil {
+			s.log.Error("invoice mail not queued yet; the invoice-mail job retries", "invoice", id, "err", err)
+		}
 		v, err := s.GetInvoice(a, id)
 		if err != nil {
 			return CheckoutResult{}, err

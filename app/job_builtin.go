@@ -11,6 +11,7 @@ func (s *Service) registerBuiltinJobs() error {
 	for _, j := range []Job{
 		{Name: "expiry-sweep", Schedule: Every(time.Minute), Run: s.runExpirySweep},
 		{Name: "session-purge", Schedule: Every(time.Hour), Run: func(context.Context, time.Time) error { return s.PurgeSessions() }},
+		{Name: "invoice-mail", Schedule: Every(time.Minute), Run: func(context.Context, time.Time) error { return s.MailPendingInvoices() }},
 	} {
 		if err := s.RegisterJob(j); err != nil {
 			return err

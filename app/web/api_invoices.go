@@ -166,3 +166,19 @@ func (s *Server) apiBillingSet(c *fiber.Ctx) error {
 	}
 	return c.JSON(b)
 }
+
+// invoicePDF sends an invoice as a PDF file (API and page).
+func (s *Server) invoicePDF(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	pdf, inv, err := s.svc.InvoicePDF(mustActor(c), id)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "application/pdf")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="invoice-`+inv.Number+`.pdf"`)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Send(pdf)
+}

@@ -80,6 +80,10 @@ func fill(t *testing.T, path string, id func(resource string) (uint64, bool)) (s
 		if !strings.HasPrefix(p, ":") {
 			continue
 		}
+		suffix := ""
+		if strings.HasPrefix(p, ":id.") { // a file of the record: /invoices/:id.pdf
+			p, suffix = ":id", strings.TrimPrefix(p, ":id")
+		}
 		if p != ":id" {
 			t.Errorf("%s: parameter %s is unknown to the route tests; teach them what record it names", path, p)
 			return "", false
@@ -88,7 +92,7 @@ func fill(t *testing.T, path string, id func(resource string) (uint64, bool)) (s
 		if !ok {
 			return "", false
 		}
-		parts[i] = fmt.Sprint(n)
+		parts[i] = fmt.Sprint(n) + suffix
 	}
 	return strings.Join(parts, "/"), true
 }
