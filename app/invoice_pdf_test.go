@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"licensedesk/app"
 )
@@ -100,5 +101,31 @@ func TestCheckoutMailsTheInvoicePDFThroughTheOutbox(t *testing.T) {
 	}
 	if page, _ := d.svc.ListOutbox(d.op, app.ListParams{}); page.Total != 1 {
 		t.Fatalf("%d mails after the job ran; want still one", page.Total)
+	}
+}
+
+// A big invoice is mailed by the invoice-mail job, not in the checkout's
+// request; the job mails each invoice once.
+func TestInvoiceMailJobMailsBigInvoices(t *testing.T) {
+	d := newDesk(t)
+	ids := append(d.pending(d.pa, d.product.ID, 1000), d.pending(d.pa, d.product.ID, 1)...)
+	inv := d.checkout(d.pa, ids)
+	if page, _ := d.svc.ListOutbox(d.op, app.ListParams{}); page.Total != 0 {
+		t.Fatalf("%d mails right after a %d-line checkout; want the job to send it", page.Total, inv.LineCount)
+	}
+	d.clk.Advance(time.Minute)
+	if err := d.svc.RunDueJobs(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	page, _ := d.svc.ListOutbox(d.op, app.ListParams{})
+	if page.Total != 1 || !strings.Contains(page.Items[0].Subject, inv.Number) {
+		t.Fatalf("after the job: %d mails %+v; want the invoice's", page.Total, page.Items)
+	}
+	d.clk.Advance(time.Minute)
+	if err := d.svc.RunDueJobs(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if page, _ := d.svc.ListOutbox(d.op, app.ListParams{}); page.Total != 1 {
+		t.Fatalf("%d mails after the job ran again; want one", page.Total)
 	}
 }
