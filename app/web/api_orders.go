@@ -235,3 +235,14 @@ func (s *Server) apiSpecialPriceCreate(c *fiber.Ctx) error {
 	}
 	return c.Status(fiber.StatusCreated).JSON(sp)
 }
+
+func (s *Server) apiOrderResend(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	if err := s.svc.ResendConfirmation(mustActor(c), id); err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"queued": true})
+}

@@ -12,6 +12,7 @@ type operatorDashboard struct {
 	Products, ActiveProducts, Partners, Users int
 	Recent                                    []app.AuditEntry
 	Expiring                                  template.HTML // chart; empty when nothing expires soon
+	Orders                                    orderFigures
 }
 
 type partnerDashboard struct {
@@ -19,6 +20,7 @@ type partnerDashboard struct {
 	Products int
 	Recent   []app.LedgerEntry
 	Expiring template.HTML
+	Orders   orderFigures
 }
 
 // expiringWeeks is how far ahead the dashboard's expiry chart looks.
@@ -62,6 +64,9 @@ func (s *Server) dashboardPage(c *fiber.Ctx) error {
 		if d.Expiring, err = s.expiringChart(a); err != nil {
 			return err
 		}
+		if d.Orders, err = s.orderFigures(a); err != nil {
+			return err
+		}
 		return s.render(c, fiber.StatusOK, "dashboard", "", View{Title: "Dashboard", Nav: "dashboard", Data: d})
 	}
 	var d operatorDashboard
@@ -87,6 +92,9 @@ func (s *Server) dashboardPage(c *fiber.Ctx) error {
 	}
 	d.Products, d.ActiveProducts, d.Partners, d.Users, d.Recent = prods.Total, active.Total, partners.Total, users.Total, recent.Items
 	if d.Expiring, err = s.expiringChart(a); err != nil {
+		return err
+	}
+	if d.Orders, err = s.orderFigures(a); err != nil {
 		return err
 	}
 	return s.render(c, fiber.StatusOK, "dashboard", "", View{Title: "Dashboard", Nav: "dashboard", Data: d})

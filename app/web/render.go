@@ -177,6 +177,8 @@ func (s *Server) funcs() template.FuncMap {
 			return out
 		},
 		"add":       func(a, b int) int { return a + b },
+		"cells":     usebarCells,
+		"seats":     app.SeatsText,
 		"key":       func(format string, args ...any) string { return fieldKey(format, args...) },
 		"join":      strings.Join,
 		"mailState": mailStateLabel,
@@ -224,4 +226,16 @@ func initials(email string) string {
 		return "?"
 	}
 	return strings.ToUpper(string(out))
+}
+
+// usebarCells scales part of total to a bar of at most 40 cells, at
+// least one cell for any part above zero (order history, F23).
+func usebarCells(part, total int) int {
+	if part <= 0 || total <= 0 {
+		return 0
+	}
+	if total <= 40 {
+		return part
+	}
+	return max(1, part*40/total)
 }
