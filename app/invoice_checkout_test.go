@@ -146,7 +146,7 @@ func TestCheckoutRefusesWhatCannotBeBilledAndWritesNothing(t *testing.T) {
 
 	// Paid and cancelled licenses are named with their reasons.
 	_, err = d.svc.Checkout(d.pa, app.CheckoutInput{LicenseIDs: []uint64{ids[0], paid[0].ID, ids[3]}, TermsVersion: v})
-	ce = checkoutErr(t, err, nil, paid[0].ID, ids[3])
+	checkoutErr(t, err, nil, paid[0].ID, ids[3])
 	msg := err.Error()
 	if !strings.Contains(msg, "already paid") || !strings.Contains(msg, "cancelled") || !strings.Contains(msg, paid[0].Key) {
 		t.Fatalf("refusal %q does not say which license is paid and which cancelled", msg)

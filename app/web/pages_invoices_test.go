@@ -113,6 +113,8 @@ func TestCheckoutPagesTermsInvoicePayAndVoid(t *testing.T) {
 	resp, body = c.post("/checkout", url.Values{"ids": {fmt.Sprint(ids[2])}, "confirm": {"true"}, "accept": {"true"}, "terms_version": {app.DefaultTerms.Version}})
 	wantStatus(t, resp, body, 303)
 	resp, body = c.follow(resp)
+	wantStatus(t, resp, body, 200)
+	wantContains(t, body, "Licenses payment (1)")
 	second, _ := h.svc.InvoiceByNumber(app.System, fmt.Sprintf("%d-000002", year))
 	resp, body = c.post(fmt.Sprintf("/invoices/%d/delete", second.ID), url.Values{})
 	wantStatus(t, resp, body, 303)
