@@ -138,7 +138,7 @@ type InvoiceView struct {
 	Invoice
 	Due        Money         `json:"due"`
 	LicenseIDs []uint64      `json:"license_ids"`
-	Lines      []InvoiceLine `json:"lines"`
+	Lines      []InvoiceLine `json:"lines,omitempty"` // left out of the answers to actions: GET the invoice for them
 }
 
 // InvoiceSummary is an invoice in a list (no lines).

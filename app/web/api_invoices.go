@@ -43,6 +43,12 @@ func (s *Server) apiCheckout(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// The answer names the licenses; their priced lines are one GET away
+	// (a 10,000-line invoice would otherwise answer megabytes).
+	r.Lines = nil
+	for i := range r.Invoices {
+		r.Invoices[i].Lines = nil
+	}
 	return c.Status(fiber.StatusCreated).JSON(r)
 }
 
@@ -108,6 +114,7 @@ func (s *Server) apiInvoicePay(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	v.Lines = nil
 	return c.JSON(v)
 }
 
@@ -124,6 +131,7 @@ func (s *Server) apiInvoicePayment(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	v.Lines = nil
 	return c.JSON(v)
 }
 
@@ -136,6 +144,7 @@ func (s *Server) apiInvoiceDelete(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	v.Lines = nil
 	return c.JSON(v)
 }
 
