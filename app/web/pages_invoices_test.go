@@ -78,6 +78,10 @@ func TestCheckoutPagesTermsInvoicePayAndVoid(t *testing.T) {
 	l0, _ := h.svc.GetLicense(app.System, ids[0])
 	wantContains(t, body, l0.Key)
 
+	// The license page names the open invoice the license is on.
+	_, body = c.get(fmt.Sprintf("/licenses/%d", ids[0]))
+	wantContains(t, body, `id="lic-invoice">`+num+`</a>`)
+
 	// The same licenses again: refused, naming them and the invoice.
 	resp, body = c.post("/checkout", form)
 	wantStatus(t, resp, body, 409)
