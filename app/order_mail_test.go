@@ -71,7 +71,7 @@ func TestOrderConfirmationSentThroughSMTPWithRetry(t *testing.T) {
 	e.clk.Advance(2 * time.Hour)
 	sendDue(t, e.svc)
 	got := ss.received()
-	if len(got) != 1 || got[0].To[0] != "alice@alpha.example" || !contains(got[0].Data, o.Number) {
+	if len(got) != 1 || got[0].To[0] != "alice@alpha.example" || !strings.Contains(string(got[0].Data), o.Number) {
 		t.Fatalf("received %d mails", len(got))
 	}
 	if m := mustGetMail(t, e.svc, pg.Items[0].ID); m.State != app.MailSent {

@@ -3,7 +3,6 @@ package app
 import (
 	"cmp"
 	"context"
-	"encoding/binary"
 	"fmt"
 	"slices"
 	"time"
@@ -120,9 +119,8 @@ func (s *Service) billPartnerMonth(tx *storage.Tx, partnerID uint64, month time.
 		period  int
 	}
 	seats := map[group]int{}
-	prefix := binary.BigEndian.AppendUint64([]byte{famPartner}, partnerID)
-	tx.Each(storage.LicenseIndex, prefix, func(k, _ []byte) bool {
-		l, err := getLicense(tx, binary.BigEndian.Uint64(k[len(prefix):]))
+	eachPartnerLicenseID(tx, partnerID, func(id uint64) bool {
+		l, err := getLicense(tx, id)
 		if err != nil {
 			return true
 		}

@@ -46,9 +46,13 @@ func mailRetryDelay(n int) time.Duration {
 
 // RunOutbox sends due mail until ctx ends: at once, whenever a mail is
 // queued, and otherwise at least every poll (default 15 s). serve starts
-// it; it does nothing when no SMTP server is configured.
+// it. With no SMTP server configured it makes any mail still queued from
+// a run that had one "manual" (else it would wait forever) and returns.
 func (s *Service) RunOutbox(ctx context.Context, poll time.Duration) {
 	if !s.smtp.Configured() {
+		if err := s.settleMail(MailQueued, MailManual, "no SMTP server is configured any more: send this mail by hand"); err != nil {
+			s.log.Error("outbox: could not mark queued mails for sending by hand", "err", err)
+		}
 		return
 	}
 	if poll <= 0 {
@@ -182,24 +186,36 @@ func (s *Service) recordAttempt(id uint64, sendErr error) (MailState, error) {
 // "sending": it died while talking to the server. Open calls it, when no
 // other process can hold the data.
 func (s *Service) recoverSendingMail() error {
+	return s.settleMail(MailSending, MailQueued,
+		"the server stopped while this mail was being sent; it is sent again (the recipient may get it twice)")
+}
+
+// settleMail moves every mail in state from to state to, with a note for
+// the operator.
+func (s *Service) settleMail(from, to MailState, note string) error {
 	var ids []uint64
 	if err := s.db.View(func(tx *storage.Tx) error {
-		eachMailInState(tx, MailSending, func(id uint64) bool { ids = append(ids, id); return true })
+		eachMailInState(tx, from, func(id uint64) bool { ids = append(ids, id); return true })
 		return nil
 	}); err != nil || len(ids) == 0 {
 		return err
 	}
-	s.log.Warn("outbox: mails were being sent when the server stopped; queuing them again", "count", len(ids))
+	s.log.Warn("outbox: "+note, "mails", len(ids))
 	return s.update(func(tx *storage.Tx) error {
 		for _, id := range ids {
 			old, err := getMail(tx, id)
 			if err != nil {
 				return err
 			}
+			if old.State != from {
+				continue
+			}
 			m := old
 			now := s.now()
-			m.State, m.NextAttempt, m.Updated = MailQueued, now, now
-			m.LastError = "the server stopped while this mail was being sent; it is sent again (the recipient may get it twice)"
+			m.State, m.Updated, m.LastError = to, now, note
+			if to == MailQueued {
+				m.NextAttempt = now
+			}
 			if err := putMail(tx, &old, &m); err != nil {
 				return err
 			}

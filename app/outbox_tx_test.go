@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"time"
@@ -82,5 +83,32 @@ func TestSendingMailIsQueuedAgainAfterACrash(t *testing.T) {
 	again, _, ok, err := s.claimDueMail()
 	if err != nil || !ok || again.ID != m.ID || again.MessageID != m.MessageID {
 		t.Fatalf("the restarted sender does not pick it up with its Message-ID: %+v %v %v", again, ok, err)
+	}
+}
+
+// Mails queued while SMTP was configured do not wait forever once it is
+// taken out of the configuration: the next serve makes them "manual". A
+// command that merely opens the data (without the config) changes nothing.
+func TestQueuedMailBecomesManualWithoutSMTP(t *testing.T) {
+	dir := t.TempDir()
+	cfg := SMTPConfig{Host: "127.0.0.1", Port: 1, Security: SMTPNone, From: "desk@desk.example"}
+	s, err := Open(Options{DataDir: dir, Logger: quietLog(), SMTP: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := s.QueueMail(System, testMail())
+	if err != nil || m.State != MailQueued {
+		t.Fatalf("queued: %+v %v", m, err)
+	}
+	s.Close()
+	s = openTestService(t, dir, nil) // no SMTP now
+	defer s.Close()
+	if got, _ := s.GetMail(System, m.ID); got.State != MailQueued {
+		t.Fatalf("opening the data without SMTP changed the mail: %+v", got)
+	}
+	s.RunOutbox(context.Background(), 0) // serve without SMTP: returns at once
+	got, _ := s.GetMail(System, m.ID)
+	if got.State != MailManual || got.LastError == "" {
+		t.Fatalf("after a start without SMTP: %+v", got)
 	}
 }

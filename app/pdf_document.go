@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/go-pdf/fpdf"
 	"golang.org/x/image/font/gofont/gobold"
@@ -95,8 +97,16 @@ const (
 
 const pdfFont = "go"
 
-// RenderPDF lays out doc and returns the PDF file.
-func RenderPDF(doc PDFDocument) ([]byte, error) {
+// RenderPDF lays out doc and returns the PDF file. Text the font cannot
+// carry (characters beyond the Basic Multilingual Plane such as emoji,
+// control characters, bytes that are not UTF-8) prints as "?".
+func RenderPDF(doc PDFDocument) (out []byte, err error) {
+	defer func() {
+		if r := recover(); r != nil { // fpdf panics on some input: never take the caller down
+			out, err = nil, fmt.Errorf("pdf: %v", r)
+		}
+	}()
+	doc = doc.sanitized()
 	if len(doc.Columns) == 0 {
 		return nil, fmt.Errorf("pdf: a document needs at least one column")
 	}
@@ -110,7 +120,8 @@ func RenderPDF(doc PDFDocument) ([]byte, error) {
 		format = func(v int64) string { return Money{Amount: v, Currency: doc.Currency}.String() }
 	}
 	f := fpdf.New("P", "mm", "A4", "")
-	f.SetCompression(false) // text stays greppable; invoices are small
+	f.SetCompression(true)
+	f.SetCatalogSort(true) // the same document, the same bytes
 	f.SetMargins(pdfMarginX, pdfMarginTop, pdfMarginX)
 	f.SetAutoPageBreak(false, 0) // pages break where the table says, to carry totals over
 	f.AddUTF8FontFromBytes(pdfFont, "", goregular.TTF)
@@ -141,11 +152,73 @@ func RenderPDF(doc PDFDocument) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// pdfSafe replaces what the embedded font and fpdf cannot carry: runes
+// outside the Basic Multilingual Plane (fpdf's font tables stop there),
+// invalid UTF-8 and control characters. Newlines survive when keepNL.
+func pdfSafe(s string, keepNL bool) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n' && keepNL:
+			return r
+		case r == '\t' || r == '\n' || r == '\r':
+			return ' '
+		case r == utf8.RuneError, r > 0xFFFF, unicode.IsControl(r):
+			return '?'
+		}
+		return r
+	}, strings.ReplaceAll(s, "\r\n", "\n"))
+}
+
+// sanitized is doc with every text made safe to print.
+func (d PDFDocument) sanitized() PDFDocument {
+	one := func(s string) string { return pdfSafe(s, false) }
+	many := func(in []string) []string {
+		out := make([]string, len(in))
+		for i, s := range in {
+			out[i] = one(s)
+		}
+		return out
+	}
+	party := func(p PDFParty) PDFParty { return PDFParty{Name: one(p.Name), Lines: many(p.Lines)} }
+	d.Title, d.Number, d.Intro, d.Notes = one(d.Title), one(d.Number), pdfSafe(d.Intro, true), pdfSafe(d.Notes, true)
+	d.Seller, d.Recipient, d.Footer = party(d.Seller), party(d.Recipient), many(d.Footer)
+	facts := make([]PDFFact, len(d.Facts))
+	for i, f := range d.Facts {
+		facts[i] = PDFFact{Label: one(f.Label), Value: one(f.Value)}
+	}
+	d.Facts = facts
+	cols := make([]PDFColumn, len(d.Columns))
+	for i, c := range d.Columns {
+		cols[i] = PDFColumn{Title: one(c.Title), Width: c.Width, Right: c.Right}
+	}
+	d.Columns = cols
+	lines := make([]PDFLine, len(d.Lines))
+	for i, l := range d.Lines {
+		cells := make([]string, len(l.Cells))
+		for j, c := range l.Cells {
+			cells[j] = pdfSafe(c, true)
+		}
+		lines[i] = PDFLine{Cells: cells, Amount: l.Amount}
+	}
+	d.Lines = lines
+	totals := make([]PDFTotal, len(d.Totals))
+	for i, t := range d.Totals {
+		totals[i] = PDFTotal{Label: one(t.Label), Value: one(t.Value), Bold: t.Bold}
+	}
+	d.Totals = totals
+	if format := d.FormatAmount; format != nil {
+		d.FormatAmount = func(v int64) string { return one(format(v)) }
+	}
+	return d
+}
+
 type pdfRenderer struct {
 	f      *fpdf.Fpdf
 	doc    PDFDocument
 	format func(int64) string
 	carry  int64 // sum of the Amount of the lines printed so far
+	// pageTop is where the first line of the current page starts.
+	pageTop float64
 }
 
 func (r *pdfRenderer) bottom() float64 { return pdfPageH - pdfFooterH }
@@ -276,28 +349,67 @@ func (r *pdfRenderer) carryRow(label string) {
 }
 
 // table prints the lines, breaking pages so that each page ends with the
-// amount carried forward and the next begins with it.
+// amount carried forward and the next begins with it. A line that does
+// not fit on what is left of a page moves to the next; one taller than a
+// whole page is split across pages.
 func (r *pdfRenderer) table() {
-	carryH := pdfLineH + 2*pdfRowPad
+	rowH := pdfLineH + 2*pdfRowPad
 	r.tableHead()
+	r.pageTop = r.f.GetY()
 	for i, l := range r.doc.Lines {
-		cells, h := r.wrap(l.Cells)
-		need := h + carryH // room for the carried-forward row after it
+		cells, _ := r.wrap(l.Cells)
+		after := rowH // room for the carried-forward row below it
 		if i == len(r.doc.Lines)-1 {
-			need = h + r.totalsHeight() // the last line stays with the totals
+			after = r.totalsHeight() // the last line stays with the totals
 		}
-		if r.f.GetY()+need > r.bottom() && i > 0 {
-			r.rule(false)
-			r.carryRow("Carried forward")
-			r.f.AddPage()
-			r.tableHead()
-			r.carryRow("Brought forward")
-			r.rule(false)
+		for {
+			n := 0
+			for _, c := range cells {
+				n = max(n, len(c))
+			}
+			h := float64(n)*pdfLineH + 2*pdfRowPad
+			if r.f.GetY()+h+after <= r.bottom() {
+				r.row(cells, h, false)
+				break
+			}
+			// A fresh page holds its head, the brought-forward row and this.
+			fresh := r.bottom() - (pdfMarginTop + 2*rowH) - rowH
+			fits := int((r.bottom() - r.f.GetY() - rowH - 2*pdfRowPad) / pdfLineH)
+			if h <= fresh || fits < 1 {
+				if r.f.GetY() > r.pageTop { // lines are on this page already: break before this one
+					r.breakPage()
+					continue
+				}
+				if fits < 1 {
+					r.row(cells, h, false) // no room at all: let it run over rather than loop
+					break
+				}
+			}
+			// Taller than a page: print what fits, carry on with the rest.
+			head, rest := make([][]string, len(cells)), make([][]string, len(cells))
+			for j, c := range cells {
+				k := min(fits, len(c))
+				head[j], rest[j] = c[:k], c[k:]
+			}
+			r.row(head, float64(fits)*pdfLineH+2*pdfRowPad, false)
+			cells = rest
+			r.breakPage()
 		}
-		r.row(cells, h, false)
 		r.carry += l.Amount
 	}
 	r.rule(true)
+}
+
+// breakPage closes the page with the amount carried forward and opens the
+// next with the table head and the amount brought forward.
+func (r *pdfRenderer) breakPage() {
+	r.rule(false)
+	r.carryRow("Carried forward")
+	r.f.AddPage()
+	r.tableHead()
+	r.carryRow("Brought forward")
+	r.rule(false)
+	r.pageTop = r.f.GetY()
 }
 
 // totals prints the totals block right-aligned under the table, and the

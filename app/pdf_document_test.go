@@ -111,52 +111,7 @@ func TestPDFInvoicePaginatesWithCarriedTotals(t *testing.T) {
 			t.Errorf("page 1 lacks %q:\n%s", want, first)
 		}
 	}
-	var running int64
-	next := 1
-	for p, text := range pages {
-		if !strings.Contains(text, fmt.Sprintf("Page %d of %d", p+1, len(pages))) {
-			t.Errorf("page %d lacks its page number", p+1)
-		}
-		if !strings.Contains(text, "IBAN DE02 1203 0000 0000 2020 51") {
-			t.Errorf("page %d lacks the footer", p+1)
-		}
-		if p > 0 {
-			bf := lineWith(text, "Brought forward")
-			if bf == "" {
-				t.Fatalf("page %d does not begin with the amount brought forward:\n%s", p+1, text)
-			}
-			if got := parseEUR(t, bf); got != running {
-				t.Errorf("page %d brings forward %d, want %d", p+1, got, running)
-			}
-			if !strings.Contains(text, "Beschreibung") {
-				t.Errorf("page %d repeats no table head", p+1)
-			}
-		}
-		// The lines of this page, in order.
-		for _, l := range strings.Split(text, "\n") {
-			if strings.Contains(l, fmt.Sprintf("Schlüssel %04d", next)) {
-				running += int64(1000 + (next-1)*137)
-				if got := parseEUR(t, l); got != int64(1000+(next-1)*137) {
-					t.Errorf("line %d shows %d", next, got)
-				}
-				next++
-			}
-		}
-		cf := lineWith(text, "Carried forward")
-		if p < len(pages)-1 {
-			if cf == "" {
-				t.Fatalf("page %d does not end with the amount carried forward:\n%s", p+1, text)
-			}
-			if got := parseEUR(t, cf); got != running {
-				t.Errorf("page %d carries forward %d, want %d (the lines so far)", p+1, got, running)
-			}
-		} else if cf != "" {
-			t.Errorf("the last page carries forward: %q", cf)
-		}
-	}
-	if next != n+1 {
-		t.Fatalf("found %d of %d lines, in order", next-1, n)
-	}
+	checkCarried(t, pages, n)
 	last := pages[len(pages)-1]
 	if got := parseEUR(t, lineWith(last, "Netto")); got != sum {
 		t.Errorf("net %d, want %d", got, sum)
@@ -211,4 +166,114 @@ func lineWith(text, s string) string {
 		}
 	}
 	return ""
+}
+
+// Whatever a customer typed into a name or a note, the document renders:
+// a word longer than its column, bytes that are not UTF-8, characters the
+// font lacks, a description of many lines, no lines at all.
+func TestPDFRendersHostileText(t *testing.T) {
+	long := strings.Repeat("Qz", 150) // 300 characters, no space
+	doc, _ := invoiceDoc(3)
+	doc.Recipient.Name = "Bad \xff\xfe bytes \x00 and 漢字 and 🙂"
+	doc.Lines[0].Cells[1] = long
+	doc.Lines[1].Cells[1] = strings.Repeat("line\n", 80) // taller than a page
+	doc.Lines[2].Cells[1] = "tab\there\r\nand a form feed \f"
+	pdf, err := app.RenderPDF(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages := pdfText(t, pdf)
+	all := strings.Join(pages, "")
+	if got := strings.Count(all, "Q"); got != 150 {
+		t.Errorf("the long word lost text: %d of 150 Q", got)
+	}
+	if !strings.Contains(all, "Bad ?? bytes ? and 漢字 and ?") {
+		t.Errorf("the recipient's name:\n%s", pages[0])
+	}
+	if !strings.Contains(all, "Gesamt") {
+		t.Error("no totals")
+	}
+	if got := strings.Count(all, "line"); got != 80 {
+		t.Errorf("the description taller than a page shows %d of its 80 lines", got)
+	}
+	for p, text := range pages[:len(pages)-1] {
+		if !strings.Contains(text, "Carried forward") {
+			t.Errorf("page %d of %d does not carry forward", p+1, len(pages))
+		}
+	}
+
+	empty, _ := invoiceDoc(0)
+	pdf, err = app.RenderPDF(empty)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pages := pdfText(t, pdf); len(pages) != 1 || !strings.Contains(pages[0], "Netto") {
+		t.Errorf("a document with no lines: %d pages", len(pages))
+	}
+}
+
+// checkCarried checks every page of an invoiceDoc(n): its number, the
+// footer, the head and brought-forward amount on later pages, its lines in
+// order with their amounts, and the carried-forward amount at its foot.
+func checkCarried(t *testing.T, pages []string, n int) {
+	t.Helper()
+	var running int64
+	next := 1
+	for p, text := range pages {
+		if !strings.Contains(text, fmt.Sprintf("Page %d of %d", p+1, len(pages))) {
+			t.Errorf("page %d lacks its page number", p+1)
+		}
+		if !strings.Contains(text, "IBAN DE02 1203 0000 0000 2020 51") {
+			t.Errorf("page %d lacks the footer", p+1)
+		}
+		if p > 0 {
+			bf := lineWith(text, "Brought forward")
+			if bf == "" {
+				t.Fatalf("page %d does not begin with the amount brought forward:\n%s", p+1, text)
+			}
+			if got := parseEUR(t, bf); got != running {
+				t.Errorf("page %d brings forward %d, want %d", p+1, got, running)
+			}
+			if !strings.Contains(text, "Beschreibung") {
+				t.Errorf("page %d repeats no table head", p+1)
+			}
+		}
+		// The lines of this page, in order.
+		for _, l := range strings.Split(text, "\n") {
+			if strings.Contains(l, fmt.Sprintf("Schlüssel %04d", next)) {
+				running += int64(1000 + (next-1)*137)
+				if got := parseEUR(t, l); got != int64(1000+(next-1)*137) {
+					t.Errorf("line %d shows %d", next, got)
+				}
+				next++
+			}
+		}
+		cf := lineWith(text, "Carried forward")
+		if p < len(pages)-1 {
+			if cf == "" {
+				t.Fatalf("page %d does not end with the amount carried forward:\n%s", p+1, text)
+			}
+			if got := parseEUR(t, cf); got != running {
+				t.Errorf("page %d carries forward %d, want %d (the lines so far)", p+1, got, running)
+			}
+		} else if cf != "" {
+			t.Errorf("the last page carries forward: %q", cf)
+		}
+	}
+	if next != n+1 {
+		t.Fatalf("found %d of %d lines, in order", next-1, n)
+	}
+}
+
+// Every table length, around the page breaks and well past them, keeps
+// the carried amounts right and the lines in order.
+func TestPDFCarriedTotalsAtEveryLength(t *testing.T) {
+	for _, n := range []int{1, 16, 17, 18, 19, 36, 37, 38, 39} {
+		doc, _ := invoiceDoc(n)
+		pdf, err := app.RenderPDF(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkCarried(t, pdfText(t, pdf), n)
+	}
 }

@@ -27,7 +27,7 @@ type BarChart struct {
 	// Format writes a value for the axis and the titles (default: the
 	// integer, such as 1234; use it for money in minor units).
 	Format func(int64) string
-	// Width and Height of the drawing (viewBox units; default 640 × 260).
+	// Width and Height of the drawing (viewBox units; default 800 × 260).
 	// The SVG scales to its container's width.
 	Width, Height int
 }
@@ -56,7 +56,7 @@ const (
 func (c BarChart) SVG() template.HTML {
 	w, h := c.Width, c.Height
 	if w <= 0 {
-		w = 640
+		w = 800
 	}
 	if h <= 0 {
 		h = 260

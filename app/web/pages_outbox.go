@@ -93,6 +93,20 @@ func (s *Server) outboxResend(c *fiber.Ctx) error {
 	return s.redirect(c, "/outbox/"+strconv.FormatUint(id, 10), "Queued to be sent again.")
 }
 
+func (s *Server) outboxMarkSent(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	if _, err := s.svc.MarkMailSent(mustActor(c), id); err != nil {
+		if status, errs, ok := formError(err, nil); ok {
+			return s.renderMail(c, status, id, errs)
+		}
+		return err
+	}
+	return s.redirect(c, "/outbox/"+strconv.FormatUint(id, 10), "Marked as sent by hand.")
+}
+
 // JSON API.
 
 func (s *Server) apiOutboxList(c *fiber.Ctx) error {
@@ -146,4 +160,16 @@ func mailStateLabel(st app.MailState) string {
 		return "to send by hand"
 	}
 	return string(st)
+}
+
+func (s *Server) apiOutboxMarkSent(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	m, err := s.svc.MarkMailSent(mustActor(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(m)
 }

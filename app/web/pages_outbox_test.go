@@ -70,6 +70,17 @@ func TestOutboxPagesWithoutSMTP(t *testing.T) {
 		t.Errorf("re-send without SMTP says %q", a)
 	}
 
+	// Sent by hand instead: it leaves the to-do list.
+	resp, body = op.post(fmt.Sprintf("/outbox/%d/sent-by-hand", mine.ID), url.Values{})
+	wantStatus(t, resp, body, http.StatusSeeOther)
+	_, body = op.follow(resp)
+	wantContains(t, body, "Marked as sent by hand.", "by hand")
+	if got, _ := h.svc.GetMail(app.System, mine.ID); got.State != app.MailSent || !got.SentByHand {
+		t.Errorf("after marking: %+v", got)
+	}
+	resp, body = op.post(fmt.Sprintf("/outbox/%d/sent-by-hand", mine.ID), url.Values{})
+	wantStatus(t, resp, body, http.StatusConflict)
+
 	h.user("anna@harbor.example", p.ID)
 	pc := h.login("anna@harbor.example")
 	resp, body = pc.get("/outbox")

@@ -86,6 +86,7 @@ func (s *Server) routes() []Route {
 		{"GET", "/outbox/:id", user, s.outboxMailPage},
 		{"GET", "/outbox/:id/attachment", user, s.outboxAttachment},
 		{"POST", "/outbox/:id/resend", op, s.outboxResend},
+		{"POST", "/outbox/:id/sent-by-hand", op, s.outboxMarkSent},
 
 		// JSON API.
 		{"POST", "/api/v1/tokens", pub, s.apiTokenCreate},
@@ -125,6 +126,7 @@ func (s *Server) routes() []Route {
 		{"GET", "/api/v1/audit", op, s.apiAuditList},
 		{"GET", "/api/v1/backup", op, s.apiBackup},
 		{"POST", "/api/v1/reindex", op, s.apiReindex},
+		{"GET", "/api/v1/jobs", op, s.apiJobs},
 
 		// Buying and orders (issue 8).
 		{"GET", "/api/v1/quote", user, s.apiQuoteGet},
@@ -171,6 +173,7 @@ func (s *Server) routes() []Route {
 		{"GET", "/api/v1/outbox", user, s.apiOutboxList},
 		{"GET", "/api/v1/outbox/:id", user, s.apiOutboxGet},
 		{"POST", "/api/v1/outbox/:id/resend", op, s.apiOutboxResend},
+		{"POST", "/api/v1/outbox/:id/sent-by-hand", op, s.apiOutboxMarkSent},
 	}
 }
 
