@@ -39,6 +39,8 @@ type Config struct {
 	// MaxUpload caps an uploaded file (transfer file, receipt, license
 	// CSV) in bytes; larger uploads are refused before they are read.
 	MaxUpload int `toml:"max_upload"`
+	// Invoice is the [invoice] section: seller details and paper size.
+	Invoice InvoiceConfig `toml:"invoice"`
 }
 
 // Defaults are the embedded defaults.
@@ -57,5 +59,6 @@ func Defaults() Config {
 		SMTP:          DefaultSMTP(),
 		TransferTTL:   7 * 24 * time.Hour,
 		MaxUpload:     256 << 20,
+		Invoice:       DefaultInvoice(),
 	}
 }

@@ -13,6 +13,7 @@ func (s *Service) registerBuiltinJobs() error {
 		// Expired transfers free their licenses (those out by file are usable again).
 		{Name: "transfer-expiry", Schedule: Every(time.Minute), Run: s.runTransferSweep},
 		{Name: "session-purge", Schedule: Every(time.Hour), Run: func(context.Context, time.Time) error { return s.PurgeSessions() }},
+		{Name: "invoice-mail", Schedule: Every(time.Minute), Run: func(context.Context, time.Time) error { return s.MailPendingInvoices() }},
 		{Name: MonthlyBillingJob, Schedule: Monthly(1, 0, 0), Run: s.runMonthlyBilling},
 	} {
 		if err := s.RegisterJob(j); err != nil {

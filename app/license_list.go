@@ -18,7 +18,8 @@ const (
 	ViewAll      = "all"
 	ViewExpiring = "expiring" // active, ending within the expiring window
 	ViewExpired  = "expired"
-	ViewUnused   = "unused" // bought, never activated: coupons
+	ViewUnused   = "unused"  // bought, never activated: coupons
+	ViewPending  = "pending" // payment pending: to check out (F26)
 )
 
 // LicensePage is one page of the license list.
@@ -165,8 +166,13 @@ func (s *Service) parseLicenseFilter(a Actor, p ListParams) (*licenseFilter, err
 			return nil, Invalid("status", "the unused view shows unused (ordered) licenses only")
 		}
 		f.status = StatusOrdered
+	case ViewPending:
+		if v := get("payment_status"); v != "" && v != string(PaymentPending) {
+			return nil, Invalid("payment_status", "the payment pending view shows licenses with payment pending only")
+		}
+		f.post = append(f.post, func(l *License) bool { return l.Payment == PaymentPending })
 	default:
-		return nil, Invalid("view", "must be expiring, expired, unused or all")
+		return nil, Invalid("view", "must be expiring, expired, unused, pending or all")
 	}
 	for _, r := range []struct {
 		name string

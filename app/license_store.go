@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"reflect"
 	"slices"
 	"time"
 
@@ -159,6 +160,9 @@ func putLicense(tx *storage.Tx, old, l *License) error {
 	}
 	if err := tx.PutRaw(storage.Licenses, storage.EncodeID(l.ID), encodeLicense(l)); err != nil {
 		return err
+	}
+	if old != nil && old.Deleted == nil && l.Deleted == nil && reflect.DeepEqual(licenseDoc(old), licenseDoc(l)) {
+		return nil // nothing searchable changed (a payment status): the index has it right
 	}
 	return tx.Changed("license", l.ID)
 }

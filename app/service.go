@@ -43,6 +43,8 @@ type Options struct {
 	NoIndex bool
 	// TransferTTL is how long a transfer's secret stays usable (default 7 days).
 	TransferTTL time.Duration
+	// Invoice is the seller's details and paper size for invoices.
+	Invoice InvoiceConfig
 }
 
 // Service is the domain: every user action goes through one of its methods.
@@ -72,6 +74,8 @@ type Service struct {
 	guesses     guessLimiter // wrong transfer secrets per partner
 	// tokenUse remembers when each token's last use was written (auth.go).
 	tokenUse sync.Map
+
+	invoiceCfg InvoiceConfig // seller details on invoices (invoice_config.go)
 }
 
 // Open opens the data directory: the bbolt file (created and migrated as
@@ -92,7 +96,7 @@ func Open(opt Options) (*Service, error) {
 		dataDir: opt.DataDir, limiter: newLoginLimiter(), progress: opt.ReindexProgress,
 		expiringDays: cmp.Or(opt.ExpiringDays, 30), refundDays: cmp.Or(opt.RefundDays, 14),
 		baseURL: strings.TrimRight(opt.BaseURL, "/"), smtp: opt.SMTP.withDefaults(), outbox: newOutboxSender(),
-		transferTTL: cmp.Or(opt.TransferTTL, DefaultTransferTTL)}
+		transferTTL: cmp.Or(opt.TransferTTL, DefaultTransferTTL), invoiceCfg: opt.Invoice.withDefaults()}
 	if err := s.registerBuiltinJobs(); err != nil {
 		db.Close()
 		return nil, err

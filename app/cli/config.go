@@ -60,6 +60,14 @@ var settingHelp = map[string]string{
 	"smtp.max_attempts": "attempts before a mail is marked failed",
 	"transfer_ttl":      "how long a transfer's secret stays usable, such as 168h",
 	"max_upload":        "largest uploaded file (transfer file, receipt, license CSV) in bytes",
+
+	"invoice.seller_name":          "seller name printed on invoices",
+	"invoice.seller_address":       "seller address on invoices; lines separated by \\n",
+	"invoice.seller_vat_id":        "seller VAT ID on invoices",
+	"invoice.seller_email":         "seller contact email on invoices",
+	"invoice.payment_instructions": "how to pay, printed on invoices (bank account, reference)",
+	"invoice.paper":                "invoice paper size for print and PDF: A4 or Letter",
+	"invoice.due_days":             "days after its date an invoice is due",
 }
 
 // settings lists app.Config's fields in declaration order; a struct

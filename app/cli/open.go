@@ -66,6 +66,7 @@ func (c *cmd) open(cfg app.Config, log *slog.Logger, progress func(int), instead
 		BaseURL:         mailBaseURL(cfg),
 		SMTP:            cfg.SMTP,
 		TransferTTL:     cfg.TransferTTL,
+		Invoice:         cfg.Invoice,
 	})
 	if err != nil {
 		return nil, c.lockedHint(err, instead)

@@ -27,7 +27,20 @@ func classify(err error) (int, apiError) {
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
 	var sf *app.ShortfallError
+	var ck *app.CheckoutError
+	var sp *app.ShortPaymentError
 	switch {
+	case errors.As(err, &ck):
+		status, code := fiber.StatusUnprocessableEntity, "invalid"
+		switch {
+		case errors.Is(ck.Kind, app.ErrNotFound):
+			status, code = fiber.StatusNotFound, "not_found"
+		case errors.Is(ck.Kind, app.ErrConflict):
+			status, code = fiber.StatusConflict, "conflict"
+		}
+		return status, apiError{code, ck.Error(), "license_ids"}
+	case errors.As(err, &sp):
+		return fiber.StatusUnprocessableEntity, apiError{"short_payment", sp.Error(), "amount"}
 	case errors.As(err, &sf):
 		return fiber.StatusUnprocessableEntity, apiError{"insufficient_balance", sf.Error(), "payment"}
 	case errors.As(err, &ve):
@@ -95,6 +108,11 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	}
 	setSecurityHeaders(c) // also for errors raised before the middleware ran
 	if isAPI(c) || status == fiber.StatusRequestHeaderFieldsTooLarge {
+		var ck *app.CheckoutError
+		if errors.As(err, &ck) {
+			// A refused checkout names each license and its reason.
+			return c.Status(status).JSON(fiber.Map{"error": checkoutErrorBody{body, ck.Licenses}})
+		}
 		return c.Status(status).JSON(fiber.Map{"error": body})
 	}
 	if status == fiber.StatusUnauthorized && c.Method() == fiber.MethodGet {
@@ -104,6 +122,12 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 }
 
 func isAPI(c *fiber.Ctx) bool { return strings.HasPrefix(c.Path(), "/api/") }
+
+// checkoutErrorBody is an API error that names the licenses refused.
+type checkoutErrorBody struct {
+	apiError
+	Licenses []app.LicenseProblem `json:"licenses"`
+}
 
 // A 431 is raised while reading the request, before its path is known:
 // it is answered as JSON, the form every client (API or browser) reads.

@@ -109,6 +109,8 @@ type licensesData struct {
 	Back      string // this list's address, to come back to after an action
 	CSRF      string
 	More      string // in a group: link to the whole group when it has more rows
+	// CheckoutAll checks out every license the payment pending view matches (F26).
+	CheckoutAll string
 }
 
 // licenseRequest reads the list's URL. With no quick view and no filter
@@ -246,6 +248,7 @@ func (s *Server) licensesPage(c *fiber.Ctx) error {
 	d := licensesData{List: lv, View: view, Operator: a.IsOperator(), Products: prods, Partners: partners,
 		Statuses: app.Statuses, Payments: app.Payments, CSRF: s.csrfToken(c), Back: lv.url(lv.clone())}
 	d.GroupBys = []string{"product", "status", "customer"}
+	d.CheckoutAll = checkoutAllURL(lv)
 	if a.IsOperator() {
 		d.GroupBys = append(d.GroupBys, "partner")
 	}
@@ -260,7 +263,7 @@ func (s *Server) licensesPage(c *fiber.Ctx) error {
 	}
 	sortInts(d.Periods)
 	// Quick-view tabs keep the search and filters but not the status.
-	for _, t := range []struct{ view, label string }{{app.ViewExpiring, "Expiring soon"}, {app.ViewExpired, "Expired"}, {app.ViewUnused, "Unused"}, {app.ViewAll, "All"}} {
+	for _, t := range []struct{ view, label string }{{app.ViewExpiring, "Expiring soon"}, {app.ViewExpired, "Expired"}, {app.ViewUnused, "Unused"}, {app.ViewPending, "Payment pending"}, {app.ViewAll, "All"}} {
 		q := lv.clone()
 		q.Del("page")
 		q.Del("status")

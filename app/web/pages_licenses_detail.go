@@ -29,6 +29,8 @@ type licenseDetail struct {
 	ValidFrom   string
 	Periods     []int // periods the product offers, for auto-renew
 	ValidToDate string
+	// Invoice is the open invoice the license is on (month-end checkout).
+	Invoice *app.InvoiceSummary
 }
 
 func (s *Server) licensePage(c *fiber.Ctx) error {
@@ -55,6 +57,9 @@ func (s *Server) licenseDetailFor(a app.Actor, id uint64) (licenseDetail, error)
 		CanCancel:  a.IsOperator() && app.CanMove(l.Status, app.StatusCancelled) == nil,
 		Purchased:  l.Purchased.In(s.loc).Format("2006-01-02"),
 		ActivateBy: l.ActivateBy.In(s.loc).Format("2006-01-02"),
+	}
+	if inv, ok, err := s.svc.LicenseInvoice(a, id); err == nil && ok {
+		d.Invoice = &inv
 	}
 	names := map[uint64]string{}
 	if a.IsOperator() {

@@ -163,6 +163,12 @@ func (s *Server) funcs() template.FuncMap {
 		},
 		"zone":       func() string { return s.loc.String() },
 		"isOperator": func(a *app.Actor) bool { return a != nil && a.IsOperator() },
+		"openInvoices": func(a *app.Actor) int {
+			if a == nil || s.svc == nil {
+				return 0
+			}
+			return s.svc.OpenInvoiceCount(*a)
+		},
 		"seq": func(n int) []int {
 			out := make([]int, max(n, 0))
 			for i := range out {

@@ -80,6 +80,10 @@ func fill(t *testing.T, path string, id func(resource string) (uint64, bool)) (s
 		if !strings.HasPrefix(p, ":") {
 			continue
 		}
+		suffix := ""
+		if strings.HasPrefix(p, ":id.") { // a file of the record: /invoices/:id.pdf
+			p, suffix = ":id", strings.TrimPrefix(p, ":id")
+		}
 		if p != ":id" {
 			t.Errorf("%s: parameter %s is unknown to the route tests; teach them what record it names", path, p)
 			return "", false
@@ -88,7 +92,7 @@ func fill(t *testing.T, path string, id func(resource string) (uint64, bool)) (s
 		if !ok {
 			return "", false
 		}
-		parts[i] = fmt.Sprint(n)
+		parts[i] = fmt.Sprint(n) + suffix
 	}
 	return strings.Join(parts, "/"), true
 }
@@ -115,6 +119,7 @@ type world struct {
 	aTokenID, bTokenID   uint64
 	aLicense, bLicense   uint64
 	aOrder, bOrder       uint64
+	aInvoice, bInvoice   uint64
 	aMail, bMail         uint64
 	aTransfer, bTransfer uint64
 	product, hidden      app.Product
@@ -176,6 +181,21 @@ func newWorld(t *testing.T) *world {
 	for _, x := range []struct {
 		partner uint64
 		id      *uint64
+	}{{wd.a.ID, &wd.aInvoice}, {wd.b.ID, &wd.bInvoice}} {
+		ls, err := w.svc.CreateLicenses(app.System, app.LicenseCreate{ProductID: wd.product.ID, Edition: "business", Seats: 1, PeriodMonths: 12,
+			PartnerID: x.partner, Payment: app.PaymentPending})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := w.svc.Checkout(app.System, app.CheckoutInput{LicenseIDs: []uint64{ls[0].ID}, TermsVersion: app.DefaultTerms.Version})
+		if err != nil {
+			t.Fatal(err)
+		}
+		*x.id = r.ID
+	}
+	for _, x := range []struct {
+		partner uint64
+		id      *uint64
 	}{{wd.a.ID, &wd.aMail}, {wd.b.ID, &wd.bMail}} {
 		m, err := w.svc.QueueMail(app.System, app.MailInput{Kind: "notice", PartnerID: x.partner, To: []string{"someone@partner.example"},
 			Subject: "A notice", Text: "Hello.", Attachments: []app.Attachment{{Name: "notice.txt", ContentType: "text/plain", Data: []byte("hi")}}})
@@ -207,6 +227,8 @@ func (wd *world) own(resource string) (uint64, bool) {
 		return wd.product.ID, true
 	case "orders":
 		return wd.aOrder, true
+	case "invoices":
+		return wd.aInvoice, true
 	case "outbox":
 		return wd.aMail, true
 	}
@@ -229,6 +251,8 @@ func (wd *world) foreign(resource string) (uint64, bool) {
 		return wd.hidden.ID, true
 	case "orders":
 		return wd.bOrder, true
+	case "invoices":
+		return wd.bInvoice, true
 	case "outbox":
 		return wd.bMail, true
 	}
@@ -380,6 +404,9 @@ func TestPartnerCannotReachAnotherPartnersRecords(t *testing.T) {
 	}
 	if u, _ := wd.w.svc.GetUser(app.System, wd.bUser.ID); u.Email != "bob@beta.example" || u.Disabled {
 		t.Errorf("bob changed: %+v", u)
+	}
+	if inv, err := wd.w.svc.GetInvoice(app.System, wd.bInvoice); err != nil || inv.State != app.InvoiceOpen || len(inv.Payments) != 0 {
+		t.Errorf("B's invoice after A's attempts: %v %+v", err, inv.Invoice)
 	}
 }
 

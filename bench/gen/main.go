@@ -33,6 +33,7 @@ func run(args []string, out io.Writer) error {
 	n := fs.Int("licenses", 100000, "number of licenses")
 	partners := fs.Int("partners", 40, "number of partners")
 	seed := fs.Uint64("seed", 1, "random seed")
+	pending := fs.Int("pending", 0, "also make a manual-program partner with this many licenses with payment pending (month-end checkout)")
 	orders := fs.Bool("orders", false, "put orders behind the licenses (1 to 5 licenses per order, with their prices)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -47,8 +48,8 @@ func run(args []string, out io.Writer) error {
 	last := time.Now()
 	svc, err := app.Open(app.Options{DataDir: *data, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		ReindexProgress: func(done int) {
-			if time.Since(last) > 2*time.Second || done >= *n {
-				fmt.Fprintf(out, "\rindexing %d/%d", done, *n)
+			if time.Since(last) > 2*time.Second || done >= *n+*pending {
+				fmt.Fprintf(out, "\rindexing %d/%d", done, *n+*pending)
 				last = time.Now()
 			}
 		}})
@@ -78,6 +79,13 @@ func run(args []string, out io.Writer) error {
 		}
 		fmt.Fprintf(out, "\rlicenses %d/%d", done+size, *n)
 	}
+	if *pending > 0 {
+		p, err := g.pendingPartner(svc, *pending)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "\nmanual-program partner %q (id %d, %s) has %d licenses with payment pending\n", p.Name, p.ID, p.PublicID, *pending)
+	}
 	loaded := time.Since(start)
 	fmt.Fprintln(out)
 	t := time.Now()
@@ -86,6 +94,33 @@ func run(args []string, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "\nloaded %d licenses in %s, indexed in %s\n", *n, loaded.Round(time.Millisecond), time.Since(t).Round(time.Millisecond))
 	return nil
+}
+
+// pendingPartner makes a manual-program partner with n licenses its
+// clients use with payment pending, ready for the month-end checkout.
+func (g *generator) pendingPartner(svc *app.Service, n int) (app.Partner, error) {
+	name, email, prog, bp := "Month-End Reseller", "billing@month-end.example", app.ProgramManual, 3000
+	p, err := svc.CreatePartner(app.System, app.PartnerInput{Name: &name, Email: &email, DiscountBP: &bp, Program: &prog})
+	if err != nil {
+		return app.Partner{}, err
+	}
+	prod := g.products[0]
+	const batch = 20000
+	for done := 0; done < n; done += batch {
+		ls := make([]app.License, min(batch, n-done))
+		for i := range ls {
+			ed := prod.Editions[g.r.IntN(len(prod.Editions))]
+			purchased := g.now.Add(-time.Duration(g.r.Int64N(int64(28 * 24 * time.Hour))))
+			ls[i] = app.License{Name: prod.Name + " " + ed.Name, ProductID: prod.ID, ProductName: prod.Name, Edition: ed.Code,
+				Seats: 1 + g.r.IntN(25), PeriodMonths: 12, Status: app.StatusOrdered, Payment: app.PaymentPending,
+				Purchased: purchased, ActivateBy: purchased.AddDate(1, 0, 0), PartnerID: p.ID, Updated: purchased,
+				Customer: g.pick(surnames) + " " + g.pick(words) + " " + g.pick([]string{"AG", "Ltd", "SA", "Oy", "AB", "LLC"})}
+		}
+		if err := svc.ImportLicenses(app.System, ls); err != nil {
+			return app.Partner{}, err
+		}
+	}
+	return p, nil
 }
 
 type generator struct {

@@ -1,0 +1,53 @@
+package app
+
+import "strings"
+
+// InvoiceConfig is the [invoice] section of the configuration: the
+// seller's details printed on every invoice and the paper size.
+type InvoiceConfig struct {
+	SellerName    string `toml:"seller_name"`
+	SellerAddress string `toml:"seller_address"` // lines separated by newlines
+	SellerVATID   string `toml:"seller_vat_id"`
+	SellerEmail   string `toml:"seller_email"`
+	// PaymentInstructions tells the partner how to pay (bank account,
+	// reference to quote).
+	PaymentInstructions string `toml:"payment_instructions"`
+	// Paper is "A4" or "Letter", for the print page and the PDF.
+	Paper string `toml:"paper"`
+	// DueDays is how many days after its date an invoice is due.
+	DueDays int `toml:"due_days"`
+}
+
+// DefaultInvoice is the [invoice] section's embedded defaults.
+func DefaultInvoice() InvoiceConfig {
+	return InvoiceConfig{SellerName: "licensedesk", Paper: "A4", DueDays: 14,
+		PaymentInstructions: "Pay from your prepaid balance on the invoice page, or by bank transfer quoting the invoice number."}
+}
+
+// withDefaults fills what is unset.
+func (c InvoiceConfig) withDefaults() InvoiceConfig {
+	d := DefaultInvoice()
+	if strings.TrimSpace(c.SellerName) == "" {
+		c.SellerName = d.SellerName
+	}
+	switch strings.ToLower(strings.TrimSpace(c.Paper)) {
+	case "letter":
+		c.Paper = "Letter"
+	default:
+		c.Paper = "A4"
+	}
+	if c.DueDays <= 0 {
+		c.DueDays = d.DueDays
+	}
+	if strings.TrimSpace(c.PaymentInstructions) == "" {
+		c.PaymentInstructions = d.PaymentInstructions
+	}
+	return c
+}
+
+func (c InvoiceConfig) seller() Party {
+	return Party{Name: c.SellerName, Address: c.SellerAddress, VATID: c.SellerVATID, Email: c.SellerEmail}
+}
+
+// InvoiceSettings is the invoice configuration the pages need.
+func (s *Service) InvoiceSettings() InvoiceConfig { return s.invoiceCfg }
