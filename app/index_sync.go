@@ -205,6 +205,10 @@ func (s *Service) catchUp(t indexTarget) error {
 			defer func() { s.cols.refresh(tx, licenses) }()
 			for _, c := range changes {
 				last = c.Seq
+				if c.Kind == colsOnlyKind { // the columns only, no search document
+					licenses = append(licenses, c.ID)
+					continue
+				}
 				key := storage.Change{Kind: c.Kind, ID: c.ID}
 				if seen[key] {
 					continue // one document per record and batch: its state now
@@ -236,9 +240,11 @@ func (s *Service) catchUp(t indexTarget) error {
 		if !complete {
 			return errIndexBehindLog
 		}
-		if len(ops) == 0 {
-			return nil
+		if last == 0 {
+			return nil // nothing after what t holds
 		}
+		// Even with no document to change (column-only entries) the
+		// sequence moves, so searches stop waiting for it.
 		if err := t.Apply(ops, last); err != nil {
 			return err
 		}

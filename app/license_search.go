@@ -118,7 +118,7 @@ func (s *Service) searchSomeIDs(f *licenseFilter, text string, limit int) ([]uin
 	q.Limit = limit
 	docs, more, err := s.idx.Search(q)
 	if err != nil {
-		return nil, false, Invalid("q", "cannot search for %q: %v", f.q, err)
+		return nil, false, s.searchError(err)
 	}
 	return docIDs(docs), more, nil
 }

@@ -162,7 +162,10 @@ func putLicense(tx *storage.Tx, old, l *License) error {
 		return err
 	}
 	if old != nil && old.Deleted == nil && l.Deleted == nil && reflect.DeepEqual(licenseDoc(old), licenseDoc(l)) {
-		return nil // nothing searchable changed (a payment status): the index has it right
+		// Nothing searchable changed (a payment status, a machine): the
+		// search index has it right, but the in-memory columns (end date,
+		// payment, ...) still follow the change log.
+		return tx.Changed(colsOnlyKind, l.ID)
 	}
 	return tx.Changed("license", l.ID)
 }
@@ -204,6 +207,10 @@ func visibleLicense(tx *storage.Tx, a Actor, id uint64) (License, error) {
 	}
 	return l, nil
 }
+
+// colsOnlyKind is a change-log entry for a license whose search document
+// did not change: the indexer refreshes its in-memory columns only.
+const colsOnlyKind = "license-cols"
 
 func licenseDoc(l *License) *search.Doc {
 	return &search.Doc{
