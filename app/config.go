@@ -32,6 +32,8 @@ type Config struct {
 
 	// RefundDays is the partner's refund window after a purchase (F22).
 	RefundDays int `toml:"refund_days"`
+	// SMTP is the [smtp] section: where the outbox sends mail.
+	SMTP SMTPConfig `toml:"smtp"`
 }
 
 // Defaults are the embedded defaults.
@@ -47,5 +49,6 @@ func Defaults() Config {
 		ExpiringDays:  30,
 		BodyLimit:     4 << 20,
 		RefundDays:    14,
+		SMTP:          DefaultSMTP(),
 	}
 }

@@ -17,10 +17,11 @@ func newClock() *app.ManualClock {
 
 // env is one data directory with its service.
 type env struct {
-	t   *testing.T
-	dir string
-	clk *app.ManualClock
-	svc *app.Service
+	t    *testing.T
+	dir  string
+	clk  *app.ManualClock
+	svc  *app.Service
+	smtp app.SMTPConfig // the outbox's server, when a test sets one before open
 }
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -39,7 +40,7 @@ func newEnv(t *testing.T) *env {
 
 func (e *env) open() {
 	e.t.Helper()
-	svc, err := app.Open(app.Options{DataDir: e.dir, Logger: quiet, Now: e.clk.Now})
+	svc, err := app.Open(app.Options{DataDir: e.dir, Logger: quiet, Now: e.clk.Now, SMTP: e.smtp})
 	if err != nil {
 		e.t.Fatalf("open %s: %v", e.dir, err)
 	}

@@ -14,12 +14,14 @@ import (
 
 func openTestService(t *testing.T, dir string, now func() time.Time) *Service {
 	t.Helper()
-	s, err := Open(Options{DataDir: dir, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: now})
+	s, err := Open(Options{DataDir: dir, Logger: quietLog(), Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return s
 }
+
+func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 var errRolledBack = errors.New("the action failed after taking its number")
 

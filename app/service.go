@@ -30,6 +30,9 @@ type Options struct {
 	// RefundDays is how long after a purchase a partner may refund its
 	// unactivated licenses (default 14; the operator may refund any time).
 	RefundDays int
+	// SMTP is where the outbox sends mail; zero: no server, mails are
+	// kept for sending by hand.
+	SMTP SMTPConfig
 }
 
 // Service is the domain: every user action goes through one of its methods.
@@ -46,7 +49,9 @@ type Service struct {
 	expiringDays int
 	refundDays   int
 
-	jobs jobRunner // background jobs (job_runner.go)
+	jobs   jobRunner    // background jobs (job_runner.go)
+	smtp   SMTPConfig   // outbox delivery (outbox_config.go)
+	outbox outboxSender // outbox sender (outbox_send.go)
 }
 
 // Open opens the data directory: the bbolt file (created and migrated as
@@ -65,7 +70,8 @@ func Open(opt Options) (*Service, error) {
 	}
 	s := &Service{db: db, log: opt.Logger, now: func() time.Time { return opt.Now().UTC() },
 		dataDir: opt.DataDir, limiter: newLoginLimiter(), progress: opt.ReindexProgress,
-		expiringDays: cmp.Or(opt.ExpiringDays, 30), refundDays: cmp.Or(opt.RefundDays, 14)}
+		expiringDays: cmp.Or(opt.ExpiringDays, 30), refundDays: cmp.Or(opt.RefundDays, 14),
+		smtp: opt.SMTP.withDefaults(), outbox: newOutboxSender()}
 	if err := s.registerBuiltinJobs(); err != nil {
 		db.Close()
 		return nil, err
@@ -83,6 +89,10 @@ func Open(opt Options) (*Service, error) {
 			return nil, err
 		}
 	} else if err := s.SyncIndex(); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if err := s.recoverSendingMail(); err != nil {
 		s.Close()
 		return nil, err
 	}
