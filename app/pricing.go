@@ -243,3 +243,10 @@ func bpOfHalfUp(amount int64, bp int) int64 {
 	q, _ := bits.Div64(hi, lo, 10000) // bp ≤ 10000, so q ≤ amount: no overflow
 	return int64(q)
 }
+
+// SeatPrice is the per-seat list price of an edition and period, 0 when
+// the product does not offer it (for the product grid).
+func (p Product) SeatPrice(edition string, months int) int64 {
+	n, _ := p.PriceFor(edition, months)
+	return n
+}

@@ -171,6 +171,7 @@ func (s *Server) funcs() template.FuncMap {
 			return out
 		},
 		"add":      func(a, b int) int { return a + b },
+		"cells":    usebarCells,
 		"key":      func(format string, args ...any) string { return fieldKey(format, args...) },
 		"join":     strings.Join,
 		"negative": func(n int64) bool { return n < 0 },
@@ -217,4 +218,16 @@ func initials(email string) string {
 		return "?"
 	}
 	return strings.ToUpper(string(out))
+}
+
+// usebarCells scales part of total to a bar of at most 40 cells, at
+// least one cell for any part above zero (order history, F23).
+func usebarCells(part, total int) int {
+	if part <= 0 || total <= 0 {
+		return 0
+	}
+	if total <= 40 {
+		return part
+	}
+	return max(1, part*40/total)
 }

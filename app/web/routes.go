@@ -69,6 +69,18 @@ func (s *Server) routes() []Route {
 		{"POST", "/licenses/:id/enable", user, s.licenseEnable},
 		{"POST", "/licenses/:id/cancel", op, s.licenseCancel},
 		{"POST", "/licenses/:id/delete", user, s.licenseDelete},
+		{"GET", "/buy", user, s.buyPage},
+		{"GET", "/buy/quote", user, s.buyQuote},
+		{"POST", "/buy", user, s.buySubmit},
+		{"GET", "/orders", user, s.ordersPage},
+		{"GET", "/orders/export.csv", user, s.ordersExport},
+		{"GET", "/orders/:id", user, s.orderPage},
+		{"GET", "/orders/:id/codes.csv", user, s.apiOrderCodesCSV},
+		{"POST", "/orders/:id/refund", user, s.orderRefund},
+		{"POST", "/orders/:id/payment", op, s.orderPayment},
+		{"GET", "/special-prices", op, s.specialPricesPage},
+		{"POST", "/special-prices", op, s.specialPriceCreate},
+		{"GET", "/history", user, s.historyPage},
 
 		// JSON API.
 		{"POST", "/api/v1/tokens", pub, s.apiTokenCreate},
