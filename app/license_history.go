@@ -144,3 +144,15 @@ func (s *Service) LicenseHistory(a Actor, id uint64) ([]HistoryEntry, error) {
 	})
 	return out, err
 }
+
+// writeHistoryNote records a note on a license's history in the caller's
+// transaction, such as why a coupon was cancelled ("used to renew <key>").
+func (s *Service) writeHistoryNote(tx *storage.Tx, a Actor, action string, l *License, note string) error {
+	id, err := tx.NextID(storage.LicenseHistory)
+	if err != nil {
+		return err
+	}
+	return tx.Put(storage.LicenseHistory, storage.Key(storage.EncodeID(l.ID), id), HistoryEntry{
+		ID: id, LicenseID: l.ID, At: s.now(), Actor: a.Email, Action: action, Field: "reason", New: note, PartnerID: l.PartnerID,
+	})
+}
