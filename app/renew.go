@@ -89,12 +89,12 @@ func RenewEnd(start time.Time, months, periods int) time.Time {
 // MigrationCredit is the remaining value of the current period, credited
 // pro rata by day when a license migrates to another edition (F31).
 type MigrationCredit struct {
-	PeriodValue   Money `json:"period_value"`   // what the current period costs at today's prices
-	DaysLeft      int   `json:"days_left"`      // whole days from now to the end of the period
-	DaysInPeriod  int   `json:"days_in_period"` // days of the current period
-	Amount        Money `json:"amount"`         // credited: value × days left / days in period, half-up
-	FromEdition   string `json:"from_edition"`
-	ToEdition     string `json:"to_edition"`
+	PeriodValue  Money  `json:"period_value"`   // what the current period costs at today's prices
+	DaysLeft     int    `json:"days_left"`      // whole days from now to the end of the period
+	DaysInPeriod int    `json:"days_in_period"` // days of the current period
+	Amount       Money  `json:"amount"`         // credited: value × days left / days in period, half-up
+	FromEdition  string `json:"from_edition"`
+	ToEdition    string `json:"to_edition"`
 }
 
 // ProRata is value × part / whole, rounded half-up, in 128 bits.
