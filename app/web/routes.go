@@ -133,6 +133,11 @@ func (s *Server) routes() []Route {
 		{"GET", "/api/v1/orders/:id/codes.csv", user, s.apiOrderCodesCSV},
 		{"GET", "/api/v1/special-prices", user, s.apiSpecialPricesList},
 		{"POST", "/api/v1/special-prices", op, s.apiSpecialPriceCreate},
+
+		// Renewals (issue 12).
+		{"GET", "/api/v1/licenses/:id/renewal-quote", user, s.apiRenewalQuote},
+		{"POST", "/api/v1/licenses/:id/renew", user, s.apiRenew},
+		{"POST", "/api/v1/licenses/renew", user, s.apiRenewBulk},
 	}
 }
 
