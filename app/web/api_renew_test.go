@@ -67,7 +67,7 @@ func TestRenewAPIChargesTheQuote(t *testing.T) {
 		{`{"periods":-1}`, "periods"},
 		{`{"periods":1,"period_months":6}`, "period_months"},
 		{`{"periods":1,"edition":"platinum"}`, "edition"},
-		{`{"periods":1,"coupon":true}`, "coupon"},
+		{`{"periods":1,"coupon_id":999999}`, "coupon_id"},
 		{`{"periods":1,"payment":"card"}`, "payment"},
 	} {
 		r := e.do(e.a, "POST", "/api/v1/licenses/"+id+"/renew", c.body)
