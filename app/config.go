@@ -34,6 +34,11 @@ type Config struct {
 	RefundDays int `toml:"refund_days"`
 	// SMTP is the [smtp] section: where the outbox sends mail.
 	SMTP SMTPConfig `toml:"smtp"`
+
+	// AutoRenewDays: auto-renew renews this many days before expiry (F32).
+	AutoRenewDays int `toml:"auto_renew_days"`
+	// ReminderDay is the weekday of the partners' weekly reminder digest (F33).
+	ReminderDay string `toml:"reminder_day"`
 }
 
 // Defaults are the embedded defaults.
@@ -50,5 +55,7 @@ func Defaults() Config {
 		BodyLimit:     4 << 20,
 		RefundDays:    14,
 		SMTP:          DefaultSMTP(),
+		AutoRenewDays: DefaultAutoRenewDays,
+		ReminderDay:   "monday",
 	}
 }

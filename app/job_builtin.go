@@ -9,7 +9,13 @@ import (
 // their jobs here, one line each.
 func (s *Service) registerBuiltinJobs() error {
 	for _, j := range []Job{
+		// Before the sweep: after downtime, licenses are renewed before
+		// they are expired (renew_auto.go).
+		{Name: "auto-renew", Schedule: Daily(0, 30), Run: s.runAutoRenew},
 		{Name: "expiry-sweep", Schedule: Every(time.Minute), Run: s.runExpirySweep},
+		// After the sweep and auto-renew: only what is still due is reminded of.
+		{Name: "customer-expiry-mail", Schedule: Daily(7, 0), Run: s.runCustomerMails},
+		{Name: "reminder-digest", Schedule: Weekly(s.reminderDay, 7, 0), Run: s.runDigests},
 		{Name: "session-purge", Schedule: Every(time.Hour), Run: func(context.Context, time.Time) error { return s.PurgeSessions() }},
 	} {
 		if err := s.RegisterJob(j); err != nil {

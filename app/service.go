@@ -33,6 +33,11 @@ type Options struct {
 	// SMTP is where the outbox sends mail; zero: no server, mails are
 	// kept for sending by hand.
 	SMTP SMTPConfig
+	// AutoRenewDays is how long before expiry auto-renew renews (default 7).
+	AutoRenewDays int
+	// ReminderDay is the weekday of the partners' reminder digest
+	// (default Monday).
+	ReminderDay string
 }
 
 // Service is the domain: every user action goes through one of its methods.
@@ -52,6 +57,9 @@ type Service struct {
 	jobs   jobRunner    // background jobs (job_runner.go)
 	smtp   SMTPConfig   // outbox delivery (outbox_config.go)
 	outbox outboxSender // outbox sender (outbox_send.go)
+
+	autoRenewDays int          // renew_auto.go
+	reminderDay   time.Weekday // renew_remind.go
 }
 
 // Open opens the data directory: the bbolt file (created and migrated as
@@ -71,7 +79,12 @@ func Open(opt Options) (*Service, error) {
 	s := &Service{db: db, log: opt.Logger, now: func() time.Time { return opt.Now().UTC() },
 		dataDir: opt.DataDir, limiter: newLoginLimiter(), progress: opt.ReindexProgress,
 		expiringDays: cmp.Or(opt.ExpiringDays, 30), refundDays: cmp.Or(opt.RefundDays, 14),
-		smtp: opt.SMTP.withDefaults(), outbox: newOutboxSender()}
+		smtp: opt.SMTP.withDefaults(), outbox: newOutboxSender(),
+		autoRenewDays: cmp.Or(opt.AutoRenewDays, DefaultAutoRenewDays)}
+	if s.reminderDay, err = ParseWeekday(cmp.Or(opt.ReminderDay, "monday")); err != nil {
+		db.Close()
+		return nil, err
+	}
 	if err := s.registerBuiltinJobs(); err != nil {
 		db.Close()
 		return nil, err

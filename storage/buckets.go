@@ -41,6 +41,11 @@ const (
 	OutboxIdx = "idx_outbox" // family | ... | id -> nil (by state, partner, due time)
 )
 
+// Renewals (issue 12).
+const (
+	Renewals = "renewals" // family | ... -> when: mails sent once per license/partner and date
+)
+
 // AllBuckets lists every bucket created at open.
 var AllBuckets = []string{
 	Meta, Users, UsersByEmail, Sessions, Tokens, Partners, PartnersByPubID,
@@ -48,4 +53,5 @@ var AllBuckets = []string{
 	LicenseIndex, Secrets,
 	Balances, Orders, OrdersByNumber, OrdersByIdem, OrderIndex, SpecialPrices, SpecialByCode,
 	Jobs, Sequences, Outbox, OutboxAtt, OutboxIdx,
+	Renewals,
 }

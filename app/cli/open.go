@@ -51,6 +51,8 @@ func (c *cmd) openService(cfg app.Config, log *slog.Logger, progress func(int), 
 		ExpiringDays:    cfg.ExpiringDays,
 		RefundDays:      cfg.RefundDays,
 		SMTP:            cfg.SMTP,
+		AutoRenewDays:   cfg.AutoRenewDays,
+		ReminderDay:     cfg.ReminderDay,
 	})
 	if err != nil {
 		return nil, c.lockedHint(err, instead)
