@@ -662,3 +662,15 @@ func cloneMap(m map[string]string) map[string]string {
 	}
 	return out
 }
+
+// UpgradeTargets lists the editions a license of edition from may migrate
+// to along the product's upgrade path (F31).
+func UpgradeTargets(p Product, from string) []Edition {
+	var out []Edition
+	for _, e := range p.Editions {
+		if e.Code != from && upgradeReachable(p, from, e.Code) {
+			out = append(out, e)
+		}
+	}
+	return out
+}

@@ -9,12 +9,14 @@ import (
 type operatorDashboard struct {
 	Products, ActiveProducts, Partners, Users int
 	Recent                                    []app.AuditEntry
+	Renewals                                  renewalPanel
 }
 
 type partnerDashboard struct {
 	Account  app.Account
 	Products int
 	Recent   []app.LedgerEntry
+	Renewals renewalPanel
 }
 
 func (s *Server) dashboardPage(c *fiber.Ctx) error {
@@ -32,6 +34,9 @@ func (s *Server) dashboardPage(c *fiber.Ctx) error {
 		d := partnerDashboard{Account: acc, Products: prods.Total, Recent: acc.Entries}
 		if len(d.Recent) > 5 {
 			d.Recent = d.Recent[:5]
+		}
+		if d.Renewals, err = s.renewalPanel(a); err != nil {
+			return err
 		}
 		return s.render(c, fiber.StatusOK, "dashboard", "", View{Title: "Dashboard", Nav: "dashboard", Data: d})
 	}
@@ -57,6 +62,9 @@ func (s *Server) dashboardPage(c *fiber.Ctx) error {
 		return err
 	}
 	d.Products, d.ActiveProducts, d.Partners, d.Users, d.Recent = prods.Total, active.Total, partners.Total, users.Total, recent.Items
+	if d.Renewals, err = s.renewalPanel(a); err != nil {
+		return err
+	}
 	return s.render(c, fiber.StatusOK, "dashboard", "", View{Title: "Dashboard", Nav: "dashboard", Data: d})
 }
 

@@ -135,6 +135,9 @@ func (s *Server) routes() []Route {
 		{"POST", "/api/v1/special-prices", op, s.apiSpecialPriceCreate},
 
 		// Renewals (issue 12).
+		{"GET", "/licenses/:id/renew", user, s.renewPageGet},
+		{"POST", "/licenses/:id/renew", user, s.renewSubmit},
+		{"POST", "/renewals", user, s.licensesRenew}, // ticked rows of the list; not under /licenses/, which /licenses/:id takes
 		{"GET", "/api/v1/licenses/:id/renewal-quote", user, s.apiRenewalQuote},
 		{"POST", "/api/v1/licenses/:id/renew", user, s.apiRenew},
 		{"POST", "/api/v1/licenses/renew", user, s.apiRenewBulk},
