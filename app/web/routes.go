@@ -141,6 +141,11 @@ func (s *Server) routes() []Route {
 		{"GET", "/api/v1/licenses/:id/renewal-quote", user, s.apiRenewalQuote},
 		{"POST", "/api/v1/licenses/:id/renew", user, s.apiRenew},
 		{"POST", "/api/v1/licenses/renew", user, s.apiRenewBulk},
+		{"GET", "/api/v1/reminders/preview", user, s.apiRemindersPreview},
+		{"POST", "/api/v1/reminders/send", user, s.apiRemindersSend},
+		{"GET", "/reminders", user, s.remindersPage},
+		{"POST", "/reminders/send", user, s.remindersSend},
+		{"POST", "/reminders/customer-mails", user, s.remindersCustomerMails},
 	}
 }
 
