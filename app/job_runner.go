@@ -23,6 +23,9 @@ type Job struct {
 	Name     string
 	Schedule Schedule
 	Run      func(ctx context.Context, period time.Time) error
+	// Timeout, when set, ends the run's context after this long, so a
+	// stuck job cannot hold up the jobs after it; Run must heed ctx.
+	Timeout time.Duration
 }
 
 // JobStatus is what the operator sees of a job.
@@ -164,6 +167,11 @@ func (s *Service) runJobCatchUp(ctx context.Context, j Job) error {
 
 // runJobSafely turns a panicking job into a failed run.
 func runJobSafely(ctx context.Context, j Job, period time.Time) (err error) {
+	if j.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, j.Timeout)
+		defer cancel()
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("panic: %v", r)

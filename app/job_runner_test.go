@@ -41,6 +41,15 @@ func TestSchedulePrevNext(t *testing.T) {
 			t.Errorf("%s (%s): Next = %s, want %s", c.name, c.s, got, c.next)
 		}
 	}
+	for d, want := range map[time.Duration]string{time.Minute: "every minute", 15 * time.Minute: "every 15 minutes", time.Hour: "every hour",
+		6 * time.Hour: "every 6 hours", 90 * time.Second: "every 90 seconds", 1500 * time.Millisecond: "every 1.5s"} {
+		if got := app.Every(d).String(); got != want {
+			t.Errorf("Every(%v) = %q, want %q", d, got, want)
+		}
+	}
+	if got := app.Monthly(1, 0, 5).String(); got != "monthly on day 1 at 00:05 UTC" {
+		t.Errorf("monthly: %q", got)
+	}
 	// The 31st in a short month is its last day, and the month after is the 31st again.
 	m := app.Monthly(31, 0, 0)
 	if got := m.Next(utc(2026, 3, 31, 0, 0)); !got.Equal(utc(2026, 4, 30, 0, 0)) {
@@ -272,5 +281,28 @@ func TestBuiltinJobsRunFromTheRunner(t *testing.T) {
 	p := e.partner("Harbor IT")
 	if _, err := e.svc.JobStatuses(e.partnerUser(p, "it@harbor.example")); !errors.Is(err, app.ErrForbidden) {
 		t.Fatalf("a partner read the jobs: %v", err)
+	}
+}
+
+// A job that overruns its timeout is stopped and recorded as failed; the
+// jobs after it still run.
+func TestJobTimeout(t *testing.T) {
+	e := newEnv(t)
+	if err := e.svc.RegisterJob(app.Job{Name: "stuck", Schedule: app.Every(time.Minute), Timeout: 50 * time.Millisecond,
+		Run: func(ctx context.Context, _ time.Time) error { <-ctx.Done(); return ctx.Err() }}); err != nil {
+		t.Fatal(err)
+	}
+	after := &recorder{}
+	if err := e.svc.RegisterJob(app.Job{Name: "after", Schedule: app.Every(time.Minute), Run: after.run}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.RunDueJobs(context.Background()); err == nil || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("RunDueJobs = %v", err)
+	}
+	if st := status(t, e.svc, "stuck"); st.Failures != 1 || !strings.Contains(st.LastError, "deadline") {
+		t.Errorf("stuck job: %+v", st)
+	}
+	if len(after.periods) != 1 {
+		t.Error("the job after a stuck one did not run")
 	}
 }

@@ -96,7 +96,7 @@ func (s Schedule) String() string {
 	}
 	switch s.kind {
 	case schedEvery:
-		return "every " + s.every.String()
+		return "every " + everyText(s.every)
 	case schedDaily:
 		return "daily at " + at
 	case schedWeekly:
@@ -165,4 +165,20 @@ func (s Schedule) Next(t time.Time) time.Time {
 
 func daysIn(y int, m time.Month) int {
 	return time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
+}
+
+// everyText words an interval: "minute", "15 minutes", "hour", "6 hours".
+func everyText(d time.Duration) string {
+	for _, u := range []struct {
+		d    time.Duration
+		name string
+	}{{24 * time.Hour, "day"}, {time.Hour, "hour"}, {time.Minute, "minute"}, {time.Second, "second"}} {
+		if d%u.d == 0 {
+			if n := d / u.d; n != 1 {
+				return fmt.Sprintf("%d %ss", n, u.name)
+			}
+			return u.name
+		}
+	}
+	return d.String()
 }

@@ -69,6 +69,7 @@ type Mail struct {
 	Created     time.Time  `json:"created"`
 	Updated     time.Time  `json:"updated"`
 	SentAt      *time.Time `json:"sent_at,omitempty"`
+	SentByHand  bool       `json:"sent_by_hand,omitempty"` // the operator sent it outside the desk
 }
 
 // Attachment is a file sent with a mail.
@@ -261,6 +262,16 @@ func mailAddresses(field string, in []string) ([]string, error) {
 	return out, nil
 }
 
+// CheckMailAddress checks addr ("Name <a@b.example>" or "a@b.example")
+// by the outbox's rules, as a ValidationError naming field. Features check
+// addresses people type with it when they are saved, so that queuing a
+// mail later (inside another action's transaction, which a bad address
+// would roll back) does not fail.
+func CheckMailAddress(field, addr string) error {
+	_, err := mailAddresses(field, []string{addr})
+	return err
+}
+
 // displayAddress writes a parsed address the way people write it
 // ("Jürgen Müller <j@example.com>"), quoting the name when it needs it,
 // so it reads well on the outbox page and parses back the same.
@@ -403,7 +414,7 @@ func (s *Service) ResendMail(a Actor, id uint64) (Mail, error) {
 		}
 		m = old
 		now := s.now()
-		m.State, m.Attempts, m.NextAttempt, m.LastError, m.Updated = MailQueued, 0, now, "", now
+		m.State, m.Attempts, m.NextAttempt, m.LastError, m.Updated, m.SentByHand = MailQueued, 0, now, "", now, false
 		if m.From == "" {
 			m.From = s.smtp.From
 		}
@@ -412,6 +423,32 @@ func (s *Service) ResendMail(a Actor, id uint64) (Mail, error) {
 		}
 		tx.OnCommit(s.wakeSender)
 		return s.audit(tx, a, "outbox.resend", mailTarget(id), fmt.Sprintf("%s (was %s)", m.Subject, old.State))
+	})
+	return m, err
+}
+
+// MarkMailSent records that the operator sent a manual or failed mail by
+// hand, outside the desk (operator only): it leaves the to-do list.
+func (s *Service) MarkMailSent(a Actor, id uint64) (Mail, error) {
+	if err := a.requireOperator(); err != nil {
+		return Mail{}, err
+	}
+	var m Mail
+	err := s.update(func(tx *storage.Tx) error {
+		old, err := getMail(tx, id)
+		if err != nil {
+			return err
+		}
+		if old.State != MailManual && old.State != MailFailed {
+			return Conflict("state", "the mail is %s; only a mail to send by hand or a failed one can be marked as sent by hand", old.State)
+		}
+		m = old
+		now := s.now()
+		m.State, m.SentAt, m.SentByHand, m.Updated = MailSent, &now, true, now
+		if err := putMail(tx, &old, &m); err != nil {
+			return err
+		}
+		return s.audit(tx, a, "outbox.sent_by_hand", mailTarget(id), m.Subject)
 	})
 	return m, err
 }

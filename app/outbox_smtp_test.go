@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"bytes"
 	"encoding/base64"
 	"errors"
 	"io"
@@ -26,6 +25,10 @@ type smtpServer struct {
 	// when empty the mail is accepted.
 	refuse []*smtp.SMTPError
 	helo   string
+	// holdNext, when set, makes the next DATA signal holding and wait for
+	// release without answering: a client stuck mid-send.
+	holdNext          bool
+	holding, released chan struct{}
 }
 
 type received struct {
@@ -66,6 +69,15 @@ func (ss *smtpServer) refuseNext(errs ...*smtp.SMTPError) {
 	ss.refuse = append(ss.refuse, errs...)
 }
 
+// holdNextData makes the next DATA hang until release is called.
+func (ss *smtpServer) holdNextData() (holding <-chan struct{}, release func()) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	ss.holdNext = true
+	ss.holding, ss.released = make(chan struct{}), make(chan struct{})
+	return ss.holding, sync.OnceFunc(func() { close(ss.released) })
+}
+
 func (ss *smtpServer) received() []received {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
@@ -100,6 +112,13 @@ func (s *smtpSession) Data(r io.Reader) error {
 		return err
 	}
 	s.ss.mu.Lock()
+	if s.ss.holdNext {
+		s.ss.holdNext = false
+		s.ss.mu.Unlock()
+		close(s.ss.holding)
+		<-s.ss.released
+		return &smtp.SMTPError{Code: 421, Message: "connection lost before the mail was taken"}
+	}
 	defer s.ss.mu.Unlock()
 	if len(s.ss.refuse) > 0 {
 		e := s.ss.refuse[0]
@@ -120,8 +139,6 @@ func isValidation(err error, field string) bool {
 	var ve *app.ValidationError
 	return errors.As(err, &ve) && ve.Field == field
 }
-
-func contains(b []byte, s string) bool { return bytes.Contains(b, []byte(s)) }
 
 func decodeBase64(t *testing.T, s string) string {
 	t.Helper()

@@ -246,6 +246,20 @@ func TestOutboxWithoutSMTPKeepsMailsForSendingByHand(t *testing.T) {
 	if got.Text != invoiceMail(0).Text || len(got.Attachments) != 1 || got.Attachments[0].Size != 48 {
 		t.Fatalf("stored mail: %+v", got)
 	}
+	// Sent by hand, it leaves the to-do list; twice is a conflict.
+	if _, err := e.svc.MarkMailSent(e.partnerUser(e.partner("Harbor IT"), "it@harbor.example"), m.ID); !errors.Is(err, app.ErrForbidden) {
+		t.Fatalf("a partner marked a mail sent: %v", err)
+	}
+	done, err := e.svc.MarkMailSent(app.System, m.ID)
+	if err != nil || done.State != app.MailSent || !done.SentByHand || done.SentAt == nil {
+		t.Fatalf("marked sent by hand: %+v %v", done, err)
+	}
+	if _, err := e.svc.MarkMailSent(app.System, m.ID); !errors.Is(err, app.ErrConflict) {
+		t.Fatalf("marked twice: %v", err)
+	}
+	if counts, _ := e.svc.OutboxCounts(app.System); counts[app.MailManual] != 0 {
+		t.Fatalf("still counted as to send by hand: %v", counts)
+	}
 	att, err := e.svc.GetAttachment(app.System, m.ID, 0)
 	if err != nil || string(att.Data) != "%PDF-1.4 not really a pdf but bytes all the same" || att.ContentType != "application/pdf" {
 		t.Fatalf("attachment: %+v %v", att, err)
@@ -331,6 +345,19 @@ func TestOutboxRefusesBadMail(t *testing.T) {
 	}
 }
 
+func TestCheckMailAddress(t *testing.T) {
+	for _, ok := range []string{"a@b.example", "Jürgen Müller <jm@harbor.example>", `"Novak, Jan" <jan@novak.example>`} {
+		if err := app.CheckMailAddress("email", ok); err != nil {
+			t.Errorf("%q refused: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"", "nobody", "a@b.example\r\nBcc: c@d.example", "a@b.example, c@d.example", "<>"} {
+		if err := app.CheckMailAddress("email", bad); !isValidation(err, "email") {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+}
+
 // The sender started by serve wakes when a mail is queued: it does not
 // wait for its poll.
 func TestRunOutboxWakesOnQueue(t *testing.T) {
@@ -354,5 +381,55 @@ func TestRunOutboxWakesOnQueue(t *testing.T) {
 	case <-done:
 	case <-time.After(10 * time.Second):
 		t.Fatal("RunOutbox did not stop with its context")
+	}
+}
+
+// security = starttls never falls back to plain text: a server that offers
+// no STARTTLS gets no mail, and the operator reads why.
+func TestOutboxStartTLSIsRequired(t *testing.T) {
+	ss := newSMTPServer(t)
+	cfg := ss.config()
+	cfg.Security = app.SMTPStartTLS
+	e := &env{t: t, dir: t.TempDir(), clk: newClock(), smtp: cfg}
+	e.open()
+	t.Cleanup(func() { e.svc.Close() })
+	m, _ := e.svc.QueueMail(app.System, invoiceMail(0))
+	sendDue(t, e.svc)
+	if len(ss.received()) != 0 {
+		t.Fatal("a mail went out without TLS")
+	}
+	got := mustGetMail(t, e.svc, m.ID)
+	if got.State != app.MailQueued || got.Attempts != 1 || !strings.Contains(strings.ToLower(got.LastError), "starttls") {
+		t.Fatalf("after a server without STARTTLS: %+v", got)
+	}
+}
+
+// A server that stops answering mid-mail holds the sender only until the
+// configured timeout; the mail is tried again later.
+func TestOutboxTimesOutAHungServer(t *testing.T) {
+	ss := newSMTPServer(t)
+	cfg := ss.config()
+	cfg.Timeout = 500 * time.Millisecond
+	e := &env{t: t, dir: t.TempDir(), clk: newClock(), smtp: cfg}
+	e.open()
+	t.Cleanup(func() { e.svc.Close() })
+	_, release := ss.holdNextData()
+	defer release()
+	m, _ := e.svc.QueueMail(app.System, invoiceMail(0))
+	done := make(chan struct{})
+	go func() { e.svc.SendDueMail(context.Background()); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the sender is stuck on a server that does not answer")
+	}
+	release()
+	got := mustGetMail(t, e.svc, m.ID)
+	if got.State != app.MailQueued || got.Attempts != 1 || got.LastError == "" {
+		t.Fatalf("after the timeout: %+v", got)
+	}
+	e.clk.Advance(time.Minute)
+	if n := sendDue(t, e.svc); n != 1 || len(ss.received()) != 1 {
+		t.Fatalf("the retry: sent %d, server has %d", n, len(ss.received()))
 	}
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every licensedesk test: formatting, vet, and the whole suite with the
 # race detector, including the browser tests in headless Chromium (Debian's
-# chromium package, installed here when missing).
+# chromium package, installed here when missing) and the PDF tests, which read
+# the documents back with pdftotext (Debian's poppler-utils, likewise).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,6 +23,27 @@ if [ ! -x /usr/bin/chromium ]; then
 	fi
 	if [ ! -x /usr/bin/chromium ]; then
 		echo "test.sh: chromium installed but /usr/bin/chromium is still missing" >&2
+		exit 1
+	fi
+fi
+
+if ! command -v pdftotext >/dev/null; then
+	echo "test.sh: pdftotext is missing: installing Debian's poppler-utils for the PDF tests"
+	SUDO=""
+	if [ "$(id -u)" -ne 0 ]; then
+		if ! command -v sudo >/dev/null; then
+			echo "test.sh: need root or sudo to install poppler-utils (apt-get install -y poppler-utils)" >&2
+			exit 1
+		fi
+		SUDO="sudo"
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	if ! { $SUDO apt-get install -y poppler-utils || { $SUDO apt-get update && $SUDO apt-get install -y poppler-utils; }; }; then
+		echo "test.sh: could not install poppler-utils; the PDF tests need pdftotext" >&2
+		exit 1
+	fi
+	if ! command -v pdftotext >/dev/null; then
+		echo "test.sh: poppler-utils installed but pdftotext is still missing" >&2
 		exit 1
 	fi
 fi

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"html/template"
+
 	"github.com/gofiber/fiber/v2"
 
 	"licensedesk/app"
@@ -9,6 +11,7 @@ import (
 type operatorDashboard struct {
 	Products, ActiveProducts, Partners, Users int
 	Recent                                    []app.AuditEntry
+	Expiring                                  template.HTML // chart; empty when nothing expires soon
 	Renewals                                  renewalPanel
 }
 
@@ -16,7 +19,32 @@ type partnerDashboard struct {
 	Account  app.Account
 	Products int
 	Recent   []app.LedgerEntry
+	Expiring template.HTML
 	Renewals renewalPanel
+}
+
+// expiringWeeks is how far ahead the dashboard's expiry chart looks.
+const expiringWeeks = 12
+
+// expiringChart draws the active licenses whose period ends in each of
+// the next weeks, stacked by renewal cover; empty when there are none.
+func (s *Server) expiringChart(a app.Actor) (template.HTML, error) {
+	// Split by renewal cover (issue 12): what renews itself, what will
+	// not for want of balance, and what waits for a person.
+	e, err := s.svc.RenewalCoverByWeek(a, expiringWeeks)
+	if err != nil || e.Total() == 0 {
+		return "", err
+	}
+	labels := make([]string, len(e.Weeks))
+	for i, w := range e.Weeks {
+		labels[i] = w.Format("Jan 2")
+	}
+	return BarChart{
+		Title:  "Licenses expiring per week, next 12 weeks",
+		Desc:   "Active licenses whose period ends in each week starting on the date shown: auto-renew covered by the balance, auto-renew short of balance, and renewed by hand.",
+		Labels: labels,
+		Series: []ChartSeries{{Name: "Auto-renew covered", Values: e.Covered}, {Name: "Auto-renew short", Values: e.Short}, {Name: "Manual", Values: e.Manual}},
+	}.SVG(), nil
 }
 
 func (s *Server) dashboardPage(c *fiber.Ctx) error {
@@ -36,6 +64,9 @@ func (s *Server) dashboardPage(c *fiber.Ctx) error {
 			d.Recent = d.Recent[:5]
 		}
 		if d.Renewals, err = s.renewalPanel(a); err != nil {
+			return err
+		}
+		if d.Expiring, err = s.expiringChart(a); err != nil {
 			return err
 		}
 		return s.render(c, fiber.StatusOK, "dashboard", "", View{Title: "Dashboard", Nav: "dashboard", Data: d})
@@ -63,6 +94,9 @@ func (s *Server) dashboardPage(c *fiber.Ctx) error {
 	}
 	d.Products, d.ActiveProducts, d.Partners, d.Users, d.Recent = prods.Total, active.Total, partners.Total, users.Total, recent.Items
 	if d.Renewals, err = s.renewalPanel(a); err != nil {
+		return err
+	}
+	if d.Expiring, err = s.expiringChart(a); err != nil {
 		return err
 	}
 	return s.render(c, fiber.StatusOK, "dashboard", "", View{Title: "Dashboard", Nav: "dashboard", Data: d})

@@ -2,8 +2,10 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -25,8 +27,31 @@ func TestSettingsShowsJobsToOperators(t *testing.T) {
 	h.user("ops@desk.example", 0)
 	resp, body := h.login("ops@desk.example").get("/settings")
 	wantStatus(t, resp, body, http.StatusOK)
-	wantContains(t, body, "Background jobs", "expiry-sweep", "every 1m0s", "session-purge", "mail-digest", "daily at 06:00 UTC",
+	wantContains(t, body, "Background jobs", "expiry-sweep", "every minute", "session-purge", "mail-digest", "daily at 06:00 UTC",
 		"failing (1)", "relay refused the digest")
+
+	raw, _, err := h.svc.CreateTokenForUser(app.System, "ops@desk.example", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest("GET", "/api/v1/jobs", nil)
+	req.Header.Set("Authorization", "Bearer "+raw)
+	res, err := h.app.Test(req, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list struct {
+		Items []app.JobStatus `json:"items"`
+		Total int             `json:"total"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&list); err != nil || res.StatusCode != 200 || list.Total != 3 {
+		t.Fatalf("GET /api/v1/jobs: %d %+v %v", res.StatusCode, list, err)
+	}
+	for _, j := range list.Items {
+		if j.Name == "mail-digest" && (j.Failures != 1 || j.LastError != "relay refused the digest") {
+			t.Errorf("the failing job over the API: %+v", j)
+		}
+	}
 
 	name := "Acme"
 	p, _ := h.svc.CreatePartner(app.System, app.PartnerInput{Name: &name})

@@ -170,13 +170,14 @@ func (s *Server) funcs() template.FuncMap {
 			}
 			return out
 		},
-		"add":      func(a, b int) int { return a + b },
-		"cells":    usebarCells,
-		"key":      func(format string, args ...any) string { return fieldKey(format, args...) },
-		"join":     strings.Join,
-		"negative": func(n int64) bool { return n < 0 },
-		"initials": initials,
-		"fid":      fieldID,
+		"add":       func(a, b int) int { return a + b },
+		"cells":     usebarCells,
+		"key":       func(format string, args ...any) string { return fieldKey(format, args...) },
+		"join":      strings.Join,
+		"mailState": mailStateLabel,
+		"negative":  func(n int64) bool { return n < 0 },
+		"initials":  initials,
+		"fid":       fieldID,
 		"navItem": func(v View, key, href, label string) navLink {
 			return navLink{Href: href, Label: label, Active: v.Nav == key}
 		},

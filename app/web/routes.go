@@ -81,6 +81,11 @@ func (s *Server) routes() []Route {
 		{"GET", "/special-prices", op, s.specialPricesPage},
 		{"POST", "/special-prices", op, s.specialPriceCreate},
 		{"GET", "/history", user, s.historyPage},
+		{"GET", "/outbox", user, s.outboxPage},
+		{"GET", "/outbox/:id", user, s.outboxMailPage},
+		{"GET", "/outbox/:id/attachment", user, s.outboxAttachment},
+		{"POST", "/outbox/:id/resend", op, s.outboxResend},
+		{"POST", "/outbox/:id/sent-by-hand", op, s.outboxMarkSent},
 
 		// JSON API.
 		{"POST", "/api/v1/tokens", pub, s.apiTokenCreate},
@@ -146,6 +151,11 @@ func (s *Server) routes() []Route {
 		{"GET", "/reminders", user, s.remindersPage},
 		{"POST", "/reminders/send", user, s.remindersSend},
 		{"POST", "/reminders/customer-mails", user, s.remindersCustomerMails},
+		{"GET", "/api/v1/jobs", op, s.apiJobs},
+		{"GET", "/api/v1/outbox", user, s.apiOutboxList},
+		{"GET", "/api/v1/outbox/:id", user, s.apiOutboxGet},
+		{"POST", "/api/v1/outbox/:id/resend", op, s.apiOutboxResend},
+		{"POST", "/api/v1/outbox/:id/sent-by-hand", op, s.apiOutboxMarkSent},
 	}
 }
 

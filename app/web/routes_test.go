@@ -115,6 +115,7 @@ type world struct {
 	aTokenID, bTokenID uint64
 	aLicense, bLicense uint64
 	aOrder, bOrder     uint64
+	aMail, bMail       uint64
 	product, hidden    app.Product
 }
 
@@ -172,6 +173,17 @@ func newWorld(t *testing.T) *world {
 		}
 		*x.id = o.ID
 	}
+	for _, x := range []struct {
+		partner uint64
+		id      *uint64
+	}{{wd.a.ID, &wd.aMail}, {wd.b.ID, &wd.bMail}} {
+		m, err := w.svc.QueueMail(app.System, app.MailInput{Kind: "notice", PartnerID: x.partner, To: []string{"someone@partner.example"},
+			Subject: "A notice", Text: "Hello.", Attachments: []app.Attachment{{Name: "notice.txt", ContentType: "text/plain", Data: []byte("hi")}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		*x.id = m.ID
+	}
 	_ = err
 	return wd
 }
@@ -192,6 +204,8 @@ func (wd *world) own(resource string) (uint64, bool) {
 		return wd.product.ID, true
 	case "orders":
 		return wd.aOrder, true
+	case "outbox":
+		return wd.aMail, true
 	}
 	return 0, false
 }
@@ -210,6 +224,8 @@ func (wd *world) foreign(resource string) (uint64, bool) {
 		return wd.hidden.ID, true
 	case "orders":
 		return wd.bOrder, true
+	case "outbox":
+		return wd.bMail, true
 	}
 	return 0, false
 }
