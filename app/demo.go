@@ -23,6 +23,7 @@ type DemoResult struct {
 	Products int
 	Partners int
 	Licenses int
+	Orders   int
 	Logins   []DemoLogin
 }
 
@@ -93,6 +94,11 @@ func (s *Service) FillDemo(a Actor) (DemoResult, error) {
 	}
 	n, err := s.demoLicenses(a, created, res.Logins)
 	res.Licenses = n
+	if err != nil {
+		return res, err
+	}
+	orders, licenses, err := s.demoOrders(a, created, res.Logins)
+	res.Orders, res.Licenses = orders, res.Licenses+licenses
 	return res, err
 }
 

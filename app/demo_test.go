@@ -104,3 +104,23 @@ func TestFillDemo(t *testing.T) {
 		t.Fatalf("second fill: %v", err)
 	}
 }
+
+func TestFillDemoHasOrders(t *testing.T) {
+	svc, err := app.Open(app.Options{DataDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	res, err := svc.FillDemo(app.System)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pg, err := svc.ListOrders(app.System, app.ListParams{})
+	if err != nil || res.Orders == 0 || pg.Total != res.Orders {
+		t.Fatalf("demo orders: result %d, listed %d, %v", res.Orders, pg.Total, err)
+	}
+	unpaid, _ := svc.ListOrders(app.System, app.ListParams{Filters: map[string]string{"state": "unpaid"}})
+	if unpaid.Total == 0 || unpaid.Total == pg.Total {
+		t.Fatalf("demo orders: %d unpaid of %d; want some of each", unpaid.Total, pg.Total)
+	}
+}

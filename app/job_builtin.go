@@ -19,6 +19,7 @@ func (s *Service) registerBuiltinJobs() error {
 		{Name: "customer-expiry-mail", Schedule: Every(24 * time.Hour), Run: s.runCustomerMails},
 		{Name: "reminder-digest", Schedule: Weekly(s.reminderDay, 7, 0), Run: s.runDigests},
 		{Name: "session-purge", Schedule: Every(time.Hour), Run: func(context.Context, time.Time) error { return s.PurgeSessions() }},
+		{Name: MonthlyBillingJob, Schedule: Monthly(1, 0, 0), Run: s.runMonthlyBilling},
 	} {
 		if err := s.RegisterJob(j); err != nil {
 			return err

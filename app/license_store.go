@@ -224,3 +224,12 @@ func countExpiringWeeks(tx *storage.Tx, partner uint64, status Status, from time
 		return true
 	})
 }
+
+// eachPartnerLicenseID calls fn with the id of each license of a partner
+// (deleted ones included), from the list index; fn returning false stops.
+func eachPartnerLicenseID(tx *storage.Tx, partner uint64, fn func(id uint64) bool) {
+	prefix := binary.BigEndian.AppendUint64([]byte{famPartner}, partner)
+	tx.Each(storage.LicenseIndex, prefix, func(k, _ []byte) bool {
+		return fn(binary.BigEndian.Uint64(k[len(prefix):]))
+	})
+}

@@ -9,6 +9,13 @@ import (
 const (
 	PayBalance = "balance" // paid from the prepaid balance at purchase
 	PayInvoice = "invoice" // waits unpaid until the operator records the payment
+	PayMonthly = "monthly" // a monthly-program partner: nothing now, active seats billed monthly (F24)
+)
+
+// Kinds of order.
+const (
+	OrderPurchase = "purchase"       // bought by a partner (or for it)
+	OrderMonthly  = "monthly_charge" // the monthly bill of an MSP's active seats (F24)
 )
 
 // Order states (F20).
@@ -64,6 +71,8 @@ type Order struct {
 	Lines          []PricedLine `json:"lines"`
 	Total          Money        `json:"total"`
 	Refunded       Money        `json:"refunded"`
+	Kind           string       `json:"kind"`
+	BillingMonth   string       `json:"billing_month,omitempty"` // 2026-03, for a monthly charge
 	Payment        string       `json:"payment"`
 	State          OrderState   `json:"state"`
 	PaidAt         *time.Time   `json:"paid_at,omitempty"`

@@ -105,11 +105,7 @@ func (s *Service) QuoteOrder(a Actor, in OrderInput) (Quote, error) {
 // request with the same key returns the first order and buys nothing.
 // The second result reports whether this call created the order.
 func (s *Service) PlaceOrder(a Actor, in OrderInput, idemKey string) (OrderView, bool, error) {
-	in.Payment = strings.ToLower(strings.TrimSpace(in.Payment))
-	if in.Payment == "" {
-		in.Payment = PayBalance
-	}
-	if in.Payment != PayBalance && in.Payment != PayInvoice {
+	if _, ok := paymentMethods[strings.ToLower(strings.TrimSpace(in.Payment))]; !ok && strings.TrimSpace(in.Payment) != "" {
 		return OrderView{}, false, Invalid("payment", "pay by balance or invoice, not %q", in.Payment)
 	}
 	idemKey = strings.TrimSpace(idemKey)
@@ -137,6 +133,10 @@ func (s *Service) PlaceOrder(a Actor, in OrderInput, idemKey string) (OrderView,
 		if err != nil {
 			return err
 		}
+		payment, method, err := paymentFor(in.Payment, p)
+		if err != nil {
+			return err
+		}
 		lines, total, sp, err := s.priceOrder(tx, in, p, true)
 		if err != nil {
 			return err
@@ -153,12 +153,11 @@ func (s *Service) PlaceOrder(a Actor, in OrderInput, idemKey string) (OrderView,
 			return err
 		}
 		o = Order{ID: id, Number: FormatNumber("O-", now.Year(), n), PartnerID: p.ID, PartnerName: p.Name, User: a.Email, Created: now,
-			Lines: lines, Total: total, Refunded: Money{0, total.Currency}, Payment: in.Payment, IdempotencyKey: idemKey}
-		pay := PaymentPaid
-		if in.Payment == PayInvoice {
-			o.State, pay = OrderUnpaid, PaymentPending
-		} else {
-			o.State, o.PaidAt = OrderProcessed, &now
+			Lines: lines, Total: total, Refunded: Money{0, total.Currency}, Kind: OrderPurchase, Payment: payment, IdempotencyKey: idemKey}
+		var pay Payment
+		o.State, pay = method.Start()
+		if o.State == OrderProcessed {
+			o.PaidAt = &now
 		}
 		if sp != nil {
 			o.SpecialPrice = sp.Code
@@ -199,19 +198,24 @@ func (s *Service) PlaceOrder(a Actor, in OrderInput, idemKey string) (OrderView,
 				o.Items = append(o.Items, OrderItem{LicenseID: lid, Line: li, Price: price})
 			}
 		}
-		o.Events = []OrderEvent{{At: now, By: a.Email, Action: "purchase", Amount: -total.Amount, Licenses: o.LicenseIDs()}}
-		if in.Payment == PayBalance {
-			if _, err := s.addLedger(tx, a, p, -total.Amount, LedgerPurchase, "order "+o.Number); err != nil {
-				return err
-			}
-		} else {
-			o.Events[0].Amount = 0
+		moved, err := method.Charge(s, tx, a, p, &o)
+		if err != nil {
+			return err
 		}
+		o.Events = []OrderEvent{{At: now, By: a.Email, Action: "purchase", Amount: moved, Licenses: o.LicenseIDs()}}
 		if err := putOrder(tx, nil, &o); err != nil {
 			return err
 		}
+		if payment != PayMonthly {
+			if err := addSales(tx, p.ID, now, total.Currency, total.Amount); err != nil {
+				return err
+			}
+		}
+		if _, err := s.queueConfirmation(tx, a, p, &o, false); err != nil {
+			return err
+		}
 		created = true
-		return s.audit(tx, a, "order.create", o.Number, total.String()+" by "+in.Payment)
+		return s.audit(tx, a, "order.create", o.Number, total.String()+" by "+payment)
 	})
 	if err != nil {
 		return OrderView{}, false, err

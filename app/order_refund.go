@@ -33,6 +33,8 @@ func (s *Service) RefundOrder(a Actor, orderID uint64, in RefundInput) (OrderVie
 			return Invalid("reason", "must be at most 500 characters")
 		case len(in.LicenseIDs) > MaxOrderLicenses:
 			return Invalid("license_ids", "an order has at most %d licenses", MaxOrderLicenses)
+		case o.Kind == OrderMonthly:
+			return Invalid("license_ids", "a monthly charge bills seats already used; it has no licenses to refund")
 		}
 		old := o
 		o.Items = slices.Clone(o.Items)
@@ -89,7 +91,7 @@ func (s *Service) RefundOrder(a Actor, orderID uint64, in RefundInput) (OrderVie
 		}
 		o.Refunded.Amount += amount
 		ev := OrderEvent{At: now, By: a.Email, Action: "refund", Licenses: refunded, Reason: in.Reason}
-		if o.State != OrderUnpaid {
+		if o.State != OrderUnpaid && o.Payment != PayMonthly {
 			p, err := getPartner(tx, o.PartnerID)
 			if err != nil {
 				return err
@@ -98,6 +100,11 @@ func (s *Service) RefundOrder(a Actor, orderID uint64, in RefundInput) (OrderVie
 				return err
 			}
 			ev.Amount = amount
+		}
+		if o.Payment != PayMonthly {
+			if err := addSales(tx, o.PartnerID, now, o.Total.Currency, -amount); err != nil {
+				return err
+			}
 		}
 		o.Events = append(slices.Clone(o.Events), ev)
 		o.State = refundState(o)
@@ -122,7 +129,7 @@ func refundState(o Order) OrderState {
 		}
 	}
 	switch {
-	case n == len(o.Items):
+	case n > 0 && n == len(o.Items):
 		return OrderRefunded
 	case o.State == OrderUnpaid:
 		return OrderUnpaid

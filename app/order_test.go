@@ -458,3 +458,26 @@ func TestSpecialPriceLinks(t *testing.T) {
 		}
 	}
 }
+
+func TestSalesByMonthFollowsPurchasesAndRefunds(t *testing.T) {
+	s := newShop(t, 1e9)
+	beta := s.partner("Beta")
+	a := s.buy(s.pa, app.OrderInput{Lines: []app.BasketLine{s.line(2)}})
+	s.clk.Advance(40 * 24 * time.Hour) // April
+	b := s.buy(s.op, app.OrderInput{Lines: []app.BasketLine{s.line(1)}, PartnerID: beta.ID, Payment: "invoice"})
+	if _, err := s.svc.RefundOrder(s.op, a.ID, app.RefundInput{LicenseIDs: []uint64{a.Items[0].LicenseID}, Reason: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	all, err := s.svc.SalesByMonth(s.op, 12)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eur := all.Amounts["EUR"]
+	if len(all.Months) != 12 || all.Months[11].Month() != time.April || eur[10] != a.Total.Amount || eur[11] != b.Total.Amount-a.Items[0].Price {
+		t.Fatalf("operator sales %v over %v", eur, all.Months)
+	}
+	own, _ := s.svc.SalesByMonth(s.pa, 12)
+	if own.Amounts["EUR"][10] != a.Total.Amount || own.Amounts["EUR"][11] != -a.Items[0].Price {
+		t.Fatalf("partner's own %v", own.Amounts["EUR"])
+	}
+}

@@ -16,6 +16,7 @@ import (
 const (
 	ProgramStandard = "standard" // buys and pays at purchase
 	ProgramManual   = "manual"   // creates licenses for clients, checks out at month end (F25)
+	ProgramMonthly  = "monthly"  // MSP: uses licenses, billed once a month for active seats (F24)
 )
 
 // Partner is a reseller or MSP account (F3).
@@ -108,8 +109,8 @@ func (p *Partner) validate(tx *storage.Tx) error {
 	if p.DiscountBP < 0 || p.DiscountBP > 10000 {
 		return Invalid("discount_bp", "must be between 0 and 10000 basis points (0–100%%)")
 	}
-	if p.Program != ProgramStandard && p.Program != ProgramManual {
-		return Invalid("program", "must be standard or manual, not %q", p.Program)
+	if p.Program != ProgramStandard && p.Program != ProgramManual && p.Program != ProgramMonthly {
+		return Invalid("program", "must be standard, manual or monthly, not %q", p.Program)
 	}
 	if err := validCurrency("currency", p.Currency); err != nil {
 		return err

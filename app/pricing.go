@@ -148,7 +148,7 @@ func PriceLine(field string, p Product, l BasketLine, tierQty int, t PricingTerm
 		return PricedLine{}, Invalid(field+".quantity", "the price of this line is too large to compute")
 	}
 	out.List = list
-	out.Steps = append(out.Steps, PriceStep{Kind: "list", Label: fmt.Sprintf("%s × %d seats × %d", FormatAmount(perSeat, p.Currency), l.Seats, l.Quantity), Amount: list})
+	out.Steps = append(out.Steps, PriceStep{Kind: "list", Label: fmt.Sprintf("%s × %s × %d", FormatAmount(perSeat, p.Currency), SeatsText(l.Seats), l.Quantity), Amount: list})
 	left := list
 	discount := func(kind, label string, bp int) {
 		if bp <= 0 {
@@ -249,4 +249,12 @@ func bpOfHalfUp(amount int64, bp int) int64 {
 func (p Product) SeatPrice(edition string, months int) int64 {
 	n, _ := p.PriceFor(edition, months)
 	return n
+}
+
+// SeatsText is "1 seat" or "5 seats".
+func SeatsText(n int) string {
+	if n == 1 {
+		return "1 seat"
+	}
+	return fmt.Sprintf("%d seats", n)
 }

@@ -30,6 +30,9 @@ type Options struct {
 	// RefundDays is how long after a purchase a partner may refund its
 	// unactivated licenses (default 14; the operator may refund any time).
 	RefundDays int
+	// BaseURL is the public address links in mails start with
+	// (activation links in order confirmations).
+	BaseURL string
 	// SMTP is where the outbox sends mail; zero: no server, mails are
 	// kept for sending by hand.
 	SMTP SMTPConfig
@@ -53,6 +56,7 @@ type Service struct {
 
 	expiringDays int
 	refundDays   int
+	baseURL      string
 
 	jobs   jobRunner    // background jobs (job_runner.go)
 	smtp   SMTPConfig   // outbox delivery (outbox_config.go)
@@ -79,7 +83,7 @@ func Open(opt Options) (*Service, error) {
 	s := &Service{db: db, log: opt.Logger, now: func() time.Time { return opt.Now().UTC() },
 		dataDir: opt.DataDir, limiter: newLoginLimiter(), progress: opt.ReindexProgress,
 		expiringDays: cmp.Or(opt.ExpiringDays, 30), refundDays: cmp.Or(opt.RefundDays, 14),
-		smtp: opt.SMTP.withDefaults(), outbox: newOutboxSender(),
+		baseURL: strings.TrimRight(opt.BaseURL, "/"), smtp: opt.SMTP.withDefaults(), outbox: newOutboxSender(),
 		autoRenewDays: cmp.Or(opt.AutoRenewDays, DefaultAutoRenewDays)}
 	if s.reminderDay, err = ParseWeekday(cmp.Or(opt.ReminderDay, "monday")); err != nil {
 		db.Close()

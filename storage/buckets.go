@@ -30,6 +30,7 @@ const (
 	OrderIndex     = "idx_order_list"    // composite list keys -> nil
 	SpecialPrices  = "special_prices"    // id -> special-price link
 	SpecialByCode  = "idx_special_code"  // code -> id
+	SalesByMonth   = "sales_by_month"    // partner id (0: all) | yyyy-mm | currency -> net sales (8 bytes)
 )
 
 // Platform buckets: the job runner, number sequences and the mail outbox.
@@ -52,6 +53,7 @@ var AllBuckets = []string{
 	Products, Ledger, Audit, Changes, Licenses, LicenseHistory, LicensesByKey,
 	LicenseIndex, Secrets,
 	Balances, Orders, OrdersByNumber, OrdersByIdem, OrderIndex, SpecialPrices, SpecialByCode,
+	SalesByMonth,
 	Jobs, Sequences, Outbox, OutboxAtt, OutboxIdx,
 	Renewals,
 }

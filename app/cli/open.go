@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/pflag"
 
@@ -50,6 +51,7 @@ func (c *cmd) openService(cfg app.Config, log *slog.Logger, progress func(int), 
 		ReindexProgress: progress,
 		ExpiringDays:    cfg.ExpiringDays,
 		RefundDays:      cfg.RefundDays,
+		BaseURL:         mailBaseURL(cfg),
 		SMTP:            cfg.SMTP,
 		AutoRenewDays:   cfg.AutoRenewDays,
 		ReminderDay:     cfg.ReminderDay,
@@ -72,4 +74,13 @@ func (c *cmd) lockedHint(err error, instead string) error {
 		return fmt.Errorf("the data directory %q is in use by a running licensedesk server (pid %d): %s", dir, locked.PID, instead)
 	}
 	return fmt.Errorf("the data directory %q is in use by another process: %s", dir, instead)
+}
+
+// mailBaseURL is where links in mails point: base_url, or the listen
+// address when none is set.
+func mailBaseURL(cfg app.Config) string {
+	if cfg.BaseURL != "" {
+		return strings.TrimRight(cfg.BaseURL, "/")
+	}
+	return "http://" + cfg.Addr
 }

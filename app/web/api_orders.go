@@ -52,7 +52,14 @@ func (s *Server) apiOrderGet(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"order": o, "licenses": withLinks(c, ls)})
+	return c.JSON(orderOut{OrderView: o, Licenses: withLinks(c, ls)})
+}
+
+// orderOut is an order as GET /api/v1/orders/{id} answers it: the order's
+// fields as POST answers them, plus its licenses with keys and links.
+type orderOut struct {
+	app.OrderView
+	Licenses []orderLicenseOut `json:"licenses"`
 }
 
 // orderLicenseOut is a license of an order with its full activation link.
@@ -234,4 +241,15 @@ func (s *Server) apiSpecialPriceCreate(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(sp)
+}
+
+func (s *Server) apiOrderResend(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	if err := s.svc.ResendConfirmation(mustActor(c), id); err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"queued": true})
 }

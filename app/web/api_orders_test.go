@@ -99,6 +99,11 @@ func TestAPIOrders(t *testing.T) {
 	if !strings.Contains(string(r.body), `"activation_url":"http://example.com/activate/`) {
 		t.Fatalf("order page without activation links: %s", r.body)
 	}
+	var got orderReply
+	r.json(t, &got)
+	if got.ID != o.ID || got.Number != o.Number || len(got.LicenseIDs) != 3 {
+		t.Fatalf("GET answers another shape than POST: %s", r.body)
+	}
 	r = w.do(wd.aToken, "GET", "/api/v1/orders?state=processed", "")
 	var pg app.Page[orderReply]
 	r.json(t, &pg)

@@ -13,6 +13,7 @@ type operatorDashboard struct {
 	Recent                                    []app.AuditEntry
 	Expiring                                  template.HTML // chart; empty when nothing expires soon
 	Renewals                                  renewalPanel
+	Orders                                    orderFigures
 }
 
 type partnerDashboard struct {
@@ -21,6 +22,7 @@ type partnerDashboard struct {
 	Recent   []app.LedgerEntry
 	Expiring template.HTML
 	Renewals renewalPanel
+	Orders   orderFigures
 }
 
 // expiringWeeks is how far ahead the dashboard's expiry chart looks.
@@ -69,6 +71,9 @@ func (s *Server) dashboardPage(c *fiber.Ctx) error {
 		if d.Expiring, err = s.expiringChart(a); err != nil {
 			return err
 		}
+		if d.Orders, err = s.orderFigures(a); err != nil {
+			return err
+		}
 		return s.render(c, fiber.StatusOK, "dashboard", "", View{Title: "Dashboard", Nav: "dashboard", Data: d})
 	}
 	var d operatorDashboard
@@ -97,6 +102,9 @@ func (s *Server) dashboardPage(c *fiber.Ctx) error {
 		return err
 	}
 	if d.Expiring, err = s.expiringChart(a); err != nil {
+		return err
+	}
+	if d.Orders, err = s.orderFigures(a); err != nil {
 		return err
 	}
 	return s.render(c, fiber.StatusOK, "dashboard", "", View{Title: "Dashboard", Nav: "dashboard", Data: d})

@@ -4,8 +4,11 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"html/template"
+	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -168,6 +171,17 @@ func (s *Server) loadBuy(c *fiber.Ctx, vals map[string]string) (buyData, map[str
 }
 
 func (s *Server) buyPage(c *fiber.Ctx) error {
+	if c.Query(csrfField) != "" {
+		// "Show price" without JavaScript sends the whole form by GET:
+		// keep the session's form token out of the address bar and history.
+		q := url.Values{}
+		for k, v := range buyForm(c, false) {
+			if k != "idem" {
+				q.Set(k, v)
+			}
+		}
+		return c.Redirect("/buy?"+q.Encode(), fiber.StatusSeeOther)
+	}
 	vals := buyForm(c, false)
 	d, errs, err := s.loadBuy(c, vals)
 	if err != nil {
@@ -192,7 +206,11 @@ func (s *Server) buySubmit(c *fiber.Ctx) error {
 	in, err := orderInput(vals)
 	var o app.OrderView
 	if err == nil {
-		o, _, err = s.svc.PlaceOrder(a, in, "form:"+vals["idem"])
+		key := ""
+		if vals["idem"] != "" {
+			key = "form:" + vals["idem"]
+		}
+		o, _, err = s.svc.PlaceOrder(a, in, key)
 	}
 	if err != nil {
 		var sf *app.ShortfallError
@@ -469,4 +487,70 @@ func (s *Server) historyPage(c *fiber.Ctx) error {
 		return err
 	}
 	return s.render(c, fiber.StatusOK, "history", "", View{Title: "Order history", Nav: "history", Data: d})
+}
+
+func (s *Server) orderResend(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	if err := s.svc.ResendConfirmation(mustActor(c), id); err != nil {
+		status, errs, ok := formError(err, sameFields("email"))
+		if !ok {
+			return err
+		}
+		return s.renderOrder(c, id, status, nil, errs)
+	}
+	return s.redirect(c, "/orders/"+strconv.FormatUint(id, 10), "The confirmation is in the outbox.")
+}
+
+// orderFigures are the dashboard's buying figures (issue 8): sales per
+// month as a chart per currency, today's orders and the unpaid ones.
+type orderFigures struct {
+	Sales       []template.HTML
+	Today       app.Page[app.OrderView]
+	TodayFilter string
+	Unpaid      int
+}
+
+// salesMonths is how many months the dashboard's sales chart shows.
+const salesMonths = 12
+
+func (s *Server) orderFigures(a app.Actor) (orderFigures, error) {
+	var f orderFigures
+	sales, err := s.svc.SalesByMonth(a, salesMonths)
+	if err != nil {
+		return f, err
+	}
+	labels := make([]string, len(sales.Months))
+	for i, m := range sales.Months {
+		labels[i] = m.Format("Jan")
+		if i == 0 || m.Month() == time.January {
+			labels[i] = m.Format("Jan 2006")
+		}
+	}
+	title := "Sales per month, last 12 months"
+	if !a.IsOperator() {
+		title = "Your purchases per month, last 12 months"
+	}
+	for _, cur := range sales.Currency {
+		f.Sales = append(f.Sales, BarChart{
+			Title:  title + " (" + cur + ")",
+			Desc:   "Net amount of purchases and monthly charges, less refunds, in " + cur + ", per calendar month.",
+			Labels: labels,
+			Series: []ChartSeries{{Name: cur, Values: sales.Amounts[cur]}},
+			Format: func(v int64) string { return app.FormatAmount(v, cur) },
+		}.SVG())
+	}
+	today := s.svc.Now().In(s.loc).Format("2006-01-02")
+	f.TodayFilter = "from=" + today + "&to=" + today
+	if f.Today, err = s.svc.ListOrders(a, app.ListParams{PerPage: 5, Filters: map[string]string{"from": today, "to": today}}); err != nil {
+		return f, err
+	}
+	unpaid, err := s.svc.ListOrders(a, app.ListParams{PerPage: 1, Filters: map[string]string{"state": string(app.OrderUnpaid)}})
+	if err != nil {
+		return f, err
+	}
+	f.Unpaid = unpaid.Total
+	return f, nil
 }

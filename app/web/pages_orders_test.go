@@ -54,6 +54,12 @@ func TestPagesBuyOrderRefund(t *testing.T) {
 	if strings.Contains(frag, "<html") {
 		t.Fatal("the quote fragment is a whole page")
 	}
+	// "Show price" without JavaScript sends the form by GET: the form
+	// token is taken out of the address.
+	resp, _ = c.get("/buy?_csrf=secret&idem=x&product_id=" + pid + "&seats=3")
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || strings.Contains(loc, "secret") || !strings.Contains(loc, "seats=3") {
+		t.Fatalf("show price with the form token: %d to %q", resp.StatusCode, loc)
+	}
 	// Bad seats name the field and buy nothing.
 	m := idemField.FindStringSubmatch(body)
 	if m == nil {

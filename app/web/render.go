@@ -172,6 +172,7 @@ func (s *Server) funcs() template.FuncMap {
 		},
 		"add":       func(a, b int) int { return a + b },
 		"cells":     usebarCells,
+		"seats":     app.SeatsText,
 		"key":       func(format string, args ...any) string { return fieldKey(format, args...) },
 		"join":      strings.Join,
 		"mailState": mailStateLabel,

@@ -78,6 +78,7 @@ func (s *Server) routes() []Route {
 		{"GET", "/orders/:id/codes.csv", user, s.apiOrderCodesCSV},
 		{"POST", "/orders/:id/refund", user, s.orderRefund},
 		{"POST", "/orders/:id/payment", op, s.orderPayment},
+		{"POST", "/orders/:id/resend", user, s.orderResend},
 		{"GET", "/special-prices", op, s.specialPricesPage},
 		{"POST", "/special-prices", op, s.specialPriceCreate},
 		{"GET", "/history", user, s.historyPage},
@@ -125,6 +126,7 @@ func (s *Server) routes() []Route {
 		{"GET", "/api/v1/audit", op, s.apiAuditList},
 		{"GET", "/api/v1/backup", op, s.apiBackup},
 		{"POST", "/api/v1/reindex", op, s.apiReindex},
+		{"GET", "/api/v1/jobs", op, s.apiJobs},
 
 		// Buying and orders (issue 8).
 		{"GET", "/api/v1/quote", user, s.apiQuoteGet},
@@ -135,6 +137,7 @@ func (s *Server) routes() []Route {
 		{"GET", "/api/v1/orders/:id", user, s.apiOrderGet},
 		{"POST", "/api/v1/orders/:id/refund", user, s.apiOrderRefund},
 		{"POST", "/api/v1/orders/:id/payment", op, s.apiOrderPayment},
+		{"POST", "/api/v1/orders/:id/resend", user, s.apiOrderResend},
 		{"GET", "/api/v1/orders/:id/codes.csv", user, s.apiOrderCodesCSV},
 		{"GET", "/api/v1/special-prices", user, s.apiSpecialPricesList},
 		{"POST", "/api/v1/special-prices", op, s.apiSpecialPriceCreate},

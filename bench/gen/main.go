@@ -33,6 +33,7 @@ func run(args []string, out io.Writer) error {
 	n := fs.Int("licenses", 100000, "number of licenses")
 	partners := fs.Int("partners", 40, "number of partners")
 	seed := fs.Uint64("seed", 1, "random seed")
+	orders := fs.Bool("orders", false, "put orders behind the licenses (1 to 5 licenses per order, with their prices)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -69,6 +70,12 @@ func run(args []string, out io.Writer) error {
 		if err := svc.ImportLicenses(app.System, ls); err != nil {
 			return err
 		}
+		if *orders {
+			if err := svc.ImportOrders(app.System, g.ordersOf(ls)); err != nil {
+				return err
+			}
+			g.orderLen = 0 // an order never spans two batches
+		}
 		fmt.Fprintf(out, "\rlicenses %d/%d", done+size, *n)
 	}
 	loaded := time.Since(start)
@@ -89,6 +96,67 @@ type generator struct {
 	orderSeq int
 	order    string
 	orderLen int
+	// What the licenses of the current order share.
+	oProduct   app.Product
+	oEdition   app.Edition
+	oMonths    int
+	oSeats     int
+	oPartner   app.Partner
+	oPurchased time.Time
+}
+
+// ordersOf builds the orders behind a batch of imported licenses: runs of
+// licenses with the same order number, priced as one line each.
+func (g *generator) ordersOf(ls []app.License) []app.Order {
+	var out []app.Order
+	byID := map[uint64]app.Partner{}
+	for _, p := range g.partners {
+		byID[p.ID] = p
+	}
+	prods := map[uint64]app.Product{}
+	for _, p := range g.products {
+		prods[p.ID] = p
+	}
+	for i := 0; i < len(ls); {
+		j := i
+		for j < len(ls) && ls[j].OrderNumber == ls[i].OrderNumber {
+			j++
+		}
+		l := ls[i]
+		partner := byID[l.PartnerID]
+		line := app.BasketLine{ProductID: l.ProductID, Edition: l.Edition, Seats: l.Seats, PeriodMonths: l.PeriodMonths, Quantity: j - i}
+		pl, err := app.PriceLine("lines[0]", prods[l.ProductID], line, j-i, app.PricingTerms{PartnerBP: partner.DiscountBP})
+		if err != nil {
+			panic(err) // the generator's own catalogue always prices
+		}
+		o := app.Order{Number: l.OrderNumber, PartnerID: partner.ID, PartnerName: partner.Name, User: partner.Email,
+			Created: l.Purchased, Lines: []app.PricedLine{pl}, Total: app.Money{Amount: pl.Total, Currency: pl.Currency},
+			Refunded: app.Money{Currency: pl.Currency}, Kind: app.OrderPurchase, Payment: app.PayBalance, State: app.OrderProcessed}
+		paid := l.Purchased
+		o.PaidAt = &paid
+		for k, price := range pl.UnitPrices() {
+			o.Items = append(o.Items, app.OrderItem{LicenseID: ls[i+k].ID, Price: price})
+		}
+		o.Events = []app.OrderEvent{{At: l.Purchased, By: partner.Email, Action: "purchase", Amount: -pl.Total, Licenses: o.LicenseIDs()}}
+		switch roll := g.r.IntN(100); {
+		case roll < 5:
+			o.Payment, o.State, o.PaidAt = app.PayInvoice, app.OrderUnpaid, nil
+			o.Events[0].Amount = 0
+		case roll < 8:
+			at := l.Purchased.Add(48 * time.Hour)
+			o.Items[0].Refunded = &at
+			o.Refunded.Amount = o.Items[0].Price
+			o.State = app.OrderPartlyRefunded
+			if len(o.Items) == 1 {
+				o.State = app.OrderRefunded
+			}
+			o.Events = append(o.Events, app.OrderEvent{At: at, By: partner.Email, Action: "refund", Amount: o.Items[0].Price,
+				Licenses: []uint64{o.Items[0].LicenseID}, Reason: "customer changed mind"})
+		}
+		out = append(out, o)
+		i = j
+	}
+	return out
 }
 
 var words = strings.Fields(`alpha north river stone blue harbor summit pine maple cedar bright clear swift
@@ -162,22 +230,26 @@ func (g *generator) catalogue(svc *app.Service, nPartners int) error {
 }
 
 func (g *generator) license() app.License {
-	p := g.products[g.r.IntN(len(g.products))]
-	ed := p.Editions[g.r.IntN(len(p.Editions))]
-	months := p.Periods[g.r.IntN(len(p.Periods))]
-	// A few large partners and a long tail, as in real channels.
-	pi := min(int(g.r.ExpFloat64()*float64(len(g.partners))/4), len(g.partners)-1)
-	partner := g.partners[pi]
 	if g.orderLen == 0 {
+		// A new order: its licenses share product, edition, period,
+		// seats, partner and purchase time.
 		g.orderSeq++
 		g.order = fmt.Sprintf("O-%07d", 1000000+g.orderSeq)
 		g.orderLen = 1 + g.r.IntN(5)
+		g.oProduct = g.products[g.r.IntN(len(g.products))]
+		g.oEdition = g.oProduct.Editions[g.r.IntN(len(g.oProduct.Editions))]
+		g.oMonths = g.oProduct.Periods[g.r.IntN(len(g.oProduct.Periods))]
+		g.oSeats = 1 + g.r.IntN(50)
+		// A few large partners and a long tail, as in real channels.
+		pi := min(int(g.r.ExpFloat64()*float64(len(g.partners))/4), len(g.partners)-1)
+		g.oPartner = g.partners[pi]
+		g.oPurchased = g.now.Add(-time.Duration(g.r.Int64N(int64(3 * 365 * 24 * time.Hour))))
 	}
 	g.orderLen--
-	purchased := g.now.Add(-time.Duration(g.r.Int64N(int64(3 * 365 * 24 * time.Hour))))
+	p, ed, months, partner, purchased := g.oProduct, g.oEdition, g.oMonths, g.oPartner, g.oPurchased
 	l := app.License{
 		Name: p.Name + " " + ed.Name, ProductID: p.ID, ProductName: p.Name, Edition: ed.Code,
-		Seats: 1 + g.r.IntN(50), PeriodMonths: months, Purchased: purchased, ActivateBy: purchased.AddDate(1, 0, 0),
+		Seats: g.oSeats, PeriodMonths: months, Purchased: purchased, ActivateBy: purchased.AddDate(1, 0, 0),
 		PartnerID: partner.ID, OrderNumber: g.order, Payment: app.PaymentPaid, Updated: purchased,
 	}
 	if g.r.IntN(10) < 8 {

@@ -1,0 +1,194 @@
+package app
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"licensedesk/storage"
+)
+
+// Monthly billing for MSPs (F24). A partner on the monthly program uses
+// licenses without paying per order. On the 1st of each month (UTC) the
+// job "monthly-billing" bills the month before: one unpaid charge per
+// partner (an order of kind monthly_charge, paid like an invoice order;
+// issue 9's invoices can link it through InvoiceID).
+//
+// The rule (shown on the partner page): a license that was active on any
+// day of the month is billed for the whole month, per seat, at the
+// product's one-month price for its edition, or, when the product sells
+// no one-month period, at its own period's price divided by the months
+// (rounded half-up per seat); the partner discount applies per line.
+//
+// Running twice bills once: each charge carries the key
+// "monthly|<partner>|<month>", unique in the idempotency index, so a
+// run for a month that was already billed writes nothing. After downtime
+// the job runner runs each missed month in turn.
+
+// MonthlyBillingJob is the job's name on the settings page.
+const MonthlyBillingJob = "monthly-billing"
+
+func (s *Service) runMonthlyBilling(_ context.Context, period time.Time) error {
+	month := time.Date(period.Year(), period.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -1, 0)
+	n, err := s.BillMonth(month)
+	if n > 0 {
+		s.log.Info("monthly charges billed", "month", month.Format("2006-01"), "partners", n)
+	}
+	return err
+}
+
+// BillMonth bills every monthly-program partner for the calendar month
+// that starts at month (UTC). It returns how many charges it wrote; a
+// month already billed for a partner is skipped.
+func (s *Service) BillMonth(month time.Time) (int, error) {
+	month = time.Date(month.Year(), month.Month(), 1, 0, 0, 0, 0, time.UTC)
+	var partners []uint64
+	if err := s.db.View(func(tx *storage.Tx) error {
+		tx.Each(storage.Partners, nil, func(k, v []byte) bool {
+			var p Partner
+			if jsonUnmarshal(v, &p) == nil && p.Program == ProgramMonthly {
+				partners = append(partners, p.ID)
+			}
+			return true
+		})
+		return nil
+	}); err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, id := range partners {
+		billed := false
+		err := s.update(func(tx *storage.Tx) error {
+			billed = false
+			var err error
+			billed, err = s.billPartnerMonth(tx, id, month)
+			return err
+		})
+		if err != nil {
+			return n, fmt.Errorf("bill partner %d for %s: %w", id, month.Format("2006-01"), err)
+		}
+		if billed {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// monthlySeatPrice is the per-seat price of one month of a license.
+func monthlySeatPrice(p Product, edition string, periodMonths int) (int64, bool) {
+	if n, ok := p.PriceFor(edition, 1); ok {
+		return n, true
+	}
+	n, ok := p.PriceFor(edition, periodMonths)
+	if !ok || periodMonths < 1 {
+		return 0, false
+	}
+	m := int64(periodMonths)
+	return (n + m/2) / m, true
+}
+
+// activeIn reports whether l was active on any day of [from, to).
+func activeIn(l *License, from, to time.Time) bool {
+	if l.ValidFrom == nil || !l.ValidFrom.Before(to) {
+		return false
+	}
+	if l.ValidTo != nil && !l.ValidTo.After(from) {
+		return false
+	}
+	if l.Status == StatusCancelled && l.Updated.Before(from) {
+		return false
+	}
+	return true
+}
+
+func (s *Service) billPartnerMonth(tx *storage.Tx, partnerID uint64, month time.Time) (bool, error) {
+	key := fmt.Sprintf("monthly|%d|%s", partnerID, month.Format("2006-01"))
+	if _, ok := orderByIdempotency(tx, key); ok {
+		return false, nil // billed already
+	}
+	p, err := getPartner(tx, partnerID)
+	if err != nil {
+		return false, err
+	}
+	end := month.AddDate(0, 1, 0)
+	type group struct {
+		product uint64
+		edition string
+		period  int
+	}
+	seats := map[group]int{}
+	eachPartnerLicenseID(tx, partnerID, func(id uint64) bool {
+		l, err := getLicense(tx, id)
+		if err != nil {
+			return true
+		}
+		if activeIn(&l, month, end) {
+			seats[group{l.ProductID, l.Edition, l.PeriodMonths}] += l.Seats
+		}
+		return true
+	})
+	if len(seats) == 0 {
+		return false, nil
+	}
+	groups := make([]group, 0, len(seats))
+	for g := range seats {
+		groups = append(groups, g)
+	}
+	slices.SortFunc(groups, func(a, b group) int {
+		return cmp.Or(cmp.Compare(a.product, b.product), cmp.Compare(a.edition, b.edition), cmp.Compare(a.period, b.period))
+	})
+	var lines []PricedLine
+	total := Money{0, p.Currency}
+	for _, g := range groups {
+		var prod Product
+		if err := tx.Get(storage.Products, storage.EncodeID(g.product), &prod); err != nil {
+			continue
+		}
+		per, ok := monthlySeatPrice(prod, g.edition, g.period)
+		if !ok || prod.Currency != p.Currency {
+			s.log.Warn("monthly billing: license without a price in the partner's currency", "partner", p.ID, "product", prod.ID, "edition", g.edition)
+			continue
+		}
+		n := seats[g]
+		list, ok := mulChecked(per, int64(n))
+		if !ok {
+			return false, fmt.Errorf("the charge for %s is too large", prod.Name)
+		}
+		ed, _ := prod.Edition(g.edition)
+		l := PricedLine{BasketLine: BasketLine{ProductID: prod.ID, Edition: g.edition, Seats: n, PeriodMonths: 1, Quantity: 1},
+			ProductName: prod.Name, EditionName: ed.Name, Currency: prod.Currency, PerSeat: per, List: list}
+		l.Steps = []PriceStep{{Kind: "list", Label: fmt.Sprintf("%s × %s active in %s", FormatAmount(per, prod.Currency), SeatsText(n), month.Format("January 2006")), Amount: list}}
+		off := bpOfHalfUp(list, p.DiscountBP)
+		if off > 0 {
+			l.Steps = append(l.Steps, PriceStep{Kind: "partner", Label: fmt.Sprintf("Partner discount −%s%%", FormatBP(p.DiscountBP)), BP: p.DiscountBP, Amount: -off})
+		}
+		l.Total = list - off
+		total.Amount += l.Total
+		lines = append(lines, l)
+	}
+	if len(lines) == 0 {
+		return false, nil
+	}
+	id, err := nextOrderID(tx)
+	if err != nil {
+		return false, err
+	}
+	now := s.now()
+	num, err := nextNumber(tx, SeqOrder, now.Year())
+	if err != nil {
+		return false, err
+	}
+	o := Order{ID: id, Number: FormatNumber("O-", now.Year(), num), PartnerID: p.ID, PartnerName: p.Name, User: System.Email,
+		Created: now, Lines: lines, Total: total, Refunded: Money{0, total.Currency}, Kind: OrderMonthly,
+		BillingMonth: month.Format("2006-01"), Payment: PayInvoice, State: OrderUnpaid, IdempotencyKey: key,
+		Events: []OrderEvent{{At: now, By: System.Email, Action: "monthly", Reason: "seats active in " + month.Format("January 2006")}}}
+	if err := putOrder(tx, nil, &o); err != nil {
+		return false, err
+	}
+	if err := addSales(tx, p.ID, now, total.Currency, total.Amount); err != nil {
+		return false, err
+	}
+	return true, s.audit(tx, System, "order.monthly", o.Number, total.String()+" for "+o.BillingMonth)
+}
