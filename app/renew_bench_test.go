@@ -98,7 +98,7 @@ func (rb *renewBench) load(b *testing.B, n int, dueEvery int) {
 // GET renewal-quote answers it. Reports the p99 of the iterations.
 func BenchmarkRenewalQuote(b *testing.B) {
 	rb := newRenewBench(b, 4)
-	rb.load(b, 20000, 20)
+	rb.load(b, 5000, 20)
 	ids := []uint64{}
 	for id := uint64(200); len(ids) < 1000; id += 13 {
 		if l, err := rb.svc.GetLicense(System, id); err == nil && l.Status == StatusActive && l.PartnerID == rb.pa.PartnerID {
@@ -123,7 +123,7 @@ func BenchmarkRenewalQuote(b *testing.B) {
 // balance in one transaction and one order.
 func BenchmarkBulkRenew1000(b *testing.B) {
 	rb := newRenewBench(b, 1)
-	rb.load(b, 20000, 20)
+	rb.load(b, 5000, 20)
 	var ids []uint64
 	for id := uint64(1); len(ids) < 1000; id++ {
 		if l, err := rb.svc.GetLicense(System, id); err == nil && l.Status == StatusActive {

@@ -154,7 +154,6 @@ func (s *Server) routes() []Route {
 		{"GET", "/reminders", user, s.remindersPage},
 		{"POST", "/reminders/send", user, s.remindersSend},
 		{"POST", "/reminders/customer-mails", user, s.remindersCustomerMails},
-		{"GET", "/api/v1/jobs", op, s.apiJobs},
 		{"GET", "/api/v1/outbox", user, s.apiOutboxList},
 		{"GET", "/api/v1/outbox/:id", user, s.apiOutboxGet},
 		{"POST", "/api/v1/outbox/:id/resend", op, s.apiOutboxResend},
