@@ -100,10 +100,13 @@ func BenchmarkRenewalQuote(b *testing.B) {
 	rb := newRenewBench(b, 4)
 	rb.load(b, 5000, 20)
 	ids := []uint64{}
-	for id := uint64(200); len(ids) < 1000; id += 13 {
+	for id := uint64(1); id <= 5000; id++ {
 		if l, err := rb.svc.GetLicense(System, id); err == nil && l.Status == StatusActive && l.PartnerID == rb.pa.PartnerID {
 			ids = append(ids, id)
 		}
+	}
+	if len(ids) < 500 {
+		b.Fatalf("only %d licenses to quote", len(ids))
 	}
 	var ds []time.Duration
 	i := 0
