@@ -41,6 +41,11 @@ type Config struct {
 	MaxUpload int `toml:"max_upload"`
 	// Invoice is the [invoice] section: seller details and paper size.
 	Invoice InvoiceConfig `toml:"invoice"`
+
+	// AutoRenewDays: auto-renew renews this many days before expiry (F32).
+	AutoRenewDays int `toml:"auto_renew_days"`
+	// ReminderDay is the weekday of the partners' weekly reminder digest (F33).
+	ReminderDay string `toml:"reminder_day"`
 }
 
 // Defaults are the embedded defaults.
@@ -60,5 +65,7 @@ func Defaults() Config {
 		TransferTTL:   7 * 24 * time.Hour,
 		MaxUpload:     256 << 20,
 		Invoice:       DefaultInvoice(),
+		AutoRenewDays: DefaultAutoRenewDays,
+		ReminderDay:   "monday",
 	}
 }

@@ -170,3 +170,11 @@ func writeHistoryEntry(tx *storage.Tx, e HistoryEntry) error {
 	e.ID = id
 	return tx.Put(storage.LicenseHistory, storage.Key(storage.EncodeID(e.LicenseID), id), e)
 }
+
+// writeHistoryNote records a note on a license's history in the caller's
+// transaction, such as why a coupon was cancelled ("used to renew <key>").
+func (s *Service) writeHistoryNote(tx *storage.Tx, a Actor, action string, l *License, note string) error {
+	return writeHistoryEntry(tx, HistoryEntry{
+		LicenseID: l.ID, At: s.now(), Actor: a.Email, Action: action, Field: "reason", New: note, PartnerID: l.PartnerID,
+	})
+}

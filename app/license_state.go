@@ -65,3 +65,32 @@ func readOnlyWhy(st Status) string {
 	}
 	return "the license is being transferred to another desk; it is read-only until the transfer is cancelled or its receipt is imported"
 }
+
+// CanRenew reports whether a license in status from may be renewed, and
+// if not, why. Renewal is the one way an expired license comes back to
+// active (F29): an expired license renews to active, an active one stays
+// active; nothing else renews.
+func CanRenew(from Status) error {
+	switch from {
+	case StatusActive, StatusExpired:
+		return nil
+	case StatusOrdered:
+		return Invalid("status", "an unused key has no period to renew yet; activate it first")
+	case StatusSuspended:
+		return Invalid("status", "a suspended license cannot be renewed; enable it first")
+	case StatusInProgress:
+		return Invalid("status", "an operation is running on this license; wait for it to finish")
+	case StatusCancelled:
+		return Invalid("status", "a cancelled license cannot be renewed")
+	}
+	return Invalid("status", "a license that is %s cannot be renewed", from)
+}
+
+// renewedStatus is the status a renewal leaves: the explicit renewal
+// transition expired → active, outside the manual moves of transitions.
+func renewedStatus(from Status) Status {
+	if from == StatusExpired {
+		return StatusActive
+	}
+	return from
+}

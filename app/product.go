@@ -59,8 +59,14 @@ type Product struct {
 	ConfigFields []ConfigField `json:"config_fields"`
 	BulkTiers    []BulkTier    `json:"bulk_tiers"`
 	Active       bool          `json:"active"`
-	Created      time.Time     `json:"created"`
-	Updated      time.Time     `json:"updated"`
+	// RenewalBasis is where a renewal's new period starts (F29):
+	// from_expiry (empty means this) or from_renewal.
+	RenewalBasis string `json:"renewal_basis,omitempty"`
+	// GraceDays is how long after expiry a renewal still counts from the
+	// old expiry (from_expiry products).
+	GraceDays int       `json:"grace_days,omitempty"`
+	Created   time.Time `json:"created"`
+	Updated   time.Time `json:"updated"`
 }
 
 // ProductInput creates or changes a product; nil fields stay as they are.
@@ -77,6 +83,8 @@ type ProductInput struct {
 	ConfigFields *[]ConfigField `json:"config_fields"`
 	BulkTiers    *[]BulkTier    `json:"bulk_tiers"`
 	Active       *bool          `json:"active"`
+	RenewalBasis *string        `json:"renewal_basis"`
+	GraceDays    *int           `json:"grace_days"`
 }
 
 // Edition returns the edition with code.
@@ -150,6 +158,10 @@ func (p *Product) apply(in ProductInput) {
 	if in.Active != nil {
 		p.Active = *in.Active
 	}
+	set(&p.RenewalBasis, in.RenewalBasis)
+	if in.GraceDays != nil {
+		p.GraceDays = *in.GraceDays
+	}
 }
 
 // validate checks every rule and names the first field that breaks one.
@@ -164,6 +176,9 @@ func (p *Product) validate() error {
 		return Invalid("code", "must be 1–40 lower-case letters, digits or dashes, such as antivirus-pro")
 	}
 	if err := validCurrency("currency", p.Currency); err != nil {
+		return err
+	}
+	if err := checkRenewalRule(p); err != nil {
 		return err
 	}
 	if len(p.Editions) == 0 {

@@ -45,6 +45,11 @@ type Options struct {
 	TransferTTL time.Duration
 	// Invoice is the seller's details and paper size for invoices.
 	Invoice InvoiceConfig
+	// AutoRenewDays is how long before expiry auto-renew renews (default 7).
+	AutoRenewDays int
+	// ReminderDay is the weekday of the partners' reminder digest
+	// (default Monday).
+	ReminderDay string
 }
 
 // Service is the domain: every user action goes through one of its methods.
@@ -76,6 +81,9 @@ type Service struct {
 	tokenUse sync.Map
 
 	invoiceCfg InvoiceConfig // seller details on invoices (invoice_config.go)
+
+	autoRenewDays int          // renew_auto.go
+	reminderDay   time.Weekday // renew_remind.go
 }
 
 // Open opens the data directory: the bbolt file (created and migrated as
@@ -96,7 +104,13 @@ func Open(opt Options) (*Service, error) {
 		dataDir: opt.DataDir, limiter: newLoginLimiter(), progress: opt.ReindexProgress,
 		expiringDays: cmp.Or(opt.ExpiringDays, 30), refundDays: cmp.Or(opt.RefundDays, 14),
 		baseURL: strings.TrimRight(opt.BaseURL, "/"), smtp: opt.SMTP.withDefaults(), outbox: newOutboxSender(),
-		transferTTL: cmp.Or(opt.TransferTTL, DefaultTransferTTL), invoiceCfg: opt.Invoice.withDefaults()}
+		transferTTL: cmp.Or(opt.TransferTTL, DefaultTransferTTL), invoiceCfg: opt.Invoice.withDefaults(),
+
+		autoRenewDays: cmp.Or(opt.AutoRenewDays, DefaultAutoRenewDays)}
+	if s.reminderDay, err = ParseWeekday(cmp.Or(opt.ReminderDay, "monday")); err != nil {
+		db.Close()
+		return nil, err
+	}
 	if err := s.registerBuiltinJobs(); err != nil {
 		db.Close()
 		return nil, err

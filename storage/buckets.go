@@ -51,6 +51,11 @@ const (
 	OutboxIdx = "idx_outbox" // family | ... | id -> nil (by state, partner, due time)
 )
 
+// Renewals (issue 12).
+const (
+	Renewals = "renewals" // family | ... -> when: mails sent once per license/partner and date
+)
+
 // AllBuckets lists every bucket created at open.
 var AllBuckets = []string{
 	Meta, Users, UsersByEmail, Sessions, Tokens, Partners, PartnersByPubID,
@@ -61,4 +66,5 @@ var AllBuckets = []string{
 	Jobs, Sequences, Outbox, OutboxAtt, OutboxIdx,
 	Transfers, TransferItems, TransferBlobs, TransfersByLicense, TransfersByFile,
 	LicenseCounts,
+	Renewals,
 }

@@ -48,6 +48,8 @@ var settingHelp = map[string]string{
 	"expiring_days":   `the "expiring soon" window of the license list, in days`,
 	"body_limit":      "largest request body in bytes",
 	"refund_days":     "days after a purchase in which a partner may refund its unactivated licenses",
+	"auto_renew_days": "auto-renew renews a license this many days before it expires",
+	"reminder_day":    "weekday of the partners' weekly reminder digest, such as monday",
 
 	"smtp.host":         "SMTP server for the outbox's mail; empty: mails are kept for sending by hand",
 	"smtp.port":         "SMTP port; 0: 587 for starttls, 465 for tls, 25 for none",
@@ -374,6 +376,12 @@ func validate(c app.Config) error {
 	}
 	if c.MaxUpload <= 0 {
 		return bad("max_upload", "must be more than zero bytes, not %d", c.MaxUpload)
+	}
+	if c.AutoRenewDays < 1 || c.AutoRenewDays > 90 {
+		return bad("auto_renew_days", "must be 1 to 90 days, not %d", c.AutoRenewDays)
+	}
+	if _, err := app.ParseWeekday(c.ReminderDay); err != nil {
+		return bad("reminder_day", "must be a weekday such as monday, not %q", c.ReminderDay)
 	}
 	for _, p := range c.TrustedProxies {
 		if net.ParseIP(p) == nil {

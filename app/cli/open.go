@@ -67,6 +67,8 @@ func (c *cmd) open(cfg app.Config, log *slog.Logger, progress func(int), instead
 		SMTP:            cfg.SMTP,
 		TransferTTL:     cfg.TransferTTL,
 		Invoice:         cfg.Invoice,
+		AutoRenewDays:   cfg.AutoRenewDays,
+		ReminderDay:     cfg.ReminderDay,
 	})
 	if err != nil {
 		return nil, c.lockedHint(err, instead)

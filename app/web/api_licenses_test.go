@@ -281,6 +281,9 @@ var licenseRoutes = []string{
 	"POST /api/v1/licenses/:id/enable",
 	"POST /api/v1/licenses/:id/cancel",
 	"GET /api/v1/licenses/:id/history",
+	"GET /api/v1/licenses/:id/renewal-quote",
+	"POST /api/v1/licenses/:id/renew",
+	"POST /api/v1/licenses/renew",
 }
 
 func TestLicenseRoutesAllCovered(t *testing.T) {
@@ -336,6 +339,10 @@ func TestLicenseAPIIsolation(t *testing.T) {
 		{"POST", "/api/v1/licenses/" + b1 + "/suspend", ""},
 		{"POST", "/api/v1/licenses/" + b2 + "/enable", ""},
 		{"GET", "/api/v1/licenses/" + b1 + "/history", ""},
+		{"GET", "/api/v1/licenses/" + b1 + "/renewal-quote?periods=1", ""},
+		{"POST", "/api/v1/licenses/" + b1 + "/renew", `{"periods":1,"payment":"invoice"}`},
+		{"POST", "/api/v1/licenses/" + b1 + "/renew", `{"periods":1,"coupon":true}`},
+		{"POST", "/api/v1/licenses/" + b1 + "/renew", `{}`},
 	}
 	for _, c := range notFound {
 		r := e.do(e.a, c.method, c.path, c.body)
@@ -362,6 +369,14 @@ func TestLicenseAPIIsolation(t *testing.T) {
 	}
 	if l, _ := e.svc.GetLicense(app.System, e.a1.ID); l.Status != app.StatusActive {
 		t.Errorf("A's own license moved in the refused bulk: %s", l.Status)
+	}
+
+	// Bulk renewal: B's id is "no license" too, and nothing is renewed.
+	r = e.do(e.a, "POST", "/api/v1/licenses/renew", `{"periods":1,"payment":"invoice","license_ids":[`+laU(e.a1.ID)+`,`+b1+`]}`)
+	laWant(t, "A bulk renewal with B's", r, http.StatusUnprocessableEntity)
+	r.decode(t, &ae)
+	if ae.Error.Field != "license_ids" || !strings.Contains(ae.Error.Message, "no license "+b1) || strings.Contains(string(r.body), "beta") {
+		t.Errorf("bulk renewal error %+v", ae.Error)
 	}
 
 	// Lists, search, CSV and groups hold A's rows only.

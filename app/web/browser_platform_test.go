@@ -40,11 +40,12 @@ func TestBrowserOutboxAndChart(t *testing.T) {
 	if n := b.eval(`String(document.querySelectorAll("svg.chart rect.bar").length)`); n == "0" {
 		t.Fatal("no bars drawn")
 	}
-	// The bar's colour comes from the stylesheet: --brand, #3b5bdb.
-	if fill := b.eval(`getComputedStyle(document.querySelector("svg.chart rect.bar.s0")).fill`); fill != "rgb(59, 91, 219)" {
+	// The bar's colour comes from the stylesheet: the third series
+	// (manual renewal, issue 12), #2f9e44.
+	if fill := b.eval(`getComputedStyle(document.querySelector("svg.chart rect.bar.s2")).fill`); fill != "rgb(47, 158, 68)" {
 		t.Errorf("the bar is filled %q, not the stylesheet's colour", fill)
 	}
-	if title := b.eval(`document.querySelector("svg.chart rect.bar title").textContent`); !strings.Contains(title, "Active: 4") {
+	if title := b.eval(`document.querySelector("svg.chart rect.bar title").textContent`); !strings.Contains(title, "Manual: 4") {
 		t.Errorf("bar title %q", title)
 	}
 	b.shot("dashboard-chart")

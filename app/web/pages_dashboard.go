@@ -12,6 +12,7 @@ type operatorDashboard struct {
 	Products, ActiveProducts, Partners, Users int
 	Recent                                    []app.AuditEntry
 	Expiring                                  template.HTML // chart; empty when nothing expires soon
+	Renewals                                  renewalPanel
 	Orders                                    orderFigures
 }
 
@@ -20,16 +21,19 @@ type partnerDashboard struct {
 	Products int
 	Recent   []app.LedgerEntry
 	Expiring template.HTML
+	Renewals renewalPanel
 	Orders   orderFigures
 }
 
 // expiringWeeks is how far ahead the dashboard's expiry chart looks.
 const expiringWeeks = 12
 
-// expiringChart draws the licenses whose period ends in each of the next
-// weeks, active and suspended stacked; empty when there are none.
+// expiringChart draws the active licenses whose period ends in each of
+// the next weeks, stacked by renewal cover; empty when there are none.
 func (s *Server) expiringChart(a app.Actor) (template.HTML, error) {
-	e, err := s.svc.ExpiringByWeek(a, expiringWeeks)
+	// Split by renewal cover (issue 12): what renews itself, what will
+	// not for want of balance, and what waits for a person.
+	e, err := s.svc.RenewalCoverByWeek(a, expiringWeeks)
 	if err != nil || e.Total() == 0 {
 		return "", err
 	}
@@ -39,9 +43,9 @@ func (s *Server) expiringChart(a app.Actor) (template.HTML, error) {
 	}
 	return BarChart{
 		Title:  "Licenses expiring per week, next 12 weeks",
-		Desc:   "Number of licenses whose period ends in each week starting on the date shown, active and suspended.",
+		Desc:   "Active licenses whose period ends in each week starting on the date shown: auto-renew covered by the balance, auto-renew short of balance, and renewed by hand.",
 		Labels: labels,
-		Series: []ChartSeries{{Name: "Active", Values: e.Active}, {Name: "Suspended", Values: e.Suspended}},
+		Series: []ChartSeries{{Name: "Auto-renew covered", Values: e.Covered}, {Name: "Auto-renew short", Values: e.Short}, {Name: "Manual", Values: e.Manual}},
 	}.SVG(), nil
 }
 
@@ -60,6 +64,9 @@ func (s *Server) dashboardPage(c *fiber.Ctx) error {
 		d := partnerDashboard{Account: acc, Products: prods.Total, Recent: acc.Entries}
 		if len(d.Recent) > 5 {
 			d.Recent = d.Recent[:5]
+		}
+		if d.Renewals, err = s.renewalPanel(a); err != nil {
+			return err
 		}
 		if d.Expiring, err = s.expiringChart(a); err != nil {
 			return err
@@ -91,6 +98,9 @@ func (s *Server) dashboardPage(c *fiber.Ctx) error {
 		return err
 	}
 	d.Products, d.ActiveProducts, d.Partners, d.Users, d.Recent = prods.Total, active.Total, partners.Total, users.Total, recent.Items
+	if d.Renewals, err = s.renewalPanel(a); err != nil {
+		return err
+	}
 	if d.Expiring, err = s.expiringChart(a); err != nil {
 		return err
 	}

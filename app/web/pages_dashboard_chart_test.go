@@ -43,12 +43,12 @@ func TestDashboardExpiringChart(t *testing.T) {
 	}
 	resp, body = op.get("/")
 	wantStatus(t, resp, body, http.StatusOK)
-	wantContains(t, body, "Expiring soon", `<svg class="chart"`, "Licenses expiring per week, next 12 weeks", ", Active: 5</title>")
+	wantContains(t, body, "Expiring soon", `<svg class="chart"`, "Licenses expiring per week, next 12 weeks", ", Manual: 5</title>")
 	h.user("anna@harbor.example", p.ID)
 	resp, body = h.login("anna@harbor.example").get("/")
 	wantStatus(t, resp, body, http.StatusOK)
-	wantContains(t, body, "Expiring soon", ", Active: 3</title>")
-	if strings.Contains(body, "Active: 5") {
+	wantContains(t, body, "Expiring soon", ", Manual: 3</title>")
+	if strings.Contains(body, "Manual: 5") {
 		t.Error("the partner's chart counts another partner's licenses")
 	}
 }

@@ -183,6 +183,19 @@ func (s *Server) routes() []Route {
 		{"GET", "/partners/:id/billing", op, s.billingPage},
 		{"POST", "/partners/:id/billing", op, s.billingSave},
 
+		// Renewals (issue 12).
+		{"GET", "/licenses/:id/renew", user, s.renewPageGet},
+		{"POST", "/licenses/:id/renew", user, s.renewSubmit},
+		{"POST", "/renewals", user, s.licensesRenew}, // ticked rows of the list; not under /licenses/, which /licenses/:id takes
+		{"GET", "/api/v1/licenses/:id/renewal-quote", user, s.apiRenewalQuote},
+		{"POST", "/api/v1/licenses/:id/renew", user, s.apiRenew},
+		{"POST", "/api/v1/licenses/renew", user, s.apiRenewBulk},
+		{"GET", "/api/v1/reminders/preview", user, s.apiRemindersPreview},
+		{"POST", "/api/v1/reminders/send", user, s.apiRemindersSend},
+		{"GET", "/reminders", user, s.remindersPage},
+		{"POST", "/reminders/send", user, s.remindersSend},
+		{"POST", "/reminders/customer-mails", user, s.remindersCustomerMails},
+
 		// Mail outbox.
 		{"GET", "/api/v1/outbox", user, s.apiOutboxList},
 		{"GET", "/api/v1/outbox/:id", user, s.apiOutboxGet},

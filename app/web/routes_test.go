@@ -161,7 +161,8 @@ func newWorld(t *testing.T) *world {
 		partner uint64
 		id      *uint64
 	}{{wd.a.ID, &wd.aLicense}, {wd.b.ID, &wd.bLicense}} {
-		ls, err := w.svc.CreateLicenses(app.System, app.LicenseCreate{ProductID: wd.product.ID, Edition: "business", Seats: 1, PeriodMonths: 12, PartnerID: x.partner, Name: "Office"})
+		ls, err := w.svc.CreateLicenses(app.System, app.LicenseCreate{ProductID: wd.product.ID, Edition: "business", Seats: 1, PeriodMonths: 12, PartnerID: x.partner, Name: "Office",
+			Customer: "Office customer"}) // active: it can be renewed (its renewal quote answers 200)
 		if err != nil {
 			t.Fatal(err)
 		}
