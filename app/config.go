@@ -29,6 +29,9 @@ type Config struct {
 	ExpiringDays int `toml:"expiring_days"`
 	// BodyLimit caps a request body in bytes.
 	BodyLimit int `toml:"body_limit"`
+
+	// SMTP is the [smtp] section: where the outbox sends mail.
+	SMTP SMTPConfig `toml:"smtp"`
 }
 
 // Defaults are the embedded defaults.
@@ -43,5 +46,6 @@ func Defaults() Config {
 		LogFormat:     "text",
 		ExpiringDays:  30,
 		BodyLimit:     4 << 20,
+		SMTP:          DefaultSMTP(),
 	}
 }

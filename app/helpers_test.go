@@ -5,39 +5,23 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
 	"licensedesk/app"
 )
 
-// clock is a controllable app.Options.Now.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+func newClock() *app.ManualClock {
+	return app.NewManualClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 }
 
 // env is one data directory with its service.
 type env struct {
-	t   *testing.T
-	dir string
-	clk *clock
-	svc *app.Service
+	t    *testing.T
+	dir  string
+	clk  *app.ManualClock
+	svc  *app.Service
+	smtp app.SMTPConfig // the outbox's server, when a test sets one before open
 }
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -56,7 +40,7 @@ func newEnv(t *testing.T) *env {
 
 func (e *env) open() {
 	e.t.Helper()
-	svc, err := app.Open(app.Options{DataDir: e.dir, Logger: quiet, Now: e.clk.Now})
+	svc, err := app.Open(app.Options{DataDir: e.dir, Logger: quiet, Now: e.clk.Now, SMTP: e.smtp})
 	if err != nil {
 		e.t.Fatalf("open %s: %v", e.dir, err)
 	}

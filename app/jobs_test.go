@@ -32,7 +32,7 @@ func TestRunJobsSweepsAndPurges(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
-		e.svc.RunJobs(ctx, app.Jobs{Sweep: 5 * time.Millisecond, Purge: 5 * time.Millisecond})
+		e.svc.RunJobs(ctx, app.JobsOptions{Poll: 5 * time.Millisecond})
 		close(done)
 	}()
 	time.Sleep(50 * time.Millisecond)

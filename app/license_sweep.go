@@ -1,11 +1,6 @@
 package app
 
-import (
-	"context"
-	"time"
-
-	"licensedesk/storage"
-)
+import "licensedesk/storage"
 
 // sweepBatch bounds one sweep transaction so requests never wait long.
 const sweepBatch = 500
@@ -71,49 +66,6 @@ func (s *Service) SweepExpired() (int, error) {
 		moved += n
 		if n == 0 {
 			return moved, nil
-		}
-	}
-}
-
-// Jobs sets how often the background jobs run.
-type Jobs struct {
-	Sweep time.Duration // expiry sweep
-	Purge time.Duration // deletion of expired sessions
-}
-
-// DefaultJobs: the sweep every minute, the session purge every hour.
-var DefaultJobs = Jobs{Sweep: time.Minute, Purge: time.Hour}
-
-// RunJobs runs the background jobs now and then at their intervals until
-// ctx ends. Failures are logged, never silent, and never stop the server;
-// each job is short transactions, so requests are never held up.
-func (s *Service) RunJobs(ctx context.Context, j Jobs) {
-	sweep := func() {
-		if n, err := s.SweepExpired(); err != nil {
-			s.log.Error("expiry sweep failed", "err", err)
-		} else if n > 0 {
-			s.log.Info("licenses expired", "count", n)
-		}
-	}
-	purge := func() {
-		if err := s.PurgeSessions(); err != nil {
-			s.log.Error("session purge failed", "err", err)
-		}
-	}
-	sweep()
-	purge()
-	st := time.NewTicker(j.Sweep)
-	pt := time.NewTicker(j.Purge)
-	defer st.Stop()
-	defer pt.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-st.C:
-			sweep()
-		case <-pt.C:
-			purge()
 		}
 	}
 }

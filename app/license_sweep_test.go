@@ -174,7 +174,7 @@ func TestRunJobsSweepsOnStart(t *testing.T) {
 	f.clk.AddDate(1, 0, 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	f.svc.RunJobs(ctx, app.DefaultJobs) // returns: its context is done
+	f.svc.RunJobs(ctx, app.JobsOptions{}) // returns: its context is done
 	if got := f.get(l.ID).Status; got != app.StatusExpired {
 		t.Errorf("after RunJobs started the key is %s; want expired", got)
 	}

@@ -27,6 +27,9 @@ type Options struct {
 	ReindexProgress func(n int)
 	// ExpiringDays is the window of the "expiring soon" view (default 30).
 	ExpiringDays int
+	// SMTP is where the outbox sends mail; zero: no server, mails are
+	// kept for sending by hand.
+	SMTP SMTPConfig
 }
 
 // Service is the domain: every user action goes through one of its methods.
@@ -41,6 +44,10 @@ type Service struct {
 	progress func(int)
 
 	expiringDays int
+
+	jobs   jobRunner    // background jobs (job_runner.go)
+	smtp   SMTPConfig   // outbox delivery (outbox_config.go)
+	outbox outboxSender // outbox sender (outbox_send.go)
 }
 
 // Open opens the data directory: the bbolt file (created and migrated as
@@ -59,7 +66,11 @@ func Open(opt Options) (*Service, error) {
 	}
 	s := &Service{db: db, log: opt.Logger, now: func() time.Time { return opt.Now().UTC() },
 		dataDir: opt.DataDir, limiter: newLoginLimiter(), progress: opt.ReindexProgress,
-		expiringDays: cmp.Or(opt.ExpiringDays, 30)}
+		expiringDays: cmp.Or(opt.ExpiringDays, 30), smtp: opt.SMTP.withDefaults(), outbox: newOutboxSender()}
+	if err := s.registerBuiltinJobs(); err != nil {
+		db.Close()
+		return nil, err
+	}
 	idx, err := search.Open(filepath.Join(opt.DataDir, "index"))
 	if err != nil && !errors.Is(err, search.ErrStale) {
 		db.Close()
@@ -73,6 +84,10 @@ func Open(opt Options) (*Service, error) {
 			return nil, err
 		}
 	} else if err := s.SyncIndex(); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if err := s.recoverSendingMail(); err != nil {
 		s.Close()
 		return nil, err
 	}

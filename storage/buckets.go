@@ -21,9 +21,19 @@ const (
 	Secrets         = "secrets"          // name -> key material (encryption key, signing key)
 )
 
+// Platform buckets: the job runner, number sequences and the mail outbox.
+const (
+	Jobs      = "jobs"       // job name -> last completed period, last error
+	Sequences = "sequences"  // name 0x00 year -> last number handed out
+	Outbox    = "outbox"     // id -> mail (without attachments)
+	OutboxAtt = "outbox_att" // mail id | n -> attachment
+	OutboxIdx = "idx_outbox" // family | ... | id -> nil (by state, partner, due time)
+)
+
 // AllBuckets lists every bucket created at open.
 var AllBuckets = []string{
 	Meta, Users, UsersByEmail, Sessions, Tokens, Partners, PartnersByPubID,
 	Products, Ledger, Audit, Changes, Licenses, LicenseHistory, LicensesByKey,
 	LicenseIndex, Secrets,
+	Jobs, Sequences, Outbox, OutboxAtt, OutboxIdx,
 }

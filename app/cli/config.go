@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/mail"
 	"os"
 	"reflect"
 	"strconv"
@@ -20,13 +21,15 @@ import (
 // (key, its toml tag), the environment (LICENSEDESK_KEY) and the flags
 // (--key-with-dashes).
 type setting struct {
-	key   string
-	index int // field index in app.Config
+	key   string // "addr"; a key of a section is "section.key", such as "smtp.host"
+	index []int  // field index path in app.Config
 	help  string
 }
 
-func (s setting) env() string  { return "LICENSEDESK_" + strings.ToUpper(s.key) }
-func (s setting) flag() string { return strings.ReplaceAll(s.key, "_", "-") }
+func (s setting) env() string {
+	return "LICENSEDESK_" + strings.ToUpper(strings.ReplaceAll(s.key, ".", "_"))
+}
+func (s setting) flag() string { return strings.NewReplacer("_", "-", ".", "-").Replace(s.key) }
 
 // settingHelp describes every config key; a test checks that each field of
 // app.Config has one and that config.example.toml lists them all.
@@ -44,19 +47,39 @@ var settingHelp = map[string]string{
 	"log_format":      "log format: text or json",
 	"expiring_days":   `the "expiring soon" window of the license list, in days`,
 	"body_limit":      "largest request body in bytes",
+
+	"smtp.host":         "SMTP server for the outbox's mail; empty: mails are kept for sending by hand",
+	"smtp.port":         "SMTP port; 0: 587 for starttls, 465 for tls, 25 for none",
+	"smtp.security":     "SMTP connection security: starttls, tls or none",
+	"smtp.username":     "SMTP login; empty: no authentication",
+	"smtp.password":     "SMTP password (prefer the environment variable LICENSEDESK_SMTP_PASSWORD)",
+	"smtp.from":         "sender address of every mail, such as Licenses <licenses@example.com>",
+	"smtp.helo":         "name given in HELO/EHLO; empty: the domain of smtp.from",
+	"smtp.timeout":      "time limit of one delivery, such as 30s",
+	"smtp.max_attempts": "attempts before a mail is marked failed",
 }
 
-// settings lists app.Config's fields in declaration order.
+// settings lists app.Config's fields in declaration order; a struct
+// field is a [section] whose fields are listed as "section.key".
 func settings() []setting {
-	t := reflect.TypeFor[app.Config]()
-	out := make([]setting, 0, t.NumField())
-	for i := range t.NumField() {
-		key, _, _ := strings.Cut(t.Field(i).Tag.Get("toml"), ",")
-		if key == "" || key == "-" {
-			continue
+	var out []setting
+	var walk func(t reflect.Type, prefix string, index []int)
+	walk = func(t reflect.Type, prefix string, index []int) {
+		for i := range t.NumField() {
+			f := t.Field(i)
+			key, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
+			if key == "" || key == "-" {
+				continue
+			}
+			idx := append(append([]int(nil), index...), i)
+			if f.Type.Kind() == reflect.Struct {
+				walk(f.Type, prefix+key+".", idx)
+				continue
+			}
+			out = append(out, setting{key: prefix + key, index: idx, help: settingHelp[prefix+key]})
 		}
-		out = append(out, setting{key: key, index: i, help: settingHelp[key]})
 	}
+	walk(reflect.TypeFor[app.Config](), "", nil)
 	return out
 }
 
@@ -90,7 +113,7 @@ func addConfigFlags(fs *pflag.FlagSet, keys ...string) *configFlags {
 			continue
 		}
 		cf.keys = append(cf.keys, s)
-		fs.String(s.flag(), formatValue(def.Field(s.index)), s.help)
+		fs.String(s.flag(), formatValue(def.FieldByIndex(s.index)), s.help)
 	}
 	return cf
 }
@@ -145,7 +168,7 @@ func (cf *configFlags) load(env func(string) (string, bool)) (app.Config, error)
 		if !ok {
 			continue
 		}
-		if err := setString(v.Field(s.index), raw); err != nil {
+		if err := setString(v.FieldByIndex(s.index), raw); err != nil {
 			return cfg, configErrorf("environment %s: %v", s.env(), err)
 		}
 	}
@@ -154,7 +177,7 @@ func (cf *configFlags) load(env func(string) (string, bool)) (app.Config, error)
 			continue
 		}
 		raw, _ := cf.fs.GetString(s.flag())
-		if err := setString(v.Field(s.index), raw); err != nil {
+		if err := setString(v.FieldByIndex(s.index), raw); err != nil {
 			return cfg, configErrorf("--%s: %v", s.flag(), err)
 		}
 	}
@@ -179,16 +202,38 @@ func loadFile(path string, v reflect.Value) error {
 		}
 		return configErrorf("config %s: %v", path, err)
 	}
+	return setTOMLKeys(path, "", m, v)
+}
+
+// setTOMLKeys stores each key of a decoded TOML table (a [section] when
+// prefix is "section.") into the config.
+func setTOMLKeys(path, prefix string, m map[string]any, v reflect.Value) error {
 	for key, val := range m {
-		s, ok := settingByKey(key)
-		if !ok {
-			return configErrorf("config %s: unknown key %q (see config.example.toml for the keys)", path, key)
+		if sub, ok := val.(map[string]any); ok && isSection(prefix+key) {
+			if err := setTOMLKeys(path, prefix+key+".", sub, v); err != nil {
+				return err
+			}
+			continue
 		}
-		if err := setTOML(v.Field(s.index), val); err != nil {
-			return configErrorf("config %s: %s: %v", path, key, err)
+		s, ok := settingByKey(prefix + key)
+		if !ok {
+			return configErrorf("config %s: unknown key %q (see config.example.toml for the keys)", path, prefix+key)
+		}
+		if err := setTOML(v.FieldByIndex(s.index), val); err != nil {
+			return configErrorf("config %s: %s: %v", path, prefix+key, err)
 		}
 	}
 	return nil
+}
+
+// isSection reports whether name is a [section] of the config.
+func isSection(name string) bool {
+	for _, s := range settings() {
+		if strings.HasPrefix(s.key, name+".") {
+			return true
+		}
+	}
+	return false
 }
 
 // setString parses an environment or flag value into a config field.
@@ -316,6 +361,52 @@ func validate(c app.Config) error {
 				return bad("trusted_proxies", "%q is not an IP address or CIDR range", p)
 			}
 		}
+	}
+	return validateSMTP(c.SMTP, bad)
+}
+
+// validateSMTP checks the [smtp] section. The address and security are
+// checked even with no host, so a mistake shows before mail is switched on.
+func validateSMTP(c app.SMTPConfig, bad func(key, format string, args ...any) error) error {
+	switch c.Security {
+	case app.SMTPStartTLS, app.SMTPTLS, app.SMTPNone:
+	default:
+		return bad("smtp.security", "must be starttls, tls or none, not %q", c.Security)
+	}
+	if c.Port < 0 || c.Port > 65535 {
+		return bad("smtp.port", "%d is not a port (1-65535, or 0 for the default of smtp.security)", c.Port)
+	}
+	if c.Timeout <= 0 {
+		return bad("smtp.timeout", "must be more than zero, such as 30s")
+	}
+	if c.MaxAttempts < 1 || c.MaxAttempts > 100 {
+		return bad("smtp.max_attempts", "must be 1 to 100, not %d", c.MaxAttempts)
+	}
+	if strings.ContainsAny(c.Host, " /\t\r\n") {
+		return bad("smtp.host", "%q is not a host name or address", c.Host)
+	}
+	if c.From != "" {
+		if _, err := mail.ParseAddress(c.From); err != nil {
+			return bad("smtp.from", "%q is not an email address such as Licenses <licenses@example.com>", c.From)
+		}
+	}
+	if strings.ContainsAny(c.HELO, " \t\r\n") {
+		return bad("smtp.helo", "%q is not a host name", c.HELO)
+	}
+	if c.Host == "" {
+		return nil
+	}
+	if c.From == "" {
+		return bad("smtp.from", "is needed with smtp.host: the sender address of every mail")
+	}
+	if (c.Username == "") != (c.Password == "") {
+		if c.Username == "" {
+			return bad("smtp.username", "is needed with smtp.password: set both or neither")
+		}
+		return bad("smtp.password", "is needed with smtp.username: set both or neither")
+	}
+	if c.Username != "" && c.Security == app.SMTPNone {
+		return bad("smtp.security", "is none, which would send smtp.password unencrypted: use starttls or tls")
 	}
 	return nil
 }

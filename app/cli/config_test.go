@@ -226,9 +226,19 @@ func TestExampleConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var keys map[string]any
-	if _, err := toml.Decode(string(raw), &keys); err != nil {
+	var tables map[string]any
+	if _, err := toml.Decode(string(raw), &tables); err != nil {
 		t.Fatal(err)
+	}
+	keys := map[string]any{} // "smtp.host" for host in [smtp]
+	for k, v := range tables {
+		if sub, ok := v.(map[string]any); ok {
+			for sk, sv := range sub {
+				keys[k+"."+sk] = sv
+			}
+			continue
+		}
+		keys[k] = v
 	}
 	for _, s := range settings() {
 		if _, ok := keys[s.key]; !ok {

@@ -49,6 +49,7 @@ func (c *cmd) openService(cfg app.Config, log *slog.Logger, progress func(int), 
 		Logger:          log,
 		ReindexProgress: progress,
 		ExpiringDays:    cfg.ExpiringDays,
+		SMTP:            cfg.SMTP,
 	})
 	if err != nil {
 		return nil, c.lockedHint(err, instead)

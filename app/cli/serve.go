@@ -82,10 +82,14 @@ with a demo catalogue, partners and users and prints their logins.`)
 
 	bg, stopBG := context.WithCancel(c.ctx)
 	var wg sync.WaitGroup
-	wg.Add(1)
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		svc.RunJobs(bg, app.DefaultJobs)
+		svc.RunJobs(bg, app.JobsOptions{})
+	}()
+	go func() {
+		defer wg.Done()
+		svc.RunOutbox(bg, 0) // sends the outbox's mail when [smtp] host is set
 	}()
 
 	served := make(chan error, 1)

@@ -13,7 +13,8 @@ type settingsData struct {
 	User     app.User
 	Partner  *app.Partner
 	Tokens   []app.Token
-	NewToken string // shown once, right after it is created
+	NewToken string          // shown once, right after it is created
+	Jobs     []app.JobStatus // background jobs, for operators
 }
 
 func (s *Server) settingsPage(c *fiber.Ctx) error {
@@ -36,6 +37,11 @@ func (s *Server) renderSettings(c *fiber.Ctx, status int, newToken string, form,
 	}
 	if d.Tokens, err = s.svc.ListTokens(a); err != nil {
 		return err
+	}
+	if a.IsOperator() {
+		if d.Jobs, err = s.svc.JobStatuses(a); err != nil {
+			return err
+		}
 	}
 	return s.render(c, status, "settings", "", View{Title: "Settings", Nav: "settings", Form: form, Errors: errs, Data: d})
 }
