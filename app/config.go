@@ -32,6 +32,11 @@ type Config struct {
 
 	// SMTP is the [smtp] section: where the outbox sends mail.
 	SMTP SMTPConfig `toml:"smtp"`
+	// TransferTTL is how long a transfer's secret stays usable (F38).
+	TransferTTL time.Duration `toml:"transfer_ttl"`
+	// MaxUpload caps an uploaded file (transfer file, receipt, license
+	// CSV) in bytes; larger uploads are refused before they are read.
+	MaxUpload int `toml:"max_upload"`
 }
 
 // Defaults are the embedded defaults.
@@ -47,5 +52,7 @@ func Defaults() Config {
 		ExpiringDays:  30,
 		BodyLimit:     4 << 20,
 		SMTP:          DefaultSMTP(),
+		TransferTTL:   7 * 24 * time.Hour,
+		MaxUpload:     256 << 20,
 	}
 }

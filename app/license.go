@@ -14,10 +14,20 @@ const (
 	StatusInProgress Status = "in_progress" // an operation (renewal, migration) is running
 	StatusExpired    Status = "expired"     // its period ended, or it was never activated in time
 	StatusCancelled  Status = "cancelled"   // ended for good
+
+	// A license handed to another desk by a transfer file (F39): read-only
+	// and still valid for the customer while the file is out, then kept,
+	// read-only, once the other desk's receipt is imported.
+	StatusTransferring   Status = "transferring"
+	StatusTransferredOut Status = "transferred_out"
 )
 
 // Statuses lists every status in display order.
-var Statuses = []Status{StatusOrdered, StatusActive, StatusSuspended, StatusInProgress, StatusExpired, StatusCancelled}
+var Statuses = []Status{StatusOrdered, StatusActive, StatusSuspended, StatusInProgress, StatusExpired, StatusCancelled, StatusTransferring, StatusTransferredOut}
+
+// ReadOnly reports whether a license in this status may not be changed:
+// it is with, or has gone to, another desk.
+func (s Status) ReadOnly() bool { return s == StatusTransferring || s == StatusTransferredOut }
 
 // Payment is a license's payment status (F6).
 type Payment string

@@ -89,6 +89,9 @@ func (s *Service) changeLicenseTx(tx *storage.Tx, a Actor, id uint64, action str
 	if err != nil {
 		return License{}, err
 	}
+	if old.Status.ReadOnly() {
+		return License{}, Invalid("status", "%s", readOnlyWhy(old.Status))
+	}
 	l := old
 	l.Config = maps.Clone(old.Config)
 	l.Registrations = slices.Clone(old.Registrations)

@@ -144,3 +144,15 @@ func (s *Service) LicenseHistory(a Actor, id uint64) ([]HistoryEntry, error) {
 	})
 	return out, err
 }
+
+// writeHistoryEntry records one entry for the given owner's eyes, for a
+// change that is not a plain field diff (a transfer writes one part for
+// the giving partner and one for the receiving one).
+func writeHistoryEntry(tx *storage.Tx, e HistoryEntry) error {
+	id, err := tx.NextID(storage.LicenseHistory)
+	if err != nil {
+		return err
+	}
+	e.ID = id
+	return tx.Put(storage.LicenseHistory, storage.Key(storage.EncodeID(e.LicenseID), id), e)
+}

@@ -10,6 +10,9 @@ var transitions = map[Status][]Status{
 	StatusInProgress: {StatusActive, StatusExpired, StatusCancelled},
 	StatusExpired:    {StatusInProgress, StatusCancelled},
 	StatusCancelled:  {},
+	// Only a transfer moves a license into and out of these (transfer_*.go).
+	StatusTransferring:   {StatusTransferredOut},
+	StatusTransferredOut: {},
 }
 
 // why explains refused moves in words a user can act on.
@@ -33,7 +36,9 @@ func CanMove(from, to Status) error {
 	}
 	msg, ok := why[[2]Status{from, to}]
 	if !ok {
-		if from == StatusCancelled {
+		if from.ReadOnly() {
+			msg = readOnlyWhy(from)
+		} else if from == StatusCancelled {
 			msg = "a cancelled license cannot change any more"
 		} else {
 			msg = fmt.Sprintf("a license cannot go from %s to %s", from, to)
@@ -51,4 +56,12 @@ func (s Status) Valid() bool {
 // Valid reports whether p is a known payment status.
 func (p Payment) Valid() bool {
 	return p == PaymentPending || p == PaymentPaid || p == PaymentRefunded
+}
+
+// readOnlyWhy says why a license in a read-only status cannot change.
+func readOnlyWhy(st Status) string {
+	if st == StatusTransferredOut {
+		return "the license was transferred to another desk; it is kept here read-only"
+	}
+	return "the license is being transferred to another desk; it is read-only until the transfer is cancelled or its receipt is imported"
 }

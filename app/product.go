@@ -544,3 +544,30 @@ func init() {
 		return &search.Doc{Type: "product", Key: p.Code, Name: p.Name, Notes: p.Description}, nil
 	}}
 }
+
+// productByCode finds a product by its code (the same product on two
+// desks has the same code, not the same id).
+func productByCode(tx *storage.Tx, code string) (Product, error) {
+	code = strings.ToLower(strings.TrimSpace(code))
+	var found Product
+	var err error
+	ok := false
+	tx.Each(storage.Products, nil, func(k, v []byte) bool {
+		var p Product
+		if err = jsonUnmarshal(v, &p); err != nil {
+			return false
+		}
+		if p.Code == code {
+			found, ok = p, true
+			return false
+		}
+		return true
+	})
+	if err != nil {
+		return Product{}, err
+	}
+	if !ok {
+		return Product{}, ErrNotFound
+	}
+	return found, nil
+}

@@ -30,6 +30,8 @@ type Options struct {
 	// SMTP is where the outbox sends mail; zero: no server, mails are
 	// kept for sending by hand.
 	SMTP SMTPConfig
+	// TransferTTL is how long a transfer's secret stays usable (default 7 days).
+	TransferTTL time.Duration
 }
 
 // Service is the domain: every user action goes through one of its methods.
@@ -48,6 +50,8 @@ type Service struct {
 	jobs   jobRunner    // background jobs (job_runner.go)
 	smtp   SMTPConfig   // outbox delivery (outbox_config.go)
 	outbox outboxSender // outbox sender (outbox_send.go)
+	transferTTL time.Duration
+	guesses     guessLimiter // wrong transfer secrets per partner
 }
 
 // Open opens the data directory: the bbolt file (created and migrated as
@@ -66,8 +70,13 @@ func Open(opt Options) (*Service, error) {
 	}
 	s := &Service{db: db, log: opt.Logger, now: func() time.Time { return opt.Now().UTC() },
 		dataDir: opt.DataDir, limiter: newLoginLimiter(), progress: opt.ReindexProgress,
-		expiringDays: cmp.Or(opt.ExpiringDays, 30), smtp: opt.SMTP.withDefaults(), outbox: newOutboxSender()}
+		expiringDays: cmp.Or(opt.ExpiringDays, 30), smtp: opt.SMTP.withDefaults(), outbox: newOutboxSender(),
+		transferTTL: cmp.Or(opt.TransferTTL, DefaultTransferTTL)}
 	if err := s.registerBuiltinJobs(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := s.ensureSigningKey(); err != nil {
 		db.Close()
 		return nil, err
 	}

@@ -19,6 +19,13 @@ const (
 	LicensesByKey   = "idx_license_key"  // normalised key -> id
 	LicenseIndex    = "idx_license_list" // composite list keys -> nil
 	Secrets         = "secrets"          // name -> key material (encryption key, signing key)
+
+	// Transfers (F37-F39).
+	Transfers          = "transfers"            // id -> transfer
+	TransferItems      = "transfer_items"       // transfer id | seq -> one license of it
+	TransferBlobs      = "transfer_blobs"       // transfer id | 'f' or 'r' -> signed file or receipt
+	TransfersByLicense = "idx_transfer_license" // license id -> open transfer id
+	TransfersByFile    = "idx_transfer_file"    // file transfer id -> transfer id (replays)
 )
 
 // Platform buckets: the job runner, number sequences and the mail outbox.
@@ -36,4 +43,5 @@ var AllBuckets = []string{
 	Products, Ledger, Audit, Changes, Licenses, LicenseHistory, LicensesByKey,
 	LicenseIndex, Secrets,
 	Jobs, Sequences, Outbox, OutboxAtt, OutboxIdx,
+	Transfers, TransferItems, TransferBlobs, TransfersByLicense, TransfersByFile,
 }

@@ -57,6 +57,8 @@ var settingHelp = map[string]string{
 	"smtp.helo":         "name given in HELO/EHLO; empty: the domain of smtp.from",
 	"smtp.timeout":      "time limit of one delivery, such as 30s",
 	"smtp.max_attempts": "attempts before a mail is marked failed",
+	"transfer_ttl":    "how long a transfer's secret stays usable, such as 168h",
+	"max_upload":      "largest uploaded file (transfer file, receipt, license CSV) in bytes",
 }
 
 // settings lists app.Config's fields in declaration order; a struct
@@ -354,6 +356,12 @@ func validate(c app.Config) error {
 	}
 	if c.BodyLimit <= 0 {
 		return bad("body_limit", "must be more than zero bytes, not %d", c.BodyLimit)
+	}
+	if c.TransferTTL < time.Minute {
+		return bad("transfer_ttl", "must be at least a minute, such as 168h")
+	}
+	if c.MaxUpload <= 0 {
+		return bad("max_upload", "must be more than zero bytes, not %d", c.MaxUpload)
 	}
 	for _, p := range c.TrustedProxies {
 		if net.ParseIP(p) == nil {

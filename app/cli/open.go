@@ -50,6 +50,7 @@ func (c *cmd) openService(cfg app.Config, log *slog.Logger, progress func(int), 
 		ReindexProgress: progress,
 		ExpiringDays:    cfg.ExpiringDays,
 		SMTP:            cfg.SMTP,
+		TransferTTL:     cfg.TransferTTL,
 	})
 	if err != nil {
 		return nil, c.lockedHint(err, instead)

@@ -15,6 +15,9 @@ type settingsData struct {
 	Tokens   []app.Token
 	NewToken string          // shown once, right after it is created
 	Jobs     []app.JobStatus // background jobs, for operators
+	// SigningKey is the install's public signing key, whose fingerprint
+	// two operators compare by phone before trusting a transfer file.
+	SigningKey app.SigningKey
 }
 
 func (s *Server) settingsPage(c *fiber.Ctx) error {
@@ -42,6 +45,9 @@ func (s *Server) renderSettings(c *fiber.Ctx, status int, newToken string, form,
 		if d.Jobs, err = s.svc.JobStatuses(a); err != nil {
 			return err
 		}
+	}
+	if d.SigningKey, err = s.svc.CurrentSigningKey(); err != nil {
+		return err
 	}
 	return s.render(c, status, "settings", "", View{Title: "Settings", Nav: "settings", Form: form, Errors: errs, Data: d})
 }

@@ -1,0 +1,533 @@
+package app
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"crypto/subtle"
+
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"licensedesk/storage"
+)
+
+// A transfer file carries licenses from one desk to another with no
+// network between them (F39). It is a JSON envelope around a payload that
+// the source desk signs with its Ed25519 key:
+//
+//	{"format":"licensedesk-transfer","version":1,"key_id":…,"payload":base64,"signature":base64}
+//
+// The payload holds the licenses, the source's public key, the target's
+// public partner id, the secret's salted argon2id hash (never the secret),
+// an expiry and the transfer id. A receipt is the same envelope with
+// format "licensedesk-receipt", signed by the receiving desk.
+const (
+	transferFormat = "licensedesk-transfer"
+	receiptFormat  = "licensedesk-receipt"
+	fileVersion    = 1
+
+	// MaxTransferFile bounds a transfer file before anything else is read.
+	MaxTransferFile = 256 << 20
+	maxReceiptFile  = 64 << 10
+)
+
+type envelope struct {
+	Format    string `json:"format"`
+	Version   int    `json:"version"`
+	KeyID     string `json:"key_id"`
+	Payload   []byte `json:"payload"`
+	Signature []byte `json:"signature"`
+}
+
+// signed is what a signature covers: the format name, then the payload,
+// so a receipt can never pass for a transfer file or the reverse.
+func signed(format string, payload []byte) []byte {
+	return append([]byte(format+"\n"), payload...)
+}
+
+// fileLicense is a license as a transfer file carries it: everything the
+// customer's machines rely on, and nothing private to the giving partner
+// (notes, the administrator password sealed with this desk's key).
+type fileLicense struct {
+	Key             string            `json:"key"`
+	Name            string            `json:"name"`
+	ProductCode     string            `json:"product_code"`
+	ProductName     string            `json:"product_name"`
+	Edition         string            `json:"edition"`
+	Seats           int               `json:"seats"`
+	PeriodMonths    int               `json:"period_months"`
+	Status          Status            `json:"status"`
+	Payment         Payment           `json:"payment_status"`
+	Purchased       time.Time         `json:"purchased"`
+	ValidFrom       *time.Time        `json:"valid_from,omitempty"`
+	ValidTo         *time.Time        `json:"valid_to,omitempty"`
+	ActivateBy      time.Time         `json:"activate_by"`
+	AutoRenew       bool              `json:"auto_renew"`
+	AutoRenewMonths int               `json:"auto_renew_months,omitempty"`
+	IP              string            `json:"ip,omitempty"`
+	RegistrationKey string            `json:"registration_key,omitempty"`
+	Registrations   []Registration    `json:"registrations,omitempty"`
+	Customer        string            `json:"customer,omitempty"`
+	CustomerEmail   string            `json:"customer_email,omitempty"`
+	Config          map[string]string `json:"config,omitempty"`
+	OrderNumber     string            `json:"order_number,omitempty"`
+}
+
+type filePayload struct {
+	TransferID string    `json:"transfer_id"`
+	Created    time.Time `json:"created"`
+	Expires    time.Time `json:"expires"`
+	Source     struct {
+		PublicKey   []byte `json:"public_key"`
+		PartnerID   string `json:"partner_id"`
+		PartnerName string `json:"partner_name"`
+	} `json:"source"`
+	Target      string        `json:"target"`
+	Secret      SecretHash    `json:"secret"`
+	ReceiptSalt []byte        `json:"receipt_salt"`
+	Licenses    []fileLicense `json:"licenses"`
+}
+
+type receiptPayload struct {
+	TransferID string    `json:"transfer_id"`
+	FileSHA256 []byte    `json:"file_sha256"`
+	Target     string    `json:"target"`
+	Approved   time.Time `json:"approved"`
+	Keys       int       `json:"licenses"`
+	PublicKey  []byte    `json:"public_key"`
+	Proof      []byte    `json:"proof"`
+}
+
+// writeTransferFile builds and signs the file of an outgoing transfer in
+// the caller's transaction. It writes nothing itself.
+func (s *Service) writeTransferFile(tx *storage.Tx, r *transferRecord, sp *Partner, ls []License) ([]byte, error) {
+	var p filePayload
+	p.TransferID, p.Created, p.Expires = r.FileID, r.Created, r.Expires
+	p.Source.PartnerID, p.Source.PartnerName = sp.PublicID, sp.Name
+	p.Target, p.Secret, p.ReceiptSalt = r.TargetPublicID, r.Hash, r.ReceiptSalt
+	products := map[uint64]string{}
+	p.Licenses = make([]fileLicense, len(ls))
+	for i := range ls {
+		l := &ls[i]
+		code, ok := products[l.ProductID]
+		if !ok {
+			var prod Product
+			if err := tx.Get(storage.Products, storage.EncodeID(l.ProductID), &prod); err == nil {
+				code = prod.Code
+			}
+			products[l.ProductID] = code
+		}
+		p.Licenses[i] = fileLicense{Key: l.Key, Name: l.Name, ProductCode: code, ProductName: l.ProductName, Edition: l.Edition,
+			Seats: l.Seats, PeriodMonths: l.PeriodMonths, Status: l.Status, Payment: l.Payment, Purchased: l.Purchased,
+			ValidFrom: l.ValidFrom, ValidTo: l.ValidTo, ActivateBy: l.ActivateBy, AutoRenew: l.AutoRenew,
+			AutoRenewMonths: l.AutoRenewMonths, IP: l.IP, RegistrationKey: l.RegistrationKey, Registrations: l.Registrations,
+			Customer: l.Customer, CustomerEmail: l.CustomerEmail, Config: l.Config, OrderNumber: l.OrderNumber}
+	}
+	key, _, err := s.signTx(tx, nil)
+	if err != nil {
+		return nil, err
+	}
+	p.Source.PublicKey = key.Public
+	return s.sealEnvelope(tx, transferFormat, p)
+}
+
+func (s *Service) sealEnvelope(tx *storage.Tx, format string, payload any) ([]byte, error) {
+	raw, err := json.Marshal(payload)
+	if err != nil {
+		return nil, err
+	}
+	key, sig, err := s.signTx(tx, signed(format, raw))
+	if err != nil {
+		return nil, err
+	}
+	out, err := json.MarshalIndent(envelope{Format: format, Version: fileVersion, KeyID: key.ID, Payload: raw, Signature: sig}, "", " ")
+	return append(out, '\n'), err
+}
+
+// fileError is a refused file: the reason names what is wrong.
+func fileError(format string, args ...any) error { return Invalid("file", format, args...) }
+
+// ReadLimited reads at most limit bytes from r, refusing more: for
+// uploads whose size is not known in advance.
+func ReadLimited(r io.Reader, limit int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fileError("the file is larger than %d bytes", limit)
+	}
+	return data, nil
+}
+
+// openEnvelope parses a file with limits and checks its signature
+// against the public key inside the payload (extract reads it out).
+func openEnvelope(data []byte, format string, limit int, payload any, pub func() []byte) error {
+	if len(data) > limit {
+		return fileError("the file is larger than %d bytes", limit)
+	}
+	if !utf8.Valid(data) {
+		return fileError("this is not a %s file (it is not UTF-8 text)", format)
+	}
+	var env envelope
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&env); err != nil {
+		return fileError("this is not a %s file (it does not parse)", format)
+	}
+	if env.Format != format {
+		if env.Format == receiptFormat || env.Format == transferFormat {
+			return fileError("this is a %s file, not a %s file", env.Format, format)
+		}
+		return fileError("this is not a %s file", format)
+	}
+	if env.Version != fileVersion {
+		return fileError("file version %d is not one this desk reads (it reads %d)", env.Version, fileVersion)
+	}
+	pd := json.NewDecoder(bytes.NewReader(env.Payload))
+	pd.DisallowUnknownFields()
+	if err := pd.Decode(payload); err != nil {
+		return fileError("the file's content does not parse: it was changed or damaged")
+	}
+	key := pub()
+	if len(key) != ed25519.PublicKeySize || SigningKeyID(key) != env.KeyID {
+		return fileError("the file names a signing key it does not carry")
+	}
+	if !VerifySignature(key, signed(format, env.Payload), env.Signature) {
+		return fileError("the signature does not match: the file was changed after it was signed, or not signed by the desk it names")
+	}
+	return nil
+}
+
+// IncomingFile is what an imported transfer file shows before approval.
+type IncomingFile struct {
+	Transfer
+}
+
+// ImportTransferFile takes another desk's transfer file (F39): it checks
+// the size and license count, the signature, the expiry, that the file
+// was not imported before, that the target partner is on this desk and
+// that no key in it exists here, then keeps it as a pending incoming
+// transfer for the target to approve with the secret. A refused file
+// writes nothing. The operator may import any file; a partner only a file
+// meant for it.
+func (s *Service) ImportTransferFile(a Actor, data []byte) (Transfer, error) {
+	var p filePayload
+	if err := openEnvelope(data, transferFormat, MaxTransferFile, &p, func() []byte { return p.Source.PublicKey }); err != nil {
+		return Transfer{}, err
+	}
+	if len(p.Licenses) == 0 || len(p.Licenses) > MaxTransferLicenses {
+		return Transfer{}, fileError("the file carries %d licenses; a transfer has 1 to %d", len(p.Licenses), MaxTransferLicenses)
+	}
+	if len(p.TransferID) != 32 || strings.Trim(p.TransferID, "0123456789abcdef") != "" {
+		return Transfer{}, fileError("the file's transfer id is malformed")
+	}
+	if !p.Secret.usable() || len(p.ReceiptSalt) < 8 || len(p.ReceiptSalt) > 64 {
+		return Transfer{}, fileError("the file's secret hash is not one this desk accepts")
+	}
+	now := s.now()
+	if !now.Before(p.Expires) {
+		return Transfer{}, fileError("the file expired on %s; ask the giving desk for a new one", p.Expires.UTC().Format("2006-01-02 15:04 UTC"))
+	}
+	target := NormalisePublicID(p.Target)
+	var out Transfer
+	err := s.update(func(tx *storage.Tx) error {
+		if prev, err := transferByFileID(tx, p.TransferID); err == nil {
+			return fileError("this file was already imported (transfer %d)", prev)
+		}
+		tid, err := tx.Lookup(storage.PartnersByPubID, target)
+		if errors.Is(err, ErrNotFound) {
+			return fileError("the file is meant for partner %s, which this desk does not have", p.Target)
+		}
+		if err != nil {
+			return err
+		}
+		if !a.IsOperator() && a.PartnerID != tid {
+			return fileError("the file is meant for another partner (%s)", target)
+		}
+		tp, err := getPartner(tx, tid)
+		if err != nil {
+			return err
+		}
+		own, err := currentSigningRecord(tx, now)
+		if err != nil {
+			return err
+		}
+		if bytes.Equal(own.Public, p.Source.PublicKey) {
+			return fileError("the file comes from this desk; import it on the receiving desk")
+		}
+		products := map[string]bool{}
+		seen := map[string]bool{}
+		items := make([]transferItem, len(p.Licenses))
+		for i := range p.Licenses {
+			fl := &p.Licenses[i]
+			if err := fl.check(); err != nil {
+				return fileError("license %d in the file: %s", i+1, err.Error())
+			}
+			nk := NormaliseKey(fl.Key)
+			if seen[nk] {
+				return fileError("the file carries key %s twice", fl.Key)
+			}
+			seen[nk] = true
+			if _, err := tx.Lookup(storage.LicensesByKey, nk); err == nil {
+				return fileError("key %s already exists on this desk; nothing was imported", fl.Key)
+			}
+			if _, ok := products[fl.ProductCode]; !ok {
+				_, err := productByCode(tx, fl.ProductCode)
+				products[fl.ProductCode] = err == nil
+			}
+			if !products[fl.ProductCode] {
+				return fileError("product %q (%s) of key %s is not in this desk's catalogue; add it with the same code first", fl.ProductCode, fl.ProductName, fl.Key)
+			}
+			items[i] = transferItem{TransferLicense: TransferLicense{Key: fl.Key, Name: fl.Name, Product: fl.ProductName,
+				Customer: fl.Customer, IP: fl.IP, ValidFrom: fl.ValidFrom, ValidTo: fl.ValidTo, Status: fl.Status}, Record: fl}
+		}
+		id, err := tx.NextID(storage.Transfers)
+		if err != nil {
+			return err
+		}
+		fsum := sha256.Sum256(data)
+		r := transferRecord{Transfer: Transfer{ID: id, Kind: TransferIncoming, State: TransferPending, FileID: p.TransferID,
+			SourceName: p.Source.PartnerName, SourcePublicID: p.Source.PartnerID, TargetPartnerID: tp.ID, TargetName: tp.Name,
+			TargetPublicID: tp.PublicID, Count: len(items), Created: now, CreatedBy: a.Email, Expires: p.Expires.UTC(),
+			PeerKeyID: SigningKeyID(p.Source.PublicKey), PeerFingerprint: Fingerprint(p.Source.PublicKey)},
+			Hash: p.Secret, ReceiptSalt: p.ReceiptSalt, PeerPublic: p.Source.PublicKey, FileSHA256: fsum[:]}
+		if err := claimFileID(tx, p.TransferID, id); err != nil {
+			return err
+		}
+		if err := putTransferItems(tx, id, items); err != nil {
+			return err
+		}
+		if err := putTransferBlob(tx, id, blobFile, data); err != nil {
+			return err
+		}
+		if err := putTransfer(tx, &r); err != nil {
+			return err
+		}
+		out = r.Transfer
+		return s.audit(tx, a, "transfer.import", fmt.Sprintf("transfer %d", id),
+			fmt.Sprintf("%d licenses from %s (desk %s) for %s", r.Count, r.SourcePublicID, r.PeerFingerprint, r.TargetPublicID))
+	})
+	return out, err
+}
+
+// check refuses license fields this desk could not store as they are.
+func (fl *fileLicense) check() error {
+	switch {
+	case NormaliseKey(fl.Key) == "" || len(fl.Key) > 100:
+		return errors.New("the key is missing or too long")
+	case !fl.Status.Valid() || fl.Status.ReadOnly():
+		return fmt.Errorf("status %q is not one this desk knows", fl.Status)
+	case fl.Payment != "" && !fl.Payment.Valid():
+		return fmt.Errorf("payment status %q is not one this desk knows", fl.Payment)
+	case fl.Seats < 0 || fl.PeriodMonths < 0 || fl.AutoRenewMonths < 0:
+		return errors.New("a count is negative")
+	case len(fl.Registrations) > 10000 || len(fl.Config) > 100:
+		return errors.New("too many registrations or settings")
+	}
+	return checkLicenseText(fl.Name, fl.Customer, "")
+}
+
+// approveIncomingTx creates the licenses of an imported file on this
+// desk, keys exactly as they were, for the target partner, and writes the
+// signed receipt the giving desk imports.
+func (s *Service) approveIncomingTx(tx *storage.Tx, a Actor, r *transferRecord, proof []byte) error {
+	tp, err := getPartner(tx, r.TargetPartnerID)
+	if err != nil {
+		return err
+	}
+	items, err := transferItems(tx, r.ID)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	prods := map[string]Product{}
+	for _, it := range items {
+		fl := it.Record
+		if fl == nil {
+			return errors.New("incoming transfer item without its license")
+		}
+		if _, err := tx.Lookup(storage.LicensesByKey, NormaliseKey(fl.Key)); err == nil {
+			return Conflict("licenses", "key %s exists on this desk since the file was imported; nothing was approved", fl.Key)
+		}
+		prod, ok := prods[fl.ProductCode]
+		if !ok {
+			if prod, err = productByCode(tx, fl.ProductCode); err != nil {
+				return Conflict("licenses", "product %q is no longer in this desk's catalogue", fl.ProductCode)
+			}
+			prods[fl.ProductCode] = prod
+		}
+		id, err := tx.NextID(storage.Licenses)
+		if err != nil {
+			return err
+		}
+		l := License{ID: id, Key: fl.Key, Name: fl.Name, ProductID: prod.ID, ProductName: prod.Name, Edition: fl.Edition,
+			Seats: fl.Seats, PeriodMonths: fl.PeriodMonths, Status: fl.Status, Payment: fl.Payment, Purchased: fl.Purchased.UTC(),
+			ValidFrom: utcPtr(fl.ValidFrom), ValidTo: utcPtr(fl.ValidTo), ActivateBy: fl.ActivateBy.UTC(), AutoRenew: fl.AutoRenew,
+			AutoRenewMonths: fl.AutoRenewMonths, IP: fl.IP, RegistrationKey: fl.RegistrationKey, Registrations: fl.Registrations,
+			Customer: fl.Customer, CustomerEmail: fl.CustomerEmail, PartnerID: tp.ID, DistributorID: tp.DistributorID,
+			Config: maps.Clone(fl.Config), OrderNumber: fl.OrderNumber, Updated: now}
+		if l.Payment == "" {
+			l.Payment = PaymentPaid
+		}
+		if l.Registrations == nil {
+			l.Registrations = []Registration{}
+		}
+		if err := putLicense(tx, nil, &l); err != nil {
+			return err
+		}
+		if err := writeHistoryEntry(tx, HistoryEntry{LicenseID: id, At: now, Actor: a.Email, Action: "transfer_in",
+			Field: "partner_id", Old: r.SourcePublicID + " (desk " + r.PeerFingerprint + ")", New: tp.PublicID, PartnerID: tp.ID}); err != nil {
+			return err
+		}
+	}
+	receipt, err := s.sealEnvelope(tx, receiptFormat, receiptPayload{TransferID: r.FileID, FileSHA256: r.FileSHA256,
+		Target: tp.PublicID, Approved: now, Keys: len(items), PublicKey: mustPublic(tx, now), Proof: proof})
+	if err != nil {
+		return err
+	}
+	return putTransferBlob(tx, r.ID, blobReceipt, receipt)
+}
+
+func mustPublic(tx *storage.Tx, now time.Time) []byte {
+	r, err := currentSigningRecord(tx, now)
+	if err != nil {
+		return nil
+	}
+	return r.Public
+}
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// TransferFile is the signed file of an outgoing transfer, for its giver
+// or the operator.
+func (s *Service) TransferFile(a Actor, id uint64) ([]byte, error) {
+	return s.transferBlob(a, id, blobFile, func(r *transferRecord) error {
+		if r.Kind != TransferOutgoing || !r.isSource(a) {
+			return Invalid("file", "only a transfer to another desk has a file; it is downloaded by the giving side")
+		}
+		return nil
+	})
+}
+
+// TransferReceipt is the signed receipt of an approved incoming transfer:
+// the giving desk imports it to close its side.
+func (s *Service) TransferReceipt(a Actor, id uint64) ([]byte, error) {
+	return s.transferBlob(a, id, blobReceipt, func(r *transferRecord) error {
+		if r.Kind == TransferLocal {
+			return Invalid("file", "an in-desk transfer has no receipt")
+		}
+		if r.State != TransferApproved {
+			return Invalid("file", "the transfer has no receipt until it is approved")
+		}
+		return nil
+	})
+}
+
+func (s *Service) transferBlob(a Actor, id uint64, kind byte, check func(r *transferRecord) error) ([]byte, error) {
+	var out []byte
+	err := s.db.View(func(tx *storage.Tx) error {
+		r, err := visibleTransfer(tx, a, id)
+		if err != nil {
+			return err
+		}
+		if err := check(&r); err != nil {
+			return err
+		}
+		b := getTransferBlob(tx, id, kind)
+		if b == nil {
+			return ErrNotFound
+		}
+		out = bytes.Clone(b)
+		return nil
+	})
+	return out, err
+}
+
+// ImportReceipt closes an outgoing transfer with the receiving desk's
+// signed receipt: its licenses are kept here, read-only, as transferred
+// out, with the receipt in their history. The receipt must prove its
+// writer had the secret, so no one but the receiver can close a transfer.
+func (s *Service) ImportReceipt(a Actor, data []byte) (Transfer, error) {
+	var p receiptPayload
+	if err := openEnvelope(data, receiptFormat, maxReceiptFile, &p, func() []byte { return p.PublicKey }); err != nil {
+		return Transfer{}, err
+	}
+	var out Transfer
+	err := s.update(func(tx *storage.Tx) error {
+		id, err := transferByFileID(tx, p.TransferID)
+		if errors.Is(err, ErrNotFound) {
+			return fileError("the receipt is for a transfer this desk did not send")
+		}
+		if err != nil {
+			return err
+		}
+		r, err := getTransfer(tx, id)
+		if err != nil {
+			return err
+		}
+		if r.Kind != TransferOutgoing || !r.canSee(a) || !r.isSource(a) {
+			return fileError("the receipt is for a transfer this desk did not send")
+		}
+		if r.State == TransferApproved {
+			return fileError("this receipt was already imported")
+		}
+		if r.State != TransferPending {
+			return fileError("the transfer was %s here before the receipt came", r.State)
+		}
+		sum := sha256.Sum256(p.Proof)
+		if len(r.ReceiptCheck) != sha256.Size || subtle.ConstantTimeCompare(sum[:], r.ReceiptCheck) != 1 ||
+			!bytes.Equal(p.FileSHA256, r.FileSHA256) || NormalisePublicID(p.Target) != r.TargetPublicID {
+			return fileError("the receipt does not match this transfer: it was not written by the desk that approved it with the secret")
+		}
+		now := s.now()
+		fp := Fingerprint(p.PublicKey)
+		items, err := transferItems(tx, id)
+		if err != nil {
+			return err
+		}
+		for _, it := range items {
+			if err := releaseLicense(tx, it.LicenseID); err != nil {
+				return err
+			}
+			old, err := getLicense(tx, it.LicenseID)
+			if err != nil {
+				continue // deleted meanwhile by the operator: nothing to mark
+			}
+			l := old
+			l.Status, l.AutoRenew, l.Updated = StatusTransferredOut, false, now
+			if err := putLicense(tx, &old, &l); err != nil {
+				return err
+			}
+			if err := writeHistoryEntry(tx, HistoryEntry{LicenseID: l.ID, At: now, Actor: a.Email, Action: "transfer_receipt",
+				Field: "status", Old: string(old.Status), New: fmt.Sprintf("%s: to %s, approved %s, receipt signed by desk %s",
+					l.Status, r.TargetPublicID, p.Approved.UTC().Format(time.RFC3339), fp), PartnerID: l.PartnerID}); err != nil {
+				return err
+			}
+		}
+		r.State, r.Closed, r.ClosedBy = TransferApproved, &now, a.Email
+		r.PeerKeyID, r.PeerFingerprint, r.PeerPublic = SigningKeyID(p.PublicKey), fp, p.PublicKey
+		if err := putTransferBlob(tx, id, blobReceipt, data); err != nil {
+			return err
+		}
+		if err := putTransfer(tx, &r); err != nil {
+			return err
+		}
+		out = r.Transfer
+		return s.audit(tx, a, "transfer.receipt", fmt.Sprintf("transfer %d", id), "approved on desk "+fp)
+	})
+	return out, err
+}
