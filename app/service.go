@@ -47,9 +47,9 @@ type Service struct {
 
 	expiringDays int
 
-	jobs   jobRunner    // background jobs (job_runner.go)
-	smtp   SMTPConfig   // outbox delivery (outbox_config.go)
-	outbox outboxSender // outbox sender (outbox_send.go)
+	jobs        jobRunner    // background jobs (job_runner.go)
+	smtp        SMTPConfig   // outbox delivery (outbox_config.go)
+	outbox      outboxSender // outbox sender (outbox_send.go)
 	transferTTL time.Duration
 	guesses     guessLimiter // wrong transfer secrets per partner
 }

@@ -191,7 +191,7 @@ func TestTransferBadInput(t *testing.T) {
 		{app.TransferInput{Target: f.pb.PublicID}, "license_ids"},
 		{app.TransferInput{LicenseIDs: []uint64{l.ID}}, "target"},
 		{app.TransferInput{LicenseIDs: []uint64{l.ID}, Target: "P-1234"}, "target"},
-		{app.TransferInput{LicenseIDs: []uint64{l.ID}, Target: "P-2222-3333"}, "target"},  // no such partner here
+		{app.TransferInput{LicenseIDs: []uint64{l.ID}, Target: "P-2222-3333"}, "target"}, // no such partner here
 		{app.TransferInput{LicenseIDs: []uint64{l.ID}, Target: f.pa.PublicID}, "target"}, // its own
 		{app.TransferInput{LicenseIDs: []uint64{b.ID}, Target: f.pc.PublicID}, "license_ids"},
 		{app.TransferInput{LicenseIDs: []uint64{l.ID}, Target: f.pb.PublicID, File: true}, "target"}, // local partner by file

@@ -57,8 +57,8 @@ var settingHelp = map[string]string{
 	"smtp.helo":         "name given in HELO/EHLO; empty: the domain of smtp.from",
 	"smtp.timeout":      "time limit of one delivery, such as 30s",
 	"smtp.max_attempts": "attempts before a mail is marked failed",
-	"transfer_ttl":    "how long a transfer's secret stays usable, such as 168h",
-	"max_upload":      "largest uploaded file (transfer file, receipt, license CSV) in bytes",
+	"transfer_ttl":      "how long a transfer's secret stays usable, such as 168h",
+	"max_upload":        "largest uploaded file (transfer file, receipt, license CSV) in bytes",
 }
 
 // settings lists app.Config's fields in declaration order; a struct
