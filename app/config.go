@@ -37,6 +37,11 @@ type Config struct {
 	// MaxUpload caps an uploaded file (transfer file, receipt, license
 	// CSV) in bytes; larger uploads are refused before they are read.
 	MaxUpload int `toml:"max_upload"`
+
+	// ClientAddr, when set, serves the client API (F36) alone on this
+	// address, so an operator can expose it and nothing else; empty: the
+	// client API is under /api/v1/client on addr.
+	ClientAddr string `toml:"client_addr"`
 }
 
 // Defaults are the embedded defaults.

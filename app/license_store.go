@@ -3,6 +3,7 @@ package app
 import (
 	"encoding/binary"
 	"math"
+	"reflect"
 	"time"
 
 	"licensedesk/search"
@@ -125,6 +126,9 @@ func putLicense(tx *storage.Tx, old, l *License) error {
 	}
 	if err := tx.PutRaw(storage.Licenses, storage.EncodeID(l.ID), encodeLicense(l)); err != nil {
 		return err
+	}
+	if old != nil && (old.Deleted == nil) == (l.Deleted == nil) && reflect.DeepEqual(licenseDoc(old), licenseDoc(l)) {
+		return nil // nothing searchable changed (a machine registered, say): the index has nothing to do
 	}
 	return tx.Changed("license", l.ID)
 }

@@ -52,6 +52,12 @@ type Service struct {
 	outbox      outboxSender // outbox sender (outbox_send.go)
 	transferTTL time.Duration
 	guesses     guessLimiter // wrong transfer secrets per partner
+
+	// Client API (client_*.go).
+	clientLimits clientLimiter // failed lookups per address
+	seen         seenTracker   // machines' last-seen times waiting to be written
+	clientBG     bgGroup       // background flushes and audits
+	signer       signerCache   // the current signing key, expanded
 }
 
 // Open opens the data directory: the bbolt file (created and migrated as
@@ -105,6 +111,7 @@ func Open(opt Options) (*Service, error) {
 
 // Close closes the index and the data file.
 func (s *Service) Close() error {
+	s.closeClient()
 	var errs []error
 	if s.idx != nil {
 		errs = append(errs, s.idx.Close())

@@ -59,6 +59,7 @@ var settingHelp = map[string]string{
 	"smtp.max_attempts": "attempts before a mail is marked failed",
 	"transfer_ttl":      "how long a transfer's secret stays usable, such as 168h",
 	"max_upload":        "largest uploaded file (transfer file, receipt, license CSV) in bytes",
+	"client_addr":       "serve the client API (validate, activate, license files) alone on this HOST:PORT; empty: under /api/v1/client on addr",
 }
 
 // settings lists app.Config's fields in declaration order; a struct
@@ -362,6 +363,14 @@ func validate(c app.Config) error {
 	}
 	if c.MaxUpload <= 0 {
 		return bad("max_upload", "must be more than zero bytes, not %d", c.MaxUpload)
+	}
+	if c.ClientAddr != "" {
+		if err := checkAddr(c.ClientAddr); err != nil {
+			return bad("client_addr", "%v", err)
+		}
+		if c.ClientAddr == c.Addr {
+			return bad("client_addr", "must differ from addr (leave it empty to serve the client API on addr)")
+		}
 	}
 	for _, p := range c.TrustedProxies {
 		if net.ParseIP(p) == nil {

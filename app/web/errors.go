@@ -25,7 +25,10 @@ func classify(err error) (int, apiError) {
 	var fe *fiber.Error
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
+	var cle *app.ClientError
 	switch {
+	case errors.As(err, &cle):
+		return clientStatus(cle.Code), apiError{cle.Code, cle.Message, ""}
 	case errors.As(err, &ve):
 		return fiber.StatusUnprocessableEntity, apiError{"invalid", ve.Error(), ve.Field}
 	case errors.As(err, &ce):
@@ -88,3 +91,18 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 }
 
 func isAPI(c *fiber.Ctx) bool { return strings.HasPrefix(c.Path(), "/api/") }
+
+// clientStatus is the HTTP status of a refused client API call.
+func clientStatus(code string) int {
+	switch code {
+	case app.CodeUnknownKey:
+		return fiber.StatusNotFound
+	case app.CodeMachineLimit, app.CodeReadOnly:
+		return fiber.StatusConflict
+	case app.CodeRateLimited:
+		return fiber.StatusTooManyRequests
+	case app.CodeBadKey, app.CodeBadFingerprint, app.CodeBadHostname:
+		return fiber.StatusBadRequest
+	}
+	return fiber.StatusForbidden // the license's state: not activated, suspended, expired, ...
+}

@@ -18,7 +18,7 @@ type Route struct {
 // routes lists every route, each with its permission check on its line.
 // The service layer enforces ownership again below this table.
 func (s *Server) routes() []Route {
-	return []Route{
+	r := []Route{
 		{"GET", "/healthz", pub, s.healthz},
 
 		// Pages.
@@ -109,6 +109,11 @@ func (s *Server) routes() []Route {
 		{"GET", "/api/v1/backup", op, s.apiBackup},
 		{"POST", "/api/v1/reindex", op, s.apiReindex},
 	}
+	// The client API (F36), here unless it has its own listener.
+	if s.cfg.ClientAddr == "" {
+		r = append(r, s.clientRoutes()...)
+	}
+	return r
 }
 
 func (s *Server) mount(f *fiber.App) {

@@ -18,6 +18,13 @@ var publicRoutes = []string{
 	"GET /login",
 	"POST /login",
 	"POST /api/v1/tokens",
+	// The client API: licensed software holds a key, not a login.
+	"POST /api/v1/client/validate",
+	"POST /api/v1/client/activate",
+	"POST /api/v1/client/deactivate",
+	"GET /api/v1/client/license-file",
+	"POST /api/v1/client/license-file",
+	"GET /api/v1/client/public-key",
 }
 
 // tableRoutes is the route table of a server: routes() only binds
