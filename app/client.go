@@ -117,6 +117,7 @@ func clientHostname(h string) (string, error) {
 const clientFailsPerAddr = 60
 
 type clientLimiter struct {
+	limit int // failures per window; 0: clientFailsPerAddr
 	mu    sync.RWMutex
 	fails map[string][]time.Time
 	// audited remembers addresses whose lock was audited this window.
@@ -127,10 +128,18 @@ func (l *clientLimiter) blocked(addr string, now time.Time) bool {
 	if addr == "" {
 		return false
 	}
+	n := l.max()
 	l.mu.RLock()
 	ts := l.fails[addr]
 	l.mu.RUnlock()
-	return len(ts) >= clientFailsPerAddr && now.Sub(ts[len(ts)-clientFailsPerAddr]) <= limitWindow
+	return len(ts) >= n && now.Sub(ts[len(ts)-n]) <= limitWindow
+}
+
+func (l *clientLimiter) max() int {
+	if l.limit > 0 {
+		return l.limit
+	}
+	return clientFailsPerAddr
 }
 
 // fail counts a failed lookup; it reports true once, when the address
@@ -144,9 +153,10 @@ func (l *clientLimiter) fail(addr string, now time.Time) bool {
 	if l.fails == nil {
 		l.fails, l.audited = map[string][]time.Time{}, map[string]time.Time{}
 	}
+	n := l.max()
 	ts := append(recent(l.fails[addr], now), now)
-	if len(ts) > clientFailsPerAddr {
-		ts = ts[len(ts)-clientFailsPerAddr:]
+	if len(ts) > n {
+		ts = ts[len(ts)-n:]
 	}
 	l.fails[addr] = ts
 	if len(l.fails) > maxTracked {
@@ -157,7 +167,7 @@ func (l *clientLimiter) fail(addr string, now time.Time) bool {
 			}
 		}
 	}
-	if len(ts) >= clientFailsPerAddr {
+	if len(ts) >= n {
 		if at, ok := l.audited[addr]; !ok || now.Sub(at) > limitWindow {
 			l.audited[addr] = now
 			return true

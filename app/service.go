@@ -58,6 +58,8 @@ type Service struct {
 	seen         seenTracker   // machines' last-seen times waiting to be written
 	clientBG     bgGroup       // background flushes and audits
 	signer       signerCache   // the current signing key, expanded
+	// Activation links (activation*.go).
+	activationLimits clientLimiter // failed links and codes, codes mailed, per address
 }
 
 // Open opens the data directory: the bbolt file (created and migrated as
@@ -78,11 +80,16 @@ func Open(opt Options) (*Service, error) {
 		dataDir: opt.DataDir, limiter: newLoginLimiter(), progress: opt.ReindexProgress,
 		expiringDays: cmp.Or(opt.ExpiringDays, 30), smtp: opt.SMTP.withDefaults(), outbox: newOutboxSender(),
 		transferTTL: cmp.Or(opt.TransferTTL, DefaultTransferTTL)}
+	s.activationLimits.limit = activationFailsPerAddr
 	if err := s.registerBuiltinJobs(); err != nil {
 		db.Close()
 		return nil, err
 	}
 	if err := s.ensureSigningKey(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := s.ensureActivationSecret(); err != nil {
 		db.Close()
 		return nil, err
 	}

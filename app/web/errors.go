@@ -33,6 +33,8 @@ func classify(err error) (int, apiError) {
 		return fiber.StatusUnprocessableEntity, apiError{"invalid", ve.Error(), ve.Field}
 	case errors.As(err, &ce):
 		return fiber.StatusConflict, apiError{"conflict", ce.Message, ce.Field}
+	case errors.Is(err, app.ErrActivationLink):
+		return fiber.StatusNotFound, apiError{"activation_link", app.ErrActivationLink.Error(), ""}
 	case errors.Is(err, app.ErrNotFound):
 		return fiber.StatusNotFound, apiError{"not_found", "not found", ""}
 	case errors.Is(err, app.ErrConflict):
