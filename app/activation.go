@@ -154,13 +154,13 @@ func (s *Service) RevokeActivationLink(a Actor, id uint64) (ActivationLink, erro
 // outbox. baseURL is the desk's public address.
 func (s *Service) MailActivationLink(a Actor, id uint64, to, baseURL string) (Mail, error) {
 	to = normEmail(to)
-	if err := validEmail("email", to); err != nil {
-		return Mail{}, err
-	}
 	var m Mail
 	err := s.update(func(tx *storage.Tx) error {
 		l, err := visibleLicense(tx, a, id)
 		if err != nil {
+			return err
+		}
+		if err := validEmail("email", to); err != nil {
 			return err
 		}
 		if err := unusedLicense(&l, s.now()); err != nil {
@@ -231,6 +231,14 @@ func (s *Service) GetActivationOffer(token, addr string) (ActivationOffer, error
 			return err
 		}
 		o = ActivationOffer{Product: l.ProductName, Edition: l.Edition, Seats: l.Seats, PeriodMonths: l.PeriodMonths, ActivateBy: l.ActivateBy}
+		var p Product
+		if tx.Get(storage.Products, storage.EncodeID(l.ProductID), &p) == nil {
+			for _, e := range p.Editions {
+				if e.Code == l.Edition && e.Name != "" {
+					o.Edition = e.Name
+				}
+			}
+		}
 		if p, err := getPartner(tx, l.PartnerID); err == nil {
 			o.Reseller = p.Name
 		}
@@ -394,15 +402,15 @@ type CustomerChoice struct {
 // ActivateForCustomer activates a license for a customer (F35): the
 // partner picks or creates the customer; the customer gets the mail.
 func (s *Service) ActivateForCustomer(a Actor, id uint64, ch CustomerChoice) (ActivationDone, error) {
-	if (ch.ID == 0) == (ch.New == nil) {
-		return ActivationDone{}, Invalid("customer_id", "pick a customer or enter a new one")
-	}
 	var done ActivationDone
 	err := s.update(func(tx *storage.Tx) error {
 		done = ActivationDone{}
 		l, err := visibleLicense(tx, a, id)
 		if err != nil {
 			return err
+		}
+		if (ch.ID == 0) == (ch.New == nil) {
+			return Invalid("customer_id", "pick a customer or enter a new one")
 		}
 		if err := unusedLicense(&l, s.now()); err != nil {
 			return err

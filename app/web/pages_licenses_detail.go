@@ -29,6 +29,7 @@ type licenseDetail struct {
 	ValidFrom   string
 	Periods     []int // periods the product offers, for auto-renew
 	ValidToDate string
+	Act         *licenseActivation // activation link, customer, machines (pages_activation.go)
 }
 
 func (s *Server) licensePage(c *fiber.Ctx) error {
@@ -86,6 +87,9 @@ func (s *Server) renderLicense(c *fiber.Ctx, status int, id uint64, vals, errs m
 	a := mustActor(c)
 	d, err := s.licenseDetailFor(a, id)
 	if err != nil {
+		return err
+	}
+	if d.Act, err = s.licenseActivationFor(c, a, d.L); err != nil {
 		return err
 	}
 	if vals == nil {

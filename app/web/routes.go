@@ -69,6 +69,18 @@ func (s *Server) routes() []Route {
 		{"POST", "/licenses/:id/enable", user, s.licenseEnable},
 		{"POST", "/licenses/:id/cancel", op, s.licenseCancel},
 		{"POST", "/licenses/:id/delete", user, s.licenseDelete},
+		// Activation (F34, F35) and machines (F36) on the license page.
+		{"POST", "/licenses/:id/activation-link/regenerate", user, s.licenseLinkRegenerate},
+		{"POST", "/licenses/:id/activation-link/revoke", user, s.licenseLinkRevoke},
+		{"POST", "/licenses/:id/activation-link/mail", user, s.licenseLinkMail},
+		{"POST", "/licenses/:id/activate", user, s.licenseActivate},
+		{"POST", "/licenses/:id/machines/remove", user, s.licenseMachineRemove},
+		{"GET", "/licenses/:id/license-file", user, s.licenseFileDownload},
+		// The public activation page: the token is the credential.
+		{"GET", "/activate/:token", pub, s.activatePage},
+		{"POST", "/activate/:token", pub, s.activateNew},
+		{"POST", "/activate/:token/code", pub, s.activateCode},
+		{"POST", "/activate/:token/confirm", pub, s.activateConfirm},
 
 		// JSON API.
 		{"POST", "/api/v1/tokens", pub, s.apiTokenCreate},

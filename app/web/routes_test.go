@@ -25,6 +25,11 @@ var publicRoutes = []string{
 	"GET /api/v1/client/license-file",
 	"POST /api/v1/client/license-file",
 	"GET /api/v1/client/public-key",
+	// The activation page: a customer holds a link, not a login.
+	"GET /activate/:token",
+	"POST /activate/:token",
+	"POST /activate/:token/code",
+	"POST /activate/:token/confirm",
 }
 
 // tableRoutes is the route table of a server: routes() only binds
