@@ -60,6 +60,7 @@ func commands() []command {
 		{"reindex", "[flags]", "rebuild the search index from the data (server stopped)", runReindex},
 		{"user", "add|passwd|list [flags]", "manage logins (server stopped)", runUser},
 		{"token", "create|revoke|list [flags]", "manage API tokens for scripts (server stopped)", runToken},
+		{"signing-key", "show|rotate [flags]", "show the license-file signing keys, or rotate to a new one (server stopped)", runSigningKey},
 		{"version", "", "print the version", runVersion},
 	}
 }

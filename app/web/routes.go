@@ -51,6 +51,7 @@ func (s *Server) routes() []Route {
 		{"POST", "/settings/password", user, s.passwordChange},
 		{"POST", "/settings/tokens", user, s.tokenCreate},
 		{"POST", "/settings/tokens/:id/revoke", user, s.tokenRevoke},
+		{"POST", "/settings/signing-key/rotate", op, s.signingKeyRotate},
 		{"GET", "/audit", op, s.auditPage},
 		{"GET", "/licenses", user, s.licensesPage},
 		{"GET", "/licenses/export.csv", user, s.licensesExport},
