@@ -4,11 +4,11 @@ import (
 	"encoding/binary"
 	"encoding/json"
 
-	"licensedesk/search"
 	"licensedesk/storage"
 )
 
-// Customer records and their links to licenses:
+// Customer records and their links to licenses. Customers are not in the
+// search index: a partner's list is read from its own index and filtered.
 //
 //	customers:            id -> Customer (JSON)
 //	idx_customer_email:   partner id | lower(email) -> customer id (one record per address per partner)
@@ -68,10 +68,7 @@ func putCustomer(tx *storage.Tx, old, c *Customer) error {
 	if err != nil {
 		return err
 	}
-	if err := tx.PutRaw(storage.Customers, storage.EncodeID(c.ID), raw); err != nil {
-		return err
-	}
-	return tx.Changed("customer", c.ID)
+	return tx.PutRaw(storage.Customers, storage.EncodeID(c.ID), raw)
 }
 
 // linkLicenseCustomer makes customer the license's customer record,
@@ -128,19 +125,4 @@ func eachCustomer(tx *storage.Tx, partner uint64, all bool, fn func(c Customer) 
 		return fn(c)
 	})
 	return err
-}
-
-func customerDoc(c *Customer) *search.Doc {
-	return &search.Doc{Type: "customer", Owner: uintStr(c.PartnerID), Name: c.Name,
-		Customer: c.Name + " " + c.Company + " " + c.Email, Notes: c.Country}
-}
-
-func init() {
-	docSources["customer"] = docSource{bucket: storage.Customers, build: func(raw []byte) (*search.Doc, error) {
-		var c Customer
-		if err := json.Unmarshal(raw, &c); err != nil {
-			return nil, err
-		}
-		return customerDoc(&c), nil
-	}}
 }

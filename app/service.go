@@ -72,7 +72,7 @@ func Open(opt Options) (*Service, error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	db, err := storage.Open(opt.DataDir, storage.Options{Timeout: opt.LockTimeout})
+	db, err := storage.Open(opt.DataDir, storage.Options{Timeout: opt.LockTimeout, Migrations: appMigrations})
 	if err != nil {
 		return nil, err
 	}
