@@ -54,7 +54,7 @@ func TestActivationLinkNewCustomer(t *testing.T) {
 	l := c.license(3)
 	tok := c.link(l.ID)
 	o, err := c.svc.GetActivationOffer(tok, "203.0.113.9")
-	if err != nil || o.Product != c.product.Name || o.Edition != "business" || o.Seats != 3 || o.PeriodMonths != 12 || o.Reseller != "Alpha Reseller" {
+	if err != nil || o.Product != c.product.Name || o.Edition != "Business" || o.Seats != 3 || o.PeriodMonths != 12 || o.Reseller != "Alpha Reseller" {
 		t.Fatalf("offer %+v %v", o, err)
 	}
 	done, err := c.svc.ActivateAsNewCustomer(tok, "203.0.113.9", newCustomer("Erika Muster", "Erika@Example.com"))

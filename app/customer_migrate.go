@@ -17,6 +17,10 @@ var appMigrations = []storage.Migration{
 	{Version: 9, Name: "customer records from the licenses' free-text customers", Up: migrateCustomers},
 }
 
+// Migrations are the migrations storage.Open needs (as Options.Migrations)
+// to open a data file of this binary's schema.
+func Migrations() []storage.Migration { return appMigrations }
+
 // SchemaVersion is the data schema version this binary writes.
 func SchemaVersion() int { return storage.SchemaVersionWith(appMigrations) }
 

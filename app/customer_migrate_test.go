@@ -42,11 +42,11 @@ func schema2Licenses(t *testing.T, dir string) {
 	licenses := []map[string]any{
 		lic(1, 1, "Contoso Ltd", "buyer@contoso.example", 3, false),
 		lic(2, 1, " Contoso  Ltd ", "Buyer@Contoso.example ", 2, false), // same customer, typed differently
-		lic(3, 1, "Contoso Ltd", "other@contoso.example", 4, false),    // another contact: another customer
-		lic(4, 1, "Fabrikam", "", 5, false),                            // no email
-		lic(5, 1, "Gone Inc", "gone@example.com", 6, true),             // deleted: no record
-		lic(6, 1, "", "", 7, false),                                    // no customer
-		lic(7, 2, "Contoso Ltd", "buyer@contoso.example", 8, false),    // another partner's
+		lic(3, 1, "Contoso Ltd", "other@contoso.example", 4, false),     // another contact: another customer
+		lic(4, 1, "Fabrikam", "", 5, false),                             // no email
+		lic(5, 1, "Gone Inc", "gone@example.com", 6, true),              // deleted: no record
+		lic(6, 1, "", "", 7, false),                                     // no customer
+		lic(7, 2, "Contoso Ltd", "buyer@contoso.example", 8, false),     // another partner's
 		lic(8, 1, "Contoso Limited", "buyer@contoso.example", 9, false), // same address, another name
 	}
 	err = b.Update(func(tx *bolt.Tx) error {
