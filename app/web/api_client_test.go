@@ -14,12 +14,13 @@ import (
 	"licensedesk/licensefile"
 )
 
-func (wd *world) key(id uint64) string {
-	l, err := wd.w.svc.GetLicense(app.System, id)
+// unused makes an unused one-seat license of partner A and returns its key.
+func (wd *world) unused() (uint64, string) {
+	ls, err := wd.w.svc.CreateLicenses(app.System, app.LicenseCreate{ProductID: wd.product.ID, Edition: "business", Seats: 1, PeriodMonths: 12, PartnerID: wd.a.ID, Name: "Client"})
 	if err != nil {
 		wd.w.t.Fatal(err)
 	}
-	return l.Key
+	return ls[0].ID, ls[0].Key
 }
 
 func clientBody(key, fp string, extra ...string) string {
@@ -40,7 +41,7 @@ type validateOut struct {
 func TestClientRoutesOverHTTP(t *testing.T) {
 	wd := newWorld(t)
 	w := wd.w
-	key := wd.key(wd.aLicense)
+	_, key := wd.unused()
 
 	// validate answers 200 for every well-formed request, unknown keys too.
 	var v validateOut
@@ -118,7 +119,7 @@ func TestClientRoutesOverHTTP(t *testing.T) {
 func TestClientRoutesRefuseBadInput(t *testing.T) {
 	wd := newWorld(t)
 	w := wd.w
-	key := wd.key(wd.aLicense)
+	id, key := wd.unused()
 	for _, c := range []struct {
 		path, body string
 		status     int
@@ -142,7 +143,7 @@ func TestClientRoutesRefuseBadInput(t *testing.T) {
 			t.Errorf("POST %s %.60s: %d %s, want %d %s", c.path, c.body, r.status, r.body, c.status, c.code)
 		}
 	}
-	if l, _ := w.svc.GetLicense(app.System, wd.aLicense); len(l.Registrations) != 0 || l.Status != app.StatusOrdered {
+	if l, _ := w.svc.GetLicense(app.System, id); len(l.Registrations) != 0 || l.Status != app.StatusOrdered {
 		t.Fatalf("bad input changed the license: %+v", l.License)
 	}
 }

@@ -77,6 +77,12 @@ func (s *Server) routes() []Route {
 		{"POST", "/licenses/:id/activate", user, s.licenseActivate},
 		{"POST", "/licenses/:id/machines/remove", user, s.licenseMachineRemove},
 		{"GET", "/licenses/:id/license-file", user, s.licenseFileDownload},
+		{"GET", "/customers", user, s.customersPage},
+		{"GET", "/customers/export.csv", user, s.customersExport},
+		{"GET", "/customers/new", user, s.customerNewPage},
+		{"POST", "/customers", user, s.customerCreate},
+		{"GET", "/customers/:id", user, s.customerPage},
+		{"POST", "/customers/:id", user, s.customerUpdate},
 		// The public activation page: the token is the credential.
 		{"GET", "/activate/:token", pub, s.activatePage},
 		{"POST", "/activate/:token", pub, s.activateNew},
@@ -121,6 +127,21 @@ func (s *Server) routes() []Route {
 		{"GET", "/api/v1/audit", op, s.apiAuditList},
 		{"GET", "/api/v1/backup", op, s.apiBackup},
 		{"POST", "/api/v1/reindex", op, s.apiReindex},
+		// Customers, activation and machines (F34-F36, B11).
+		{"GET", "/api/v1/customers", user, s.apiCustomersList},
+		{"GET", "/api/v1/customers.csv", user, s.customersExport},
+		{"POST", "/api/v1/customers", user, s.apiCustomerCreate},
+		{"GET", "/api/v1/customers/:id", user, s.apiCustomerGet},
+		{"PATCH", "/api/v1/customers/:id", user, s.apiCustomerUpdate},
+		{"GET", "/api/v1/customers/:id/licenses", user, s.apiCustomerLicenses},
+		{"GET", "/api/v1/licenses/:id/activation-link", user, s.apiActivationLinkGet},
+		{"POST", "/api/v1/licenses/:id/activation-link", user, s.apiActivationLinkRegenerate},
+		{"DELETE", "/api/v1/licenses/:id/activation-link", user, s.apiActivationLinkRevoke},
+		{"POST", "/api/v1/licenses/:id/activation-link/mail", user, s.apiActivationLinkMail},
+		{"POST", "/api/v1/licenses/:id/activate", user, s.apiLicenseActivate},
+		{"GET", "/api/v1/licenses/:id/machines", user, s.apiLicenseMachines},
+		{"POST", "/api/v1/licenses/:id/machines/remove", user, s.apiLicenseMachineRemove},
+		{"GET", "/api/v1/licenses/:id/license-file", user, s.licenseFileDownload},
 	}
 	// The client API (F36), here unless it has its own listener.
 	if s.cfg.ClientAddr == "" {

@@ -120,13 +120,14 @@ func bodyFor(r Route) string {
 // world is two partners with a user, a token and a license each, plus an
 // inactive product no partner may see.
 type world struct {
-	w                  *webEnv
-	a, b               app.Partner
-	aUser, bUser       app.User
-	aToken, bToken     caller
-	aTokenID, bTokenID uint64
-	aLicense, bLicense uint64
-	product, hidden    app.Product
+	w                    *webEnv
+	a, b                 app.Partner
+	aUser, bUser         app.User
+	aToken, bToken       caller
+	aTokenID, bTokenID   uint64
+	aLicense, bLicense   uint64
+	product, hidden      app.Product
+	aCustomer, bCustomer uint64
 }
 
 func newWorld(t *testing.T) *world {
@@ -171,6 +172,22 @@ func newWorld(t *testing.T) *world {
 		}
 		*x.id = ls[0].ID
 	}
+	// A's license is in use, so every read of its own (its license file
+	// too) answers 200.
+	if _, err := w.svc.EnableLicense(app.System, wd.aLicense); err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range []struct {
+		partner uint64
+		id      *uint64
+	}{{wd.a.ID, &wd.aCustomer}, {wd.b.ID, &wd.bCustomer}} {
+		name, email := "Customer", fmt.Sprintf("customer%d@example.com", x.partner)
+		cu, err := w.svc.CreateCustomer(app.System, app.CustomerInput{PartnerID: &x.partner, Name: &name, Email: &email})
+		if err != nil {
+			t.Fatal(err)
+		}
+		*x.id = cu.ID
+	}
 	_ = err
 	return wd
 }
@@ -189,6 +206,8 @@ func (wd *world) own(resource string) (uint64, bool) {
 		return wd.aLicense, true
 	case "products":
 		return wd.product.ID, true
+	case "customers":
+		return wd.aCustomer, true
 	}
 	return 0, false
 }
@@ -205,6 +224,8 @@ func (wd *world) foreign(resource string) (uint64, bool) {
 		return wd.bLicense, true
 	case "products":
 		return wd.hidden.ID, true
+	case "customers":
+		return wd.bCustomer, true
 	}
 	return 0, false
 }
