@@ -158,9 +158,16 @@ func freePort() (string, error) {
 func run() error {
 	data := pflag.String("data", "", "data directory filled by bench/gen")
 	n := pflag.Int("n", 300, "requests per scenario")
+	clientMode := pflag.Bool("client", false, "measure the client API (validate, activate, license-file) instead (client.go)")
+	conns := pflag.Int("conns", 64, "concurrent keep-alive connections (--client)")
+	dur := pflag.Duration("duration", 10*time.Second, "time per scenario (--client)")
+	machines := pflag.Int("machines", 20000, "licenses with a registered machine (--client)")
 	pflag.Parse()
 	if *data == "" {
 		return fmt.Errorf("--data is required")
+	}
+	if *clientMode {
+		return runClient(*data, *conns, *dur, *machines)
 	}
 	st, err := prepare(*data)
 	if err != nil {
