@@ -84,11 +84,10 @@ func (s *Service) createCustomerTx(tx *storage.Tx, a Actor, partner uint64, in C
 	if err := in.apply(&c); err != nil {
 		return c, err
 	}
-	if partner == 0 {
-		return c, Invalid("partner_id", "a customer belongs to a partner")
-	}
-	if _, err := getPartner(tx, partner); err != nil {
-		return c, Invalid("partner_id", "there is no partner %d", partner)
+	if partner != 0 { // 0: a customer of the desk's own stock
+		if _, err := getPartner(tx, partner); err != nil {
+			return c, Invalid("partner_id", "there is no partner %d", partner)
+		}
 	}
 	var err error
 	if c.ID, err = tx.NextID(storage.Customers); err != nil {

@@ -280,6 +280,14 @@ var licenseRoutes = []string{
 	"POST /api/v1/licenses/:id/enable",
 	"POST /api/v1/licenses/:id/cancel",
 	"GET /api/v1/licenses/:id/history",
+	"GET /api/v1/licenses/:id/activation-link",
+	"POST /api/v1/licenses/:id/activation-link",
+	"DELETE /api/v1/licenses/:id/activation-link",
+	"POST /api/v1/licenses/:id/activation-link/mail",
+	"POST /api/v1/licenses/:id/activate",
+	"GET /api/v1/licenses/:id/machines",
+	"POST /api/v1/licenses/:id/machines/remove",
+	"GET /api/v1/licenses/:id/license-file",
 }
 
 func TestLicenseRoutesAllCovered(t *testing.T) {
@@ -335,6 +343,14 @@ func TestLicenseAPIIsolation(t *testing.T) {
 		{"POST", "/api/v1/licenses/" + b1 + "/suspend", ""},
 		{"POST", "/api/v1/licenses/" + b2 + "/enable", ""},
 		{"GET", "/api/v1/licenses/" + b1 + "/history", ""},
+		{"GET", "/api/v1/licenses/" + b1 + "/activation-link", ""},
+		{"POST", "/api/v1/licenses/" + b2 + "/activation-link", ""},
+		{"DELETE", "/api/v1/licenses/" + b2 + "/activation-link", ""},
+		{"POST", "/api/v1/licenses/" + b2 + "/activation-link/mail", `{"email":"thief@example.com"}`},
+		{"POST", "/api/v1/licenses/" + b2 + "/activate", `{"new_customer":{"name":"Thief","email":"thief@example.com"}}`},
+		{"GET", "/api/v1/licenses/" + b1 + "/machines", ""},
+		{"POST", "/api/v1/licenses/" + b1 + "/machines/remove", `{"machine":"m-1"}`},
+		{"GET", "/api/v1/licenses/" + b1 + "/license-file", ""},
 	}
 	for _, c := range notFound {
 		r := e.do(e.a, c.method, c.path, c.body)

@@ -64,7 +64,7 @@ func (s *Server) activateNew(c *fiber.Ctx) error {
 	}
 	done, err := s.svc.ActivateAsNewCustomer(v.Token, addr, in)
 	if err != nil {
-		v.Offer, _ = s.svc.GetActivationOffer(v.Token, addr)
+		v.Offer = s.offerAgain(v.Token, addr, err)
 		return s.activateFail(c, v, vals, err, "name", "company", "email", "country")
 	}
 	v.State, v.Done, v.Key = "done", done, groupKey(done.License.Key)
@@ -100,11 +100,21 @@ func (s *Server) activateConfirm(c *fiber.Ctx) error {
 	v.Email = strings.TrimSpace(vals["email"])
 	done, err := s.svc.ActivateAsExistingCustomer(v.Token, addr, v.Email, vals["code"])
 	if err != nil {
-		v.Offer, _ = s.svc.GetActivationOffer(v.Token, addr)
+		v.Offer = s.offerAgain(v.Token, addr, err)
 		return s.activateFail(c, v, vals, err, "code")
 	}
 	v.State, v.Done, v.Key = "done", done, groupKey(done.License.Key)
 	return s.renderActivate(c, fiber.StatusOK, v, nil, nil)
+}
+
+// offerAgain reads the offer to show the form again after a refused
+// post; a dead link is not looked up twice (it would count twice).
+func (s *Server) offerAgain(token, addr string, err error) app.ActivationOffer {
+	if errors.Is(err, app.ErrActivationLink) || errors.Is(err, app.ErrRateLimited) {
+		return app.ActivationOffer{}
+	}
+	o, _ := s.svc.GetActivationOffer(token, addr)
+	return o
 }
 
 // baseURL is where links in pages and mails start: base_url, else the

@@ -92,6 +92,10 @@ func fill(t *testing.T, path string, id func(resource string) (uint64, bool)) (s
 		if !strings.HasPrefix(p, ":") {
 			continue
 		}
+		if p == ":token" { // the activation page's link: a dead one is enough to reach the handler
+			parts[i] = "no-such-token"
+			continue
+		}
 		if p != ":id" {
 			t.Errorf("%s: parameter %s is unknown to the route tests; teach them what record it names", path, p)
 			return "", false
