@@ -145,6 +145,16 @@ func TestBrowserActivation(t *testing.T) {
 		t.Errorf("customer section %q", got)
 	}
 	actShot(b, "license-activated")
+	// The free-text customer is now a link to the record.
+	b.submit("open the customer record", `#assign-h + .facts a[href^="/customers/"]`, `.customers, h1`)
+	if got := b.text("h1"); got != "Jane Roe" {
+		t.Errorf("customer page %q", got)
+	}
+	b.open("/customers", `table.customers`)
+	if got := b.text("table.customers tbody"); !strings.Contains(got, "Jane Roe") || !strings.Contains(got, "Erika Muster") || !strings.Contains(got, "Max Mustermann") {
+		t.Errorf("customers list:\n%s", got)
+	}
+	actShot(b, "customers")
 
 	// 4. Machines: remove one of two.
 	b.open(fmt.Sprintf("/licenses/%d", l4.ID), `#machines`)
