@@ -377,3 +377,30 @@ func TestClientLastSeenKeptAcrossRestart(t *testing.T) {
 		t.Fatalf("another partner listing machines: %v", err)
 	}
 }
+
+// A key of another install is answered exactly like a key that does not
+// exist: nothing tells them apart.
+func TestClientKeyOfAnotherInstall(t *testing.T) {
+	here, there := newClientEnv(t), newClientEnv(t)
+	theirs := there.license(1)
+	if _, err := there.svc.ClientActivate(call(theirs, "m-1")); err != nil {
+		t.Fatal(err)
+	}
+	other := call(theirs, "m-1")
+	made := app.ClientCall{Key: app.NewLicenseKey(), Fingerprint: "m-1", Addr: other.Addr}
+	a, errA := here.svc.ClientValidate(other)
+	b, errB := here.svc.ClientValidate(made)
+	if errA != nil || errB != nil || a != b || a.Code != app.CodeUnknownKey {
+		t.Fatalf("another install's key %+v %v, a made-up one %+v %v", a, errA, b, errB)
+	}
+	_, errA = here.svc.ClientActivate(other)
+	_, errB = here.svc.ClientActivate(made)
+	if clientCode(t, errA) != app.CodeUnknownKey || errA.Error() != errB.Error() {
+		t.Fatalf("activate: %v / %v", errA, errB)
+	}
+	_, errA = here.svc.ClientLicenseFile(other)
+	_, errB = here.svc.ClientLicenseFile(made)
+	if clientCode(t, errA) != app.CodeUnknownKey || errA.Error() != errB.Error() {
+		t.Fatalf("license-file: %v / %v", errA, errB)
+	}
+}
