@@ -46,6 +46,11 @@ type Config struct {
 	AutoRenewDays int `toml:"auto_renew_days"`
 	// ReminderDay is the weekday of the partners' weekly reminder digest (F33).
 	ReminderDay string `toml:"reminder_day"`
+
+	// ClientAddr, when set, serves the client API (F36) alone on this
+	// address, so an operator can expose it and nothing else; empty: the
+	// client API is under /api/v1/client on addr.
+	ClientAddr string `toml:"client_addr"`
 }
 
 // Defaults are the embedded defaults.

@@ -161,7 +161,7 @@ func putLicense(tx *storage.Tx, old, l *License) error {
 	if err := tx.PutRaw(storage.Licenses, storage.EncodeID(l.ID), encodeLicense(l)); err != nil {
 		return err
 	}
-	if old != nil && old.Deleted == nil && l.Deleted == nil && reflect.DeepEqual(licenseDoc(old), licenseDoc(l)) {
+	if old != nil && (old.Deleted == nil) == (l.Deleted == nil) && reflect.DeepEqual(licenseDoc(old), licenseDoc(l)) {
 		// Nothing searchable changed (a payment status, a machine): the
 		// search index has it right, but the in-memory columns (end date,
 		// payment, ...) still follow the change log.

@@ -134,8 +134,16 @@ func (s *Service) ExportOrderCodesCSV(a Actor, orderID uint64, base string, w io
 		for _, l := range ls {
 			emit(codeRow{Order: number, LicenseID: l.ID, Key: l.Key, Product: SafeCell(l.ProductName), Edition: SafeCell(l.Edition),
 				Seats: l.Seats, PeriodMonths: l.PeriodMonths, Status: string(l.Status), PaymentStatus: string(l.Payment),
-				ActivationLink: base + l.ActivationPath})
+				ActivationLink: joinLink(base, l.ActivationPath)})
 		}
 		return nil
 	})
+}
+
+// joinLink is base+path, or "" for a key with no live link.
+func joinLink(base, path string) string {
+	if path == "" {
+		return ""
+	}
+	return base + path
 }

@@ -206,12 +206,8 @@ type OrderLicense struct {
 	LicenseView
 	Price          int64      `json:"price"`
 	Refunded       *time.Time `json:"refunded,omitempty"`
-	ActivationPath string     `json:"activation_path"`
+	ActivationPath string     `json:"activation_path"` // "" when the key is used or its link revoked
 }
-
-// ActivationPath is where a customer activates a key (F34): the link is
-// given now; the page behind it comes with customer activation.
-func ActivationPath(key string) string { return "/activate/" + key }
 
 // OrderLicenses lists an order's licenses with their keys and links.
 func (s *Service) OrderLicenses(a Actor, id uint64) ([]OrderLicense, error) {
@@ -227,7 +223,12 @@ func (s *Service) OrderLicenses(a Actor, id uint64) ([]OrderLicense, error) {
 			if err != nil {
 				continue
 			}
-			out = append(out, OrderLicense{LicenseView: l.view(), Price: it.Price, Refunded: it.Refunded, ActivationPath: ActivationPath(l.Key)})
+			// The live activation link of an unused key (F34); "" once used or revoked.
+			path, err := s.activationPathTx(tx, &l)
+			if err != nil {
+				return err
+			}
+			out = append(out, OrderLicense{LicenseView: l.view(), Price: it.Price, Refunded: it.Refunded, ActivationPath: path})
 		}
 		return nil
 	})

@@ -49,7 +49,11 @@ func (s *Service) confirmationText(tx *storage.Tx, o *Order, p Partner) string {
 		if err != nil {
 			continue
 		}
-		fmt.Fprintf(&b, "%s  %s%s\n", l.Key, s.baseURL, ActivationPath(l.Key))
+		if path, err := s.activationPathTx(tx, &l); err == nil && path != "" {
+			fmt.Fprintf(&b, "%s  %s%s\n", l.Key, s.baseURL, path)
+		} else {
+			fmt.Fprintf(&b, "%s\n", l.Key)
+		}
 	}
 	b.WriteString("\n-- \nlicensedesk\n")
 	return b.String()

@@ -301,13 +301,6 @@ func (s *Service) planRenewal(tx *storage.Tx, a Actor, l License, in RenewInput,
 
 func partnerTerms(p Partner) PricingTerms { return PricingTerms{PartnerBP: p.DiscountBP} }
 
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}
-
 // upgradeReachable reports whether edition to lies on from's upgrade path
 // (directly or through other editions).
 func upgradeReachable(p Product, from, to string) bool {

@@ -84,6 +84,14 @@ type Service struct {
 
 	autoRenewDays int          // renew_auto.go
 	reminderDay   time.Weekday // renew_remind.go
+
+	// Client API (client_*.go).
+	clientLimits clientLimiter // failed lookups per address
+	seen         seenTracker   // machines' last-seen times waiting to be written
+	clientBG     bgGroup       // background flushes and audits
+	signer       signerCache   // the current signing key, expanded
+	// Activation links (activation*.go).
+	activationLimits clientLimiter // failed links and codes, codes mailed, per address
 }
 
 // Open opens the data directory: the bbolt file (created and migrated as
@@ -96,7 +104,7 @@ func Open(opt Options) (*Service, error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	db, err := storage.Open(opt.DataDir, storage.Options{Timeout: opt.LockTimeout})
+	db, err := storage.Open(opt.DataDir, storage.Options{Timeout: opt.LockTimeout, Migrations: appMigrations})
 	if err != nil {
 		return nil, err
 	}
@@ -116,6 +124,11 @@ func Open(opt Options) (*Service, error) {
 		return nil, err
 	}
 	if err := s.ensureSigningKey(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	s.activationLimits.limit = activationFailsPerAddr
+	if err := s.ensureActivationSecret(); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -154,6 +167,7 @@ func Open(opt Options) (*Service, error) {
 
 // Close closes the index and the data file.
 func (s *Service) Close() error {
+	s.closeClient()
 	s.bg.Wait()
 	var errs []error
 	s.stopIndexer()

@@ -120,7 +120,7 @@ func TestCrashBetweenCommitAndIndexIsRepairedOnOpen(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.svc = nil
-	db, err := storage.Open(e.dir, storage.Options{})
+	db, err := storage.Open(e.dir, storage.Options{Migrations: app.Migrations()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +211,7 @@ func TestUpgradeFromSchema1KeepsLoginsWorking(t *testing.T) {
 	e.svc.Close()
 	e.svc = nil
 
-	db, err := storage.Open(e.dir, storage.Options{})
+	db, err := storage.Open(e.dir, storage.Options{Migrations: app.Migrations()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,8 +246,8 @@ func TestUpgradeFromSchema1KeepsLoginsWorking(t *testing.T) {
 		json.Unmarshal(tx.GetRaw(storage.Meta, []byte("schema_version")), &v)
 		return nil
 	})
-	if v != storage.SchemaVersion() {
-		t.Errorf("schema after upgrade = %d, want %d", v, storage.SchemaVersion())
+	if v != app.SchemaVersion() {
+		t.Errorf("schema after upgrade = %d, want %d", v, app.SchemaVersion())
 	}
 }
 

@@ -56,6 +56,18 @@ const (
 	Renewals = "renewals" // family | ... -> when: mails sent once per license/partner and date
 )
 
+// Activation, customers and the client API (F34-F36).
+const (
+	ClientSeen         = "client_seen"          // license id | fingerprint -> last seen (unix seconds, hourly)
+	ActivationState    = "activation_state"     // license id -> activation link state (generation, revoked, used)
+	ActivationCodes    = "activation_codes"     // license id -> pending email confirmation code (hashed)
+	Customers          = "customers"            // id -> customer
+	CustomersByEmail   = "idx_customer_email"   // partner id | lower(email) -> customer id
+	CustomerLicenses   = "idx_customer_license" // customer id | license id -> nil
+	LicenseCustomer    = "idx_license_customer" // license id -> customer id
+	CustomersByPartner = "idx_customer_partner" // partner id | customer id -> nil
+)
+
 // AllBuckets lists every bucket created at open.
 var AllBuckets = []string{
 	Meta, Users, UsersByEmail, Sessions, Tokens, Partners, PartnersByPubID,
@@ -67,4 +79,5 @@ var AllBuckets = []string{
 	Transfers, TransferItems, TransferBlobs, TransfersByLicense, TransfersByFile,
 	LicenseCounts,
 	Renewals,
+	ClientSeen, ActivationState, ActivationCodes, Customers, CustomersByEmail, CustomerLicenses, LicenseCustomer, CustomersByPartner,
 }

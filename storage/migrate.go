@@ -1,8 +1,10 @@
 package storage
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -25,19 +27,45 @@ var migrations = []Migration{
 	{6, "running balance per partner from the ledger", backfillBalances},
 }
 
-// SchemaVersion is the version this binary writes.
+// SchemaVersion is the version this package's migrations write; with the
+// domain's own migrations (Options.Migrations) see SchemaVersionWith.
 func SchemaVersion() int { return migrations[len(migrations)-1].Version }
+
+// SchemaVersionWith is the version written with extra migrations too.
+func SchemaVersionWith(extra []Migration) int {
+	all, _ := allMigrations(extra)
+	return all[len(all)-1].Version
+}
+
+// allMigrations merges extra migrations (those that need the domain's
+// record codecs, which this package does not know) into the list, in
+// version order; two with one version are an error.
+func allMigrations(extra []Migration) ([]Migration, error) {
+	all := append(append([]Migration(nil), migrations...), extra...)
+	slices.SortStableFunc(all, func(a, b Migration) int { return cmp.Compare(a.Version, b.Version) })
+	for i := 1; i < len(all); i++ {
+		if all[i].Version == all[i-1].Version {
+			return all, fmt.Errorf("two migrations have version %d: %q and %q", all[i].Version, all[i-1].Name, all[i].Name)
+		}
+	}
+	return all, nil
+}
 
 const schemaKey = "schema_version"
 
-func (db *DB) init() error {
+func (db *DB) init(extra []Migration) error {
+	all, err := allMigrations(extra)
+	if err != nil {
+		return err
+	}
+	newest := all[len(all)-1].Version
 	// Refuse a newer file before writing anything to it.
 	cur, err := db.Version()
 	if err != nil {
 		return err
 	}
-	if cur > SchemaVersion() {
-		return fmt.Errorf("the data file %s has schema version %d, newer than this binary understands (%d): run a newer licensedesk", db.path, cur, SchemaVersion())
+	if cur > newest {
+		return fmt.Errorf("the data file %s has schema version %d, newer than this binary understands (%d): run a newer licensedesk", db.path, cur, newest)
 	}
 	if err := db.Update(func(tx *Tx) error {
 		for _, name := range AllBuckets {
@@ -49,7 +77,7 @@ func (db *DB) init() error {
 	}); err != nil {
 		return err
 	}
-	for _, m := range migrations {
+	for _, m := range all {
 		if m.Version <= cur {
 			continue
 		}

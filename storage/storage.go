@@ -45,6 +45,10 @@ type Options struct {
 	Timeout time.Duration
 	// ReadOnly opens the file with a shared lock and no writes.
 	ReadOnly bool
+	// Migrations are the domain's own schema migrations (those that read
+	// records through its codecs), run in version order with this
+	// package's.
+	Migrations []Migration
 }
 
 // DB is the licensedesk database.
@@ -79,7 +83,7 @@ func Open(dir string, opt Options) (*DB, error) {
 	db := &DB{bolt: b, path: path}
 	if !opt.ReadOnly {
 		writePID(dir)
-		if err := db.init(); err != nil {
+		if err := db.init(opt.Migrations); err != nil {
 			b.Close()
 			return nil, err
 		}

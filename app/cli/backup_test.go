@@ -79,7 +79,7 @@ func TestBackupThenRestore(t *testing.T) {
 	svc.Close()
 
 	r = mustRun(t, "", "restore", file, "--data", dir)
-	for _, want := range []string{"restored", "schema version " + strconv.Itoa(storage.SchemaVersion()), beforeRestore, "rebuilt on the next start"} {
+	for _, want := range []string{"restored", "schema version " + strconv.Itoa(app.SchemaVersion()), beforeRestore, "rebuilt on the next start"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("restore output does not mention %q:\n%s", want, r.stdout)
 		}
@@ -135,11 +135,11 @@ func TestRestoreRefusesWhatIsNotABackup(t *testing.T) {
 	b.Close()
 
 	newerDir := t.TempDir()
-	db, err := storage.Open(newerDir, storage.Options{})
+	db, err := storage.Open(newerDir, storage.Options{Migrations: app.Migrations()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	next := strconv.Itoa(storage.SchemaVersion() + 1)
+	next := strconv.Itoa(app.SchemaVersion() + 1)
 	if err := db.Update(func(tx *storage.Tx) error {
 		return tx.PutRaw(storage.Meta, []byte("schema_version"), []byte(next))
 	}); err != nil {

@@ -27,7 +27,7 @@ func TestUndecodableRecordDoesNotStopTheDesk(t *testing.T) {
 		t.Errorf("check of sound data printed %q", r.stdout)
 	}
 
-	db, err := storage.Open(dir, storage.Options{})
+	db, err := storage.Open(dir, storage.Options{Migrations: app.Migrations()})
 	if err != nil {
 		t.Fatal(err)
 	}

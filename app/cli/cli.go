@@ -62,6 +62,7 @@ func commands() []command {
 		{"import", "FILE --partner P-XXXX-XXXX [flags]", "import licenses from a license CSV (server stopped)", runImport},
 		{"user", "add|passwd|list [flags]", "manage logins (server stopped)", runUser},
 		{"token", "create|revoke|list [flags]", "manage API tokens for scripts (server stopped)", runToken},
+		{"signing-key", "show|rotate [flags]", "show the license-file signing keys, or rotate to a new one (server stopped)", runSigningKey},
 		{"version", "", "print the version", runVersion},
 	}
 }

@@ -70,6 +70,7 @@ var settingHelp = map[string]string{
 	"invoice.payment_instructions": "how to pay, printed on invoices (bank account, reference)",
 	"invoice.paper":                "invoice paper size for print and PDF: A4 or Letter",
 	"invoice.due_days":             "days after its date an invoice is due",
+	"client_addr":                  "serve the client API (validate, activate, license files) alone on this HOST:PORT; empty: under /api/v1/client on addr",
 }
 
 // settings lists app.Config's fields in declaration order; a struct
@@ -382,6 +383,14 @@ func validate(c app.Config) error {
 	}
 	if _, err := app.ParseWeekday(c.ReminderDay); err != nil {
 		return bad("reminder_day", "must be a weekday such as monday, not %q", c.ReminderDay)
+	}
+	if c.ClientAddr != "" {
+		if err := checkAddr(c.ClientAddr); err != nil {
+			return bad("client_addr", "%v", err)
+		}
+		if c.ClientAddr == c.Addr {
+			return bad("client_addr", "must differ from addr (leave it empty to serve the client API on addr)")
+		}
 	}
 	for _, p := range c.TrustedProxies {
 		if net.ParseIP(p) == nil {

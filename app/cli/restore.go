@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"licensedesk/app"
 	"licensedesk/storage"
 )
 
@@ -101,7 +102,7 @@ index is deleted, to be rebuilt on the next start.`)
 
 // checkBackup opens the staged copy read-only and checks that it is a
 // licensedesk data file this binary can run: a meta bucket with a schema
-// version no newer than storage.SchemaVersion().
+// version no newer than app.SchemaVersion().
 func checkBackup(stage, file string) (int, error) {
 	db, err := storage.Open(stage, storage.Options{ReadOnly: true, Timeout: time.Second})
 	if err != nil {
@@ -128,9 +129,9 @@ func checkBackup(stage, file string) (int, error) {
 	if v < 1 {
 		return 0, fmt.Errorf("%s is not a licensedesk backup: it has no schema version", file)
 	}
-	if v > storage.SchemaVersion() {
+	if v > app.SchemaVersion() {
 		return 0, fmt.Errorf("%s has schema version %d, newer than this licensedesk understands (%s): restore it with a newer licensedesk",
-			file, v, strconv.Itoa(storage.SchemaVersion()))
+			file, v, strconv.Itoa(app.SchemaVersion()))
 	}
 	return v, nil
 }

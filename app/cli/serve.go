@@ -11,6 +11,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/gofiber/fiber/v2"
+
 	"licensedesk/app"
 	"licensedesk/app/web"
 )
@@ -59,6 +61,16 @@ with a demo catalogue, partners and users and prints their logins.`)
 	if tlsConf != nil {
 		ln = tls.NewListener(ln, tlsConf)
 	}
+	var clientLn net.Listener
+	if cfg.ClientAddr != "" {
+		if clientLn, err = net.Listen("tcp", cfg.ClientAddr); err != nil {
+			ln.Close()
+			return fmt.Errorf("listen on client_addr %s: %w", cfg.ClientAddr, err)
+		}
+		if tlsConf != nil {
+			clientLn = tls.NewListener(clientLn, tlsConf)
+		}
+	}
 	admin, err := web.ListenAdmin(svc, cfg.Data, log)
 	if err != nil {
 		// Serving matters more than the side door: say what is missing.
@@ -69,6 +81,9 @@ with a demo catalogue, partners and users and prints their logins.`)
 	welcome, err := c.firstLogins(svc, cfg, *demo)
 	if err != nil {
 		ln.Close()
+		if clientLn != nil {
+			clientLn.Close()
+		}
 		admin.Close(context.Background())
 		return err
 	}
@@ -94,6 +109,17 @@ with a demo catalogue, partners and users and prints their logins.`)
 
 	served := make(chan error, 1)
 	go func() { served <- f.Listener(ln) }()
+	var clientAPI *fiber.App
+	if clientLn != nil {
+		clientAPI = web.NewClient(svc, cfg, log)
+		log.Info("serving the client API", "addr", clientLn.Addr().String())
+		fmt.Fprintf(c.stdout, "client API on %s\n", clientLn.Addr())
+		go func() {
+			if err := clientAPI.Listener(clientLn); err != nil {
+				log.Error("client API listener", "err", err)
+			}
+		}()
+	}
 
 	var serveErr error
 	select {
@@ -107,6 +133,12 @@ with a demo catalogue, partners and users and prints their logins.`)
 	defer cancel()
 	if err := f.ShutdownWithContext(ctx); err != nil {
 		log.Warn("web server shutdown", "err", err)
+	}
+	if clientAPI != nil {
+		if err := clientAPI.ShutdownWithContext(ctx); err != nil {
+			log.Warn("client API shutdown", "err", err)
+		}
+		clientLn.Close()
 	}
 	ln.Close() // in case the server had not started serving yet
 	if err := admin.Close(ctx); err != nil {

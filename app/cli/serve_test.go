@@ -104,7 +104,7 @@ func TestFirstStartPrintsAWorkingLogin(t *testing.T) {
 func TestLockedDataDirectory(t *testing.T) {
 	dir := t.TempDir()
 	mustRun(t, "", "user", "list", "--data", dir) // create the data file
-	held, err := storage.Open(dir, storage.Options{})
+	held, err := storage.Open(dir, storage.Options{Migrations: app.Migrations()})
 	if err != nil {
 		t.Fatal(err)
 	}

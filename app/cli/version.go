@@ -5,7 +5,7 @@ import (
 	"runtime"
 	"runtime/debug"
 
-	"licensedesk/storage"
+	"licensedesk/app"
 )
 
 // Version is set at build time: go build -ldflags "-X licensedesk/app/cli.Version=1.2.3".
@@ -25,6 +25,6 @@ func runVersion(c *cmd, args []string) error {
 			v = bi.Main.Version
 		}
 	}
-	fmt.Fprintf(c.stdout, "licensedesk %s (data schema %d, %s %s/%s)\n", v, storage.SchemaVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	fmt.Fprintf(c.stdout, "licensedesk %s (data schema %d, %s %s/%s)\n", v, app.SchemaVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	return nil
 }

@@ -284,6 +284,14 @@ var licenseRoutes = []string{
 	"GET /api/v1/licenses/:id/renewal-quote",
 	"POST /api/v1/licenses/:id/renew",
 	"POST /api/v1/licenses/renew",
+	"GET /api/v1/licenses/:id/activation-link",
+	"POST /api/v1/licenses/:id/activation-link",
+	"DELETE /api/v1/licenses/:id/activation-link",
+	"POST /api/v1/licenses/:id/activation-link/mail",
+	"POST /api/v1/licenses/:id/activate",
+	"GET /api/v1/licenses/:id/machines",
+	"POST /api/v1/licenses/:id/machines/remove",
+	"GET /api/v1/licenses/:id/license-file",
 }
 
 func TestLicenseRoutesAllCovered(t *testing.T) {
@@ -343,6 +351,14 @@ func TestLicenseAPIIsolation(t *testing.T) {
 		{"POST", "/api/v1/licenses/" + b1 + "/renew", `{"periods":1,"payment":"invoice"}`},
 		{"POST", "/api/v1/licenses/" + b1 + "/renew", `{"periods":1,"coupon":true}`},
 		{"POST", "/api/v1/licenses/" + b1 + "/renew", `{}`},
+		{"GET", "/api/v1/licenses/" + b1 + "/activation-link", ""},
+		{"POST", "/api/v1/licenses/" + b2 + "/activation-link", ""},
+		{"DELETE", "/api/v1/licenses/" + b2 + "/activation-link", ""},
+		{"POST", "/api/v1/licenses/" + b2 + "/activation-link/mail", `{"email":"thief@example.com"}`},
+		{"POST", "/api/v1/licenses/" + b2 + "/activate", `{"new_customer":{"name":"Thief","email":"thief@example.com"}}`},
+		{"GET", "/api/v1/licenses/" + b1 + "/machines", ""},
+		{"POST", "/api/v1/licenses/" + b1 + "/machines/remove", `{"machine":"m-1"}`},
+		{"GET", "/api/v1/licenses/" + b1 + "/license-file", ""},
 	}
 	for _, c := range notFound {
 		r := e.do(e.a, c.method, c.path, c.body)

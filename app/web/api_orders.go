@@ -71,7 +71,11 @@ type orderLicenseOut struct {
 func withLinks(c *fiber.Ctx, ls []app.OrderLicense) []orderLicenseOut {
 	out := make([]orderLicenseOut, len(ls))
 	for i, l := range ls {
-		out[i] = orderLicenseOut{l, c.BaseURL() + l.ActivationPath}
+		link := ""
+		if l.ActivationPath != "" { // used or revoked: no live link
+			link = c.BaseURL() + l.ActivationPath
+		}
+		out[i] = orderLicenseOut{l, link}
 	}
 	return out
 }

@@ -117,7 +117,7 @@ func TestAPIOrders(t *testing.T) {
 	}
 	r = w.do(wd.aToken, "GET", fmt.Sprintf("/api/v1/orders/%d/codes.csv", o.ID), "")
 	rows, err = csv.NewReader(strings.NewReader(string(r.body))).ReadAll()
-	if err != nil || len(rows) != 4 || rows[0][2] != "key" || !strings.HasSuffix(rows[1][9], "/activate/"+rows[1][2]) {
+	if err != nil || len(rows) != 4 || rows[0][2] != "key" || !strings.Contains(rows[1][9], "/activate/") || strings.Contains(rows[1][9], rows[1][2]) {
 		t.Fatalf("codes csv %v: %q", err, r.body)
 	}
 

@@ -29,7 +29,10 @@ func classify(err error) (int, apiError) {
 	var sf *app.ShortfallError
 	var ck *app.CheckoutError
 	var sp *app.ShortPaymentError
+	var cle *app.ClientError
 	switch {
+	case errors.As(err, &cle):
+		return clientStatus(cle.Code), apiError{cle.Code, cle.Message, ""}
 	case errors.As(err, &ck):
 		status, code := fiber.StatusUnprocessableEntity, "invalid"
 		switch {
@@ -47,6 +50,8 @@ func classify(err error) (int, apiError) {
 		return fiber.StatusUnprocessableEntity, apiError{"invalid", ve.Error(), ve.Field}
 	case errors.As(err, &ce):
 		return fiber.StatusConflict, apiError{"conflict", ce.Message, ce.Field}
+	case errors.Is(err, app.ErrActivationLink):
+		return fiber.StatusNotFound, apiError{"activation_link", app.ErrActivationLink.Error(), ""}
 	case errors.Is(err, app.ErrNotFound):
 		return fiber.StatusNotFound, apiError{"not_found", "not found", ""}
 	case errors.Is(err, app.ErrConflict):
@@ -122,6 +127,21 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 }
 
 func isAPI(c *fiber.Ctx) bool { return strings.HasPrefix(c.Path(), "/api/") }
+
+// clientStatus is the HTTP status of a refused client API call.
+func clientStatus(code string) int {
+	switch code {
+	case app.CodeUnknownKey:
+		return fiber.StatusNotFound
+	case app.CodeMachineLimit, app.CodeReadOnly:
+		return fiber.StatusConflict
+	case app.CodeRateLimited:
+		return fiber.StatusTooManyRequests
+	case app.CodeBadKey, app.CodeBadFingerprint, app.CodeBadHostname:
+		return fiber.StatusBadRequest
+	}
+	return fiber.StatusForbidden // the license's state: not activated, suspended, expired, ...
+}
 
 // checkoutErrorBody is an API error that names the licenses refused.
 type checkoutErrorBody struct {

@@ -31,6 +31,7 @@ type licenseDetail struct {
 	ValidToDate string
 	// Invoice is the open invoice the license is on (month-end checkout).
 	Invoice *app.InvoiceSummary
+	Act     *licenseActivation // activation link, customer, machines (pages_activation.go)
 }
 
 func (s *Server) licensePage(c *fiber.Ctx) error {
@@ -91,6 +92,9 @@ func (s *Server) renderLicense(c *fiber.Ctx, status int, id uint64, vals, errs m
 	a := mustActor(c)
 	d, err := s.licenseDetailFor(a, id)
 	if err != nil {
+		return err
+	}
+	if d.Act, err = s.licenseActivationFor(c, a, d.L); err != nil {
 		return err
 	}
 	if vals == nil {

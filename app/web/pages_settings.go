@@ -1,8 +1,10 @@
 package web
 
 import (
+	"encoding/base64"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -18,6 +20,17 @@ type settingsData struct {
 	// SigningKey is the install's public signing key, whose fingerprint
 	// two operators compare by phone before trusting a transfer file.
 	SigningKey app.SigningKey
+	// PublicKey is the current key in base64, as licensed software takes
+	// it; Retired are the keys before rotations, whose files verify until
+	// they expire.
+	PublicKey string
+	Retired   []retiredKey
+}
+
+type retiredKey struct {
+	ID        string
+	Retired   *time.Time
+	PublicKey string
 }
 
 func (s *Server) settingsPage(c *fiber.Ctx) error {
@@ -48,6 +61,16 @@ func (s *Server) renderSettings(c *fiber.Ctx, status int, newToken string, form,
 	}
 	if d.SigningKey, err = s.svc.CurrentSigningKey(); err != nil {
 		return err
+	}
+	d.PublicKey = base64.StdEncoding.EncodeToString(d.SigningKey.Public)
+	keys, err := s.svc.SigningKeys()
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if !k.Current {
+			d.Retired = append(d.Retired, retiredKey{k.ID, k.Retired, base64.StdEncoding.EncodeToString(k.Public)})
+		}
 	}
 	return s.render(c, status, "settings", "", View{Title: "Settings", Nav: "settings", Form: form, Errors: errs, Data: d})
 }
@@ -104,4 +127,13 @@ func (s *Server) tokenRevoke(c *fiber.Ctx) error {
 		return err
 	}
 	return s.redirect(c, "/settings", "Token revoked; scripts using it can no longer sign in.")
+}
+
+// signingKeyRotate makes a new signing key current (operator).
+func (s *Server) signingKeyRotate(c *fiber.Ctx) error {
+	k, err := s.svc.RotateSigningKey(mustActor(c))
+	if err != nil {
+		return err
+	}
+	return s.redirect(c, "/settings#sig-h", "New signing key "+k.ID+" is current. Give licensed software the new public key; files signed with the old one stay valid until they expire.")
 }

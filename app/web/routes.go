@@ -18,7 +18,7 @@ type Route struct {
 // routes lists every route, each with its permission check on its line.
 // The service layer enforces ownership again below this table.
 func (s *Server) routes() []Route {
-	return []Route{
+	r := []Route{
 		{"GET", "/healthz", pub, s.healthz},
 
 		// Pages.
@@ -51,6 +51,7 @@ func (s *Server) routes() []Route {
 		{"POST", "/settings/password", user, s.passwordChange},
 		{"POST", "/settings/tokens", user, s.tokenCreate},
 		{"POST", "/settings/tokens/:id/revoke", user, s.tokenRevoke},
+		{"POST", "/settings/signing-key/rotate", op, s.signingKeyRotate},
 		{"GET", "/audit", op, s.auditPage},
 		{"GET", "/licenses", user, s.licensesPage},
 		{"GET", "/licenses/export.csv", user, s.licensesExport},
@@ -100,6 +101,24 @@ func (s *Server) routes() []Route {
 		{"GET", "/transfers/:id/file", user, s.transferFileDownload},
 		{"GET", "/transfers/:id/receipt", user, s.transferReceiptDownload},
 		{"POST", "/outbox/:id/sent-by-hand", op, s.outboxMarkSent},
+		// Activation (F34, F35) and machines (F36) on the license page.
+		{"POST", "/licenses/:id/activation-link/regenerate", user, s.licenseLinkRegenerate},
+		{"POST", "/licenses/:id/activation-link/revoke", user, s.licenseLinkRevoke},
+		{"POST", "/licenses/:id/activation-link/mail", user, s.licenseLinkMail},
+		{"POST", "/licenses/:id/activate", user, s.licenseActivate},
+		{"POST", "/licenses/:id/machines/remove", user, s.licenseMachineRemove},
+		{"GET", "/licenses/:id/license-file", user, s.licenseFileDownload},
+		{"GET", "/customers", user, s.customersPage},
+		{"GET", "/customers/export.csv", user, s.customersExport},
+		{"GET", "/customers/new", user, s.customerNewPage},
+		{"POST", "/customers", user, s.customerCreate},
+		{"GET", "/customers/:id", user, s.customerPage},
+		{"POST", "/customers/:id", user, s.customerUpdate},
+		// The public activation page: the token is the credential.
+		{"GET", "/activate/:token", pub, s.activatePage},
+		{"POST", "/activate/:token", pub, s.activateNew},
+		{"POST", "/activate/:token/code", pub, s.activateCode},
+		{"POST", "/activate/:token/confirm", pub, s.activateConfirm},
 
 		// JSON API.
 		{"POST", "/api/v1/tokens", pub, s.apiTokenCreate},
@@ -213,7 +232,27 @@ func (s *Server) routes() []Route {
 		{"GET", "/api/v1/transfers/:id/receipt", user, s.apiTransferReceipt},
 		{"POST", "/api/v1/outbox/:id/sent-by-hand", op, s.apiOutboxMarkSent},
 		{"GET", "/api/v1/reference", user, s.apiReference},
+		// Customers, activation and machines (F34-F36, B11).
+		{"GET", "/api/v1/customers", user, s.apiCustomersList},
+		{"GET", "/api/v1/customers.csv", user, s.customersExport},
+		{"POST", "/api/v1/customers", user, s.apiCustomerCreate},
+		{"GET", "/api/v1/customers/:id", user, s.apiCustomerGet},
+		{"PATCH", "/api/v1/customers/:id", user, s.apiCustomerUpdate},
+		{"GET", "/api/v1/customers/:id/licenses", user, s.apiCustomerLicenses},
+		{"GET", "/api/v1/licenses/:id/activation-link", user, s.apiActivationLinkGet},
+		{"POST", "/api/v1/licenses/:id/activation-link", user, s.apiActivationLinkRegenerate},
+		{"DELETE", "/api/v1/licenses/:id/activation-link", user, s.apiActivationLinkRevoke},
+		{"POST", "/api/v1/licenses/:id/activation-link/mail", user, s.apiActivationLinkMail},
+		{"POST", "/api/v1/licenses/:id/activate", user, s.apiLicenseActivate},
+		{"GET", "/api/v1/licenses/:id/machines", user, s.apiLicenseMachines},
+		{"POST", "/api/v1/licenses/:id/machines/remove", user, s.apiLicenseMachineRemove},
+		{"GET", "/api/v1/licenses/:id/license-file", user, s.licenseFileDownload},
 	}
+	// The client API (F36), here unless it has its own listener.
+	if s.cfg.ClientAddr == "" {
+		r = append(r, s.clientRoutes()...)
+	}
+	return r
 }
 
 func (s *Server) mount(f *fiber.App) {

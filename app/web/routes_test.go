@@ -18,6 +18,18 @@ var publicRoutes = []string{
 	"GET /login",
 	"POST /login",
 	"POST /api/v1/tokens",
+	// The client API: licensed software holds a key, not a login.
+	"POST /api/v1/client/validate",
+	"POST /api/v1/client/activate",
+	"POST /api/v1/client/deactivate",
+	"GET /api/v1/client/license-file",
+	"POST /api/v1/client/license-file",
+	"GET /api/v1/client/public-key",
+	// The activation page: a customer holds a link, not a login.
+	"GET /activate/:token",
+	"POST /activate/:token",
+	"POST /activate/:token/code",
+	"POST /activate/:token/confirm",
 }
 
 // tableRoutes is the route table of a server: routes() only binds
@@ -80,6 +92,10 @@ func fill(t *testing.T, path string, id func(resource string) (uint64, bool)) (s
 		if !strings.HasPrefix(p, ":") {
 			continue
 		}
+		if p == ":token" { // the activation page's link: a dead one is enough to reach the handler
+			parts[i] = "no-such-token"
+			continue
+		}
 		suffix := ""
 		if strings.HasPrefix(p, ":id.") { // a file of the record: /invoices/:id.pdf
 			p, suffix = ":id", strings.TrimPrefix(p, ":id")
@@ -123,6 +139,7 @@ type world struct {
 	aMail, bMail         uint64
 	aTransfer, bTransfer uint64
 	product, hidden      app.Product
+	aCustomer, bCustomer uint64
 }
 
 func newWorld(t *testing.T) *world {
@@ -205,6 +222,17 @@ func newWorld(t *testing.T) *world {
 		}
 		*x.id = m.ID
 	}
+	for _, x := range []struct {
+		partner uint64
+		id      *uint64
+	}{{wd.a.ID, &wd.aCustomer}, {wd.b.ID, &wd.bCustomer}} {
+		name, email := "Customer", fmt.Sprintf("customer%d@example.com", x.partner)
+		cu, err := w.svc.CreateCustomer(app.System, app.CustomerInput{PartnerID: &x.partner, Name: &name, Email: &email})
+		if err != nil {
+			t.Fatal(err)
+		}
+		*x.id = cu.ID
+	}
 	_ = err
 	wd.addTransfers(t)
 	return wd
@@ -232,6 +260,8 @@ func (wd *world) own(resource string) (uint64, bool) {
 		return wd.aInvoice, true
 	case "outbox":
 		return wd.aMail, true
+	case "customers":
+		return wd.aCustomer, true
 	}
 	return 0, false
 }
@@ -256,6 +286,8 @@ func (wd *world) foreign(resource string) (uint64, bool) {
 		return wd.bInvoice, true
 	case "outbox":
 		return wd.bMail, true
+	case "customers":
+		return wd.bCustomer, true
 	}
 	return 0, false
 }

@@ -160,9 +160,16 @@ func run() error {
 	n := pflag.Int("n", 300, "requests per scenario")
 	conc := pflag.Duration("concurrent", 0, "also run the concurrent scenarios, each for this long (e.g. 10s)")
 	skipOne := pflag.Bool("skip-sequential", false, "skip the one-user scenarios and the export")
+	clientMode := pflag.Bool("client", false, "measure the client API (validate, activate, license-file) instead (client.go)")
+	conns := pflag.Int("conns", 64, "concurrent keep-alive connections (--client)")
+	dur := pflag.Duration("duration", 10*time.Second, "time per scenario (--client)")
+	machines := pflag.Int("machines", 20000, "licenses with a registered machine (--client)")
 	pflag.Parse()
 	if *data == "" {
 		return fmt.Errorf("--data is required")
+	}
+	if *clientMode {
+		return runClient(*data, *conns, *dur, *machines)
 	}
 	st, err := prepare(*data)
 	if err != nil {
