@@ -114,8 +114,3 @@ func ParsePercent(field, s string) (int, error) {
 	}
 	return int(n), nil
 }
-
-// applyBP returns amount reduced by bp basis points, rounded half-up.
-func applyBP(amount int64, bp int) int64 {
-	return amount - (amount*int64(bp)+5000)/10000
-}

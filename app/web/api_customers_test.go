@@ -100,8 +100,12 @@ func TestActivateForCustomerAPI(t *testing.T) {
 	if r := w.do(wd.aToken, "POST", "/api/v1/licenses/"+uidStr(id2)+"/activate", `{"customer_id":`+uidStr(done.Customer.ID)+`}`); r.status != 409 {
 		t.Fatalf("activating twice: %d %s", r.status, r.body)
 	}
-	// Partner B cannot use A's customer for its own license.
-	r = w.do(wd.bToken, "POST", "/api/v1/licenses/"+uidStr(wd.bLicense)+"/activate", `{"customer_id":`+uidStr(done.Customer.ID)+`}`)
+	// Partner B cannot use A's customer for an unused license of its own.
+	bl, err := w.svc.CreateLicenses(app.System, app.LicenseCreate{ProductID: wd.product.ID, Edition: "business", Seats: 1, PeriodMonths: 12, PartnerID: wd.b.ID, Name: "B's unused"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = w.do(wd.bToken, "POST", "/api/v1/licenses/"+uidStr(bl[0].ID)+"/activate", `{"customer_id":`+uidStr(done.Customer.ID)+`}`)
 	if r.status != 422 || r.apiError(t).Error.Field != "customer_id" {
 		t.Fatalf("B with A's customer: %d %s", r.status, r.body)
 	}
