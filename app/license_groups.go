@@ -36,6 +36,9 @@ type GroupPage struct {
 	Sort     string `json:"sort"`
 }
 
+// denseCodes bounds the group codes counted in a slice.
+const denseCodes = 1 << 20
+
 // groupAcc counts one group and keeps its first row for the labels.
 type groupAcc struct {
 	n      int
@@ -93,25 +96,57 @@ func (c *licenseCols) groups(f *licenseFilter, hits []colHit, searched bool, by 
 		parts = 1
 	}
 	size := (len(c.rows) + parts - 1) / parts
-	maps := make([]map[uint64]*groupAcc, parts)
+	// Each chunk counts in a slice by code (codes are small: ids, dict
+	// indexes, months), keeping the first row id of each group; a code
+	// beyond denseCodes goes to a map.
+	type tally struct {
+		n     []int32
+		first []uint32
+		big   map[uint64]*groupAcc
+	}
+	tallies := make([]tally, parts)
 	var wg sync.WaitGroup
 	for part := range parts {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			m := map[uint64]*groupAcc{}
+			t := tally{big: map[uint64]*groupAcc{}}
 			for id := min(part*size, len(c.rows)); id < min((part+1)*size, len(c.rows)); id++ {
-				if r := &c.rows[id]; p.ok(r, uint64(id)) {
-					addGroup(m, by, r)
+				r := &c.rows[id]
+				if !p.ok(r, uint64(id)) {
+					continue
 				}
+				code := groupCode(by, r)
+				if code >= denseCodes {
+					addGroup(t.big, by, r)
+					continue
+				}
+				if code >= uint64(len(t.n)) {
+					t.n = append(t.n, make([]int32, int(code)+1-len(t.n))...)
+					t.first = append(t.first, make([]uint32, int(code)+1-len(t.first))...)
+				}
+				if t.n[code] == 0 {
+					t.first[code] = uint32(id)
+				}
+				t.n[code]++
 			}
-			maps[part] = m
+			tallies[part] = t
 		}()
 	}
 	wg.Wait()
-	all := maps[0]
-	for _, m := range maps[1:] {
-		for k, g := range m {
+	all := map[uint64]*groupAcc{}
+	for _, t := range tallies {
+		for code, n := range t.n {
+			if n == 0 {
+				continue
+			}
+			if a := all[uint64(code)]; a != nil {
+				a.n += int(n)
+			} else {
+				all[uint64(code)] = &groupAcc{n: int(n), sample: c.rows[t.first[code]]}
+			}
+		}
+		for k, g := range t.big {
 			if a := all[k]; a != nil {
 				a.n += g.n
 			} else {
@@ -231,29 +266,40 @@ func (s *Service) groupLicenses(a Actor, p ListParams, by string) ([]Group, erro
 // sortGroups orders groups: by count (largest first) or by name, ties by
 // label then value, so pages never repeat or skip a group.
 func sortGroups(gs []Group, order string) {
-	byName := func(x, y Group) int {
-		if c := cmp.Compare(strings.ToLower(x.Label), strings.ToLower(y.Label)); c != 0 {
+	type keyed struct {
+		low string
+		g   Group
+	}
+	ks := make([]keyed, len(gs))
+	for i, g := range gs {
+		ks[i] = keyed{strings.ToLower(g.Label), g}
+	}
+	byName := func(x, y keyed) int {
+		if c := cmp.Compare(x.low, y.low); c != 0 {
 			return c
 		}
-		return cmp.Compare(x.Value, y.Value)
+		return cmp.Compare(x.g.Value, y.g.Value)
 	}
-	slices.SortFunc(gs, func(x, y Group) int {
+	slices.SortFunc(ks, func(x, y keyed) int {
 		switch order {
 		case "-count":
-			if x.Count != y.Count {
-				return cmp.Compare(x.Count, y.Count)
+			if x.g.Count != y.g.Count {
+				return cmp.Compare(x.g.Count, y.g.Count)
 			}
 		case "name":
 			return byName(x, y)
 		case "-name":
 			return -byName(x, y)
 		default:
-			if x.Count != y.Count {
-				return cmp.Compare(y.Count, x.Count)
+			if x.g.Count != y.g.Count {
+				return cmp.Compare(y.g.Count, x.g.Count)
 			}
 		}
 		return byName(x, y)
 	})
+	for i := range ks {
+		gs[i] = ks[i].g
+	}
 }
 
 // GroupLicenses counts the filtered licenses per group, every group,
