@@ -59,6 +59,8 @@ type licenseCols struct {
 	gen      uint64
 	ordersMu sync.Mutex
 	orders   map[string]*colOrder // by column; see order
+	memoMu   sync.Mutex
+	memo     map[string]colMemo // counts and groups by filter, while nothing changes
 }
 
 // colRow is one license. status 0 means none (deleted or never stored).
@@ -103,17 +105,21 @@ func (s *Service) startCols() {
 	c.mu.Lock()
 	c.ready = false
 	c.pending = map[uint64]bool{}
-	c.stop = make(chan struct{})
+	stop := make(chan struct{})
+	c.stop = stop
 	c.done = make(chan struct{})
 	built := make(chan struct{})
 	c.built = built
 	c.mu.Unlock()
 	go func() {
 		defer close(c.done)
-		defer close(built)
-		if err := s.buildCols(); err != nil {
+		err := s.buildCols()
+		close(built)
+		if err != nil {
 			s.log.Error("in-memory license copy not built; searches use the index alone", "err", err)
+			return
 		}
+		c.prebuildOrders(stop)
 	}()
 }
 
@@ -217,7 +223,7 @@ func (s *Service) buildCols() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.rows, c.arena, c.starts, c.ids, c.dirty = rows, arena, starts, ids, map[uint64]bool{}
-	c.dict, c.changed, c.orders = dict, nil, nil
+	c.dict, c.changed, c.orders, c.memo = dict, nil, nil, nil
 	c.gen++
 	err := s.db.View(func(tx *storage.Tx) error {
 		for id := range c.pending {

@@ -90,6 +90,10 @@ func (c *licenseCols) groups(f *licenseFilter, hits []colHit, searched bool, by 
 	if !c.ready {
 		return nil, false
 	}
+	mk := memoKey("group "+by, f, searched)
+	if v, ok := c.memoGet(mk); ok && mk != "" {
+		return slices.Clone(v.([]Group)), true
+	}
 	p := c.newPass(f, hits, searched)
 	parts := runtime.GOMAXPROCS(0)
 	if len(c.rows) < 50000 {
@@ -154,7 +158,11 @@ func (c *licenseCols) groups(f *licenseFilter, hits []colHit, searched bool, by 
 			}
 		}
 	}
-	return describeGroups(all, by, &c.dict), true
+	out = describeGroups(all, by, &c.dict)
+	if mk != "" {
+		c.memoPut(mk, slices.Clone(out))
+	}
+	return out, true
 }
 
 // describeGroups turns counts into groups with their value, label and

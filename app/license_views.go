@@ -2,6 +2,7 @@ package app
 
 import (
 	"cmp"
+	"fmt"
 	"runtime"
 	"slices"
 	"strings"
@@ -54,7 +55,12 @@ func paymentCode(p Payment) uint8 {
 type colOrder struct {
 	ids []uint32
 	at  int
+	gen uint64
 }
+
+// smallResult is the most search hits sorted on their own rather than
+// by walking a column's order.
+const smallResult = 20000
 
 // maxOrderLag is how many changes a cached order absorbs by merging
 // before it is sorted again.
@@ -136,11 +142,20 @@ func compareSortRows(x, y sortRow) int {
 }
 
 // order returns the cached order of field, sorting every row again when
-// there is none or it lags too far. Call with c.mu read-locked.
+// there is none or it lags too far. The rows' keys are taken under the
+// read lock and sorted without it, so writes are not held up; the order
+// is exact as of the change-log position taken with them. nil when the
+// copy is not built.
 func (c *licenseCols) order(field string) *colOrder {
 	c.ordersMu.Lock()
-	defer c.ordersMu.Unlock()
+	defer c.ordersMu.Unlock() // one sort at a time
+	c.mu.RLock()
+	if !c.ready {
+		c.mu.RUnlock()
+		return nil
+	}
 	if o := c.orders[field]; o != nil && len(c.changed)-o.at <= maxOrderLag {
+		c.mu.RUnlock()
 		return o
 	}
 	key := c.keyFunc(field)
@@ -150,6 +165,8 @@ func (c *licenseCols) order(field string) *colOrder {
 			rows = append(rows, key(uint64(id)))
 		}
 	}
+	at, gen := len(c.changed), c.gen
+	c.mu.RUnlock()
 	// Sorted in parallel chunks, then merged.
 	parts := runtime.GOMAXPROCS(0)
 	if len(rows) < 50000 {
@@ -180,12 +197,67 @@ func (c *licenseCols) order(field string) *colOrder {
 		ids = append(ids, uint32(chunks[best][pos[best]].id))
 		pos[best]++
 	}
-	o := &colOrder{ids: ids, at: len(c.changed)}
-	if c.orders == nil {
-		c.orders = map[string]*colOrder{}
+	o := &colOrder{ids: ids, at: at, gen: gen}
+	c.mu.Lock() // the copy may have been rebuilt meanwhile
+	if c.gen == gen {
+		if c.orders == nil {
+			c.orders = map[string]*colOrder{}
+		}
+		c.orders[field] = o
 	}
-	c.orders[field] = o
+	c.mu.Unlock()
 	return o
+}
+
+// prebuildOrders sorts the columns users sort by most, in the background
+// after the copy is built, so the first of these sorts is quick.
+func (c *licenseCols) prebuildOrders(stop <-chan struct{}) {
+	for _, f := range []string{"name", "customer", "product"} {
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		c.order(f)
+	}
+}
+
+// colMemo is a count or group result, valid while the copy has not
+// changed since (at, gen).
+type colMemo struct {
+	at  int
+	gen uint64
+	v   any
+}
+
+// memoGet returns a remembered result. Call with c.mu held.
+func (c *licenseCols) memoGet(key string) (any, bool) {
+	c.memoMu.Lock()
+	defer c.memoMu.Unlock()
+	m, ok := c.memo[key]
+	if !ok || m.at != len(c.changed) || m.gen != c.gen {
+		return nil, false
+	}
+	return m.v, true
+}
+
+// memoPut remembers a result. Call with c.mu held.
+func (c *licenseCols) memoPut(key string, v any) {
+	c.memoMu.Lock()
+	defer c.memoMu.Unlock()
+	if c.memo == nil || len(c.memo) > 256 {
+		c.memo = map[string]colMemo{}
+	}
+	c.memo[key] = colMemo{at: len(c.changed), gen: c.gen, v: v}
+}
+
+// memoKey names the copy's part of a filter; "" when a search is part of
+// it (not remembered).
+func memoKey(kind string, f *licenseFilter, searched bool) string {
+	if searched {
+		return ""
+	}
+	return fmt.Sprint(kind, "|", f.hasPartner, f.partner, "|", f.status, "|", f.product, "|", f.lo, "|", f.hi)
 }
 
 // colPass is the part of a filter the copy checks: partner, status,
@@ -252,13 +324,27 @@ func (c *licenseCols) count(p *colPass) int {
 // of rows skip..skip+n in (field, id) order, and the total that pass. ok
 // is false while the copy is not built.
 func (c *licenseCols) sortedPage(f *licenseFilter, hits []colHit, searched bool, field string, desc bool, skip, n int) (ids []uint64, total int, ok bool) {
+	var o *colOrder
+	if !searched || len(hits) > smallResult {
+		if o = c.order(field); o == nil {
+			return nil, 0, false
+		}
+	}
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	if !c.ready {
+	if !c.ready || o != nil && o.gen != c.gen {
 		return nil, 0, false
 	}
 	p := c.newPass(f, hits, searched)
-	total = c.count(&p)
+	mk := memoKey("count", f, searched)
+	if v, ok := c.memoGet(mk); ok && mk != "" {
+		total = v.(int)
+	} else {
+		total = c.count(&p)
+		if mk != "" {
+			c.memoPut(mk, total)
+		}
+	}
 	if skip >= total {
 		return []uint64{}, total, true
 	}
@@ -270,7 +356,7 @@ func (c *licenseCols) sortedPage(f *licenseFilter, hits []colHit, searched bool,
 		return compareSortRows(x, y) < 0
 	}
 	// A small result is sorted on its own.
-	if searched && len(hits) <= 20000 {
+	if o == nil {
 		rows := make([]sortRow, 0, len(hits))
 		for _, h := range hits {
 			if h.id < uint64(len(c.rows)) && p.ok(&c.rows[h.id], h.id) {
@@ -288,7 +374,6 @@ func (c *licenseCols) sortedPage(f *licenseFilter, hits []colHit, searched bool,
 		}
 		return ids, len(rows), true
 	}
-	o := c.order(field)
 	// Rows changed since the order was made are left out of the walk and
 	// merged in at their current place.
 	moved := map[uint64]bool{}
