@@ -200,29 +200,10 @@ func (s *Service) buildCols() error {
 			break
 		}
 	}
-	var b strings.Builder
-	var starts []int
-	var ids []uint64
-	for id := range rows {
-		if rows[id].status == 0 {
-			continue
-		}
-		starts = append(starts, b.Len())
-		ids = append(ids, uint64(id))
-		b.WriteString(rows[id].all)
-		b.WriteByte('\n')
-	}
-	arena := b.String()
-	for i, id := range ids {
-		end := len(arena)
-		if i+1 < len(starts) {
-			end = starts[i+1]
-		}
-		rows[id].all = arena[starts[i] : end-1] // shares the arena's memory
-	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.rows, c.arena, c.starts, c.ids, c.dirty = rows, arena, starts, ids, map[uint64]bool{}
+	c.rows = rows
+	c.packLocked()
 	c.dict, c.changed, c.orders, c.memo = dict, nil, nil, nil
 	c.gen++
 	err := s.db.View(func(tx *storage.Tx) error {
@@ -234,6 +215,33 @@ func (s *Service) buildCols() error {
 	c.pending = nil
 	c.ready = err == nil
 	return err
+}
+
+// packLocked lays every row's text out again in one fresh arena, so no
+// row is dirty. The build does it once; refresh again when a quarter of the
+// rows changed since.
+func (c *licenseCols) packLocked() {
+	var b strings.Builder
+	var starts []int
+	var ids []uint64
+	for id := range c.rows {
+		if c.rows[id].status == 0 {
+			continue
+		}
+		starts = append(starts, b.Len())
+		ids = append(ids, uint64(id))
+		b.WriteString(c.rows[id].all)
+		b.WriteByte('\n')
+	}
+	arena := b.String()
+	for i, id := range ids {
+		end := len(arena)
+		if i+1 < len(starts) {
+			end = starts[i+1]
+		}
+		c.rows[id].all = arena[starts[i] : end-1] // shares the arena's memory
+	}
+	c.arena, c.starts, c.ids, c.dirty = arena, starts, ids, map[uint64]bool{}
 }
 
 // colRowOf makes the copy's row of l, its texts interned in d.
@@ -272,6 +280,9 @@ func (c *licenseCols) refresh(tx *storage.Tx, ids []uint64) {
 		if c.ready {
 			c.refreshLocked(tx, id)
 		}
+	}
+	if c.ready && len(c.dirty) > len(c.ids)/4+1000 {
+		c.packLocked()
 	}
 }
 

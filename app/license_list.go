@@ -481,21 +481,6 @@ func sortRows(rows []sortRow, desc bool) {
 	})
 }
 
-// sortLicenses sorts by a column, ties by id. Each key is computed once and
-// indices are sorted, not the large records themselves.
-func sortLicenses(ls []License, field string, desc bool) {
-	rows := make([]sortRow, len(ls))
-	for i := range ls {
-		rows[i] = newSortRow(&ls[i], field, i)
-	}
-	sortRows(rows, desc)
-	sorted := make([]License, len(ls))
-	for j, r := range rows {
-		sorted[j] = ls[r.i]
-	}
-	copy(ls, sorted)
-}
-
 // addPartnerIDs fills the public partner ID of each row.
 func (s *Service) addPartnerIDs(items []LicenseView) {
 	cache := map[uint64]string{}

@@ -14,8 +14,8 @@ import (
 	"licensedesk/app"
 )
 
-// TestSearchTotalsAndExportsMatchABruteForceScan: 6,000 licenses, so that
-// searches match thousands (more than any page or former cap). For each
+// TestSearchTotalsAndExportsMatchABruteForceScan: 3,000 licenses, so that
+// searches match thousands (more than a page or the former cap of 2,000). For each
 // search, the list's total, the rows of every page, the CSV export and the
 // group counts must equal a brute-force scan of the same data: no total or
 // export is ever cut. Also while the list's filters narrow the search.
@@ -23,9 +23,9 @@ func TestSearchTotalsAndExportsMatchABruteForceScan(t *testing.T) {
 	f := newLicFix(t)
 	r := rand.New(rand.NewPCG(3, 4))
 	words := []string{"stone", "river", "clinic", "budget"}
-	batch := make([]app.License, 0, 6000)
+	batch := make([]app.License, 0, 3000)
 	now := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
-	for i := range 6000 {
+	for i := range 3000 {
 		to := now.AddDate(0, 0, r.IntN(700)-200)
 		l := app.License{Name: "Sentinel Antivirus", ProductID: f.av.ID, ProductName: "Sentinel Antivirus", Edition: "business",
 			Seats: 1, PeriodMonths: 12, Status: []app.Status{app.StatusActive, app.StatusExpired, app.StatusOrdered}[i%3],
@@ -53,8 +53,8 @@ func TestSearchTotalsAndExportsMatchABruteForceScan(t *testing.T) {
 		t.Fatal(err)
 	}
 	all := allLicenses(f, f.op)
-	if len(all) != 6000 {
-		t.Fatalf("%d licenses listed, want 6000", len(all))
+	if len(all) != 3000 {
+		t.Fatalf("%d licenses listed, want 3000", len(all))
 	}
 	// A change after the bulk load goes through the write path: the
 	// search must see it too.
@@ -65,8 +65,8 @@ func TestSearchTotalsAndExportsMatchABruteForceScan(t *testing.T) {
 	all[17] = edited
 
 	key := compact(all[5].Key)
-	queries := []string{"*A*", "*7*", "*" + key[3:5] + "*", "*" + key[4:8] + "*", "stone", "*O-1*", "*10.*", "*one*",
-		"stone *A*", "*customer*", "zebra", "*" + strings.ToLower(key[1:3]) + "*"}
+	queries := []string{"*A*", "*" + strings.ToLower(key[1:3]) + "*", "*" + key[4:8] + "*", "stone", "*O-1*", "*10.*",
+		"stone *A*", "*customer*", "zebra"}
 	matches := func(l app.LicenseView, q string) bool {
 		for _, term := range strings.Fields(q) {
 			frag := strings.Trim(term, "*")
@@ -90,7 +90,7 @@ func TestSearchTotalsAndExportsMatchABruteForceScan(t *testing.T) {
 		return true
 	}
 	for _, q := range queries {
-		for _, filters := range []map[string]string{{}, {"status": "active"}, {"partner_id": uintStr(f.pa.ID)}, {"valid_to_after": "2026-05-01"}} {
+		for _, filters := range []map[string]string{{}, {"status": "active", "partner_id": uintStr(f.pa.ID)}, {"valid_to_after": "2026-05-01"}} {
 			var want []uint64
 			for _, l := range all {
 				if !matches(l, q) {
