@@ -233,7 +233,7 @@ func (s *Service) groupLicenses(a Actor, p ListParams, by string) ([]Group, erro
 	}
 	var out []Group
 	ok := false
-	if len(f.post) == 0 {
+	if len(f.post) == f.colPost {
 		var hits []colHit
 		if f.q != "" {
 			if hits, err = s.searchHits(f); err != nil {

@@ -35,6 +35,14 @@ type licenseFilter struct {
 	post       []func(*License) bool
 	q          string
 	terms      []search.Term
+
+	// Post filters the in-memory copy also checks (license_views.go):
+	// colPost counts them among post.
+	editionLow string
+	payment    uint8
+	period     int32
+	hasPeriod  bool
+	colPost    int
 }
 
 func (f *licenseFilter) mask() byte {
@@ -193,6 +201,10 @@ func (s *Service) parseLicenseFilter(a Actor, p ListParams) (*licenseFilter, err
 	text("name", func(l *License) string { return l.Name })
 	text("ip", func(l *License) string { return l.IP })
 	text("edition", func(l *License) string { return l.Edition })
+	if v := get("edition"); v != "" {
+		f.editionLow = strings.ToLower(v)
+		f.colPost++
+	}
 	text("order_number", func(l *License) string { return l.OrderNumber })
 	text("customer", func(l *License) string { return l.Customer + " " + l.CustomerEmail })
 	if v := get("key"); v != "" {
@@ -212,12 +224,18 @@ func (s *Service) parseLicenseFilter(a Actor, p ListParams) (*licenseFilter, err
 			return nil, Invalid("period_months", "%q is not a number of months", v)
 		}
 		addPost(func(l *License) bool { return l.PeriodMonths == n })
+		if n >= math.MinInt32 && n <= math.MaxInt32 {
+			f.period, f.hasPeriod = int32(n), true
+			f.colPost++
+		}
 	}
 	if v := get("payment_status"); v != "" {
 		if !Payment(v).Valid() {
 			return nil, Invalid("payment_status", "must be pending, paid or refunded")
 		}
 		addPost(func(l *License) bool { return string(l.Payment) == v })
+		f.payment = paymentCode(Payment(v))
+		f.colPost++
 	}
 	if v := get("distributor_id"); v != "" {
 		n, err := parseUint("distributor_id", v)
@@ -334,7 +352,7 @@ func (s *Service) ListLicenses(a Actor, p ListParams) (LicensePage, error) {
 	// Sorts other than by end date (which the bbolt index answers) come
 	// from the in-memory copy once it is built (license_views.go).
 	fromCols := false
-	if len(f.post) == 0 && field != "valid_to" {
+	if len(f.post) == f.colPost && field != "valid_to" {
 		if f.q == "" {
 			s.waitIndexed() // the copy is fed by the indexer: see every committed write
 		}

@@ -257,19 +257,21 @@ func memoKey(kind string, f *licenseFilter, searched bool) string {
 	if searched {
 		return ""
 	}
-	return fmt.Sprint(kind, "|", f.hasPartner, f.partner, "|", f.status, "|", f.product, "|", f.lo, "|", f.hi)
+	return fmt.Sprint(kind, "|", f.hasPartner, f.partner, "|", f.status, "|", f.product, "|", f.lo, "|", f.hi,
+		"|", f.payment, "|", f.hasPeriod, f.period, "|", f.editionLow)
 }
 
 // colPass is the part of a filter the copy checks: partner, status,
 // product and end-date range, and (when in is set) the search's hits.
 type colPass struct {
-	f  *licenseFilter
-	st uint8
-	in []uint64 // a bit per id; nil for every row
+	f    *licenseFilter
+	st   uint8
+	in   []uint64 // a bit per id; nil for every row
+	dict *colDict
 }
 
 func (c *licenseCols) newPass(f *licenseFilter, hits []colHit, searched bool) colPass {
-	p := colPass{f: f, st: statusCode(f.status)}
+	p := colPass{f: f, st: statusCode(f.status), dict: &c.dict}
 	if searched {
 		p.in = make([]uint64, len(c.rows)/64+1)
 		for _, h := range hits {
@@ -284,7 +286,9 @@ func (c *licenseCols) newPass(f *licenseFilter, hits []colHit, searched bool) co
 func (p *colPass) ok(r *colRow, id uint64) bool {
 	f := p.f
 	if r.status == 0 || p.st != 0 && r.status != p.st || f.hasPartner && r.partner != f.partner ||
-		f.product != 0 && r.product != f.product || r.validTo < f.lo || r.validTo > f.hi {
+		f.product != 0 && r.product != f.product || r.validTo < f.lo || r.validTo > f.hi ||
+		f.payment != 0 && r.payment != f.payment || f.hasPeriod && r.period != f.period ||
+		f.editionLow != "" && !strings.Contains(p.dict.low[r.edition], f.editionLow) {
 		return false
 	}
 	return p.in == nil || p.in[id/64]&(1<<(id%64)) != 0

@@ -125,6 +125,10 @@ func TestSortedViewsMatchABruteForceSort(t *testing.T) {
 		{"partner", map[string]string{"partner_id": uid(f.pa.ID), "status": "active"}, func(l app.LicenseView) bool {
 			return l.PartnerID == f.pa.ID && l.Status == app.StatusActive
 		}},
+		{"payment+period+edition", map[string]string{"view": "all", "payment_status": "paid", "period_months": "24", "edition": "BUS"},
+			func(l app.LicenseView) bool {
+				return l.Payment == app.PaymentPaid && l.PeriodMonths == 24 && strings.Contains(strings.ToLower(l.Edition), "bus")
+			}},
 		{"search", map[string]string{"q": "*10.1*"}, func(l app.LicenseView) bool { return containsAnywhere(l, "10.1") }},
 		{"search-many", map[string]string{"q": "*E*"}, func(l app.LicenseView) bool { return containsAnywhere(l, "E") }},
 	}
