@@ -2,6 +2,7 @@ package app
 
 import (
 	"cmp"
+	"math"
 	"runtime"
 	"slices"
 	"strings"
@@ -48,6 +49,18 @@ type licenseCols struct {
 	stop  chan struct{}
 	done  chan struct{}
 	built chan struct{} // closed when a build ends (ready or failed)
+
+	// The sort and group columns (license_views.go): dict interns the
+	// repeated texts (customer, edition, product name) that rows point
+	// into; changed logs every id refreshed since the build, so a cached
+	// sort order knows which rows moved; gen counts builds.
+	dict     colDict
+	changed  []uint64
+	gen      uint64
+	ordersMu sync.Mutex
+	orders   map[string]*colOrder // by column; see order
+	memoMu   sync.Mutex
+	memo     map[string]colMemo // counts and groups by filter, while nothing changes
 }
 
 // colRow is one license. status 0 means none (deleted or never stored).
@@ -62,6 +75,16 @@ type colRow struct {
 	product uint64
 	keyLen  uint8
 	status  uint8 // 1 + index in allStatuses
+
+	// Sort and group columns.
+	nameLow   string // name, lower-cased
+	validFrom int64  // timeSort
+	cust      uint32 // customer, in the dict
+	edition   uint32 // edition, in the dict
+	prodName  uint32 // product name, in the dict
+	seats     int32
+	period    int32
+	payment   uint8 // 1 + index in Payments
 }
 
 func statusCode(st Status) uint8 {
@@ -82,17 +105,21 @@ func (s *Service) startCols() {
 	c.mu.Lock()
 	c.ready = false
 	c.pending = map[uint64]bool{}
-	c.stop = make(chan struct{})
+	stop := make(chan struct{})
+	c.stop = stop
 	c.done = make(chan struct{})
 	built := make(chan struct{})
 	c.built = built
 	c.mu.Unlock()
 	go func() {
 		defer close(c.done)
-		defer close(built)
-		if err := s.buildCols(); err != nil {
+		err := s.buildCols()
+		close(built)
+		if err != nil {
 			s.log.Error("in-memory license copy not built; searches use the index alone", "err", err)
+			return
 		}
+		c.prebuildOrders(stop)
 	}()
 }
 
@@ -138,6 +165,7 @@ func (s *Service) stopCols() {
 func (s *Service) buildCols() error {
 	c := &s.cols
 	var rows []colRow
+	dict := newColDict()
 	after := uint64(0)
 	for {
 		select {
@@ -157,7 +185,7 @@ func (s *Service) buildCols() error {
 				for uint64(len(rows)) <= id {
 					rows = append(rows, colRow{})
 				}
-				rows[id] = colRowOf(&l)
+				rows[id] = colRowOf(&l, &dict)
 				after = id
 				n++
 				return n < colsChunk
@@ -176,6 +204,8 @@ func (s *Service) buildCols() error {
 	defer c.mu.Unlock()
 	c.rows = rows
 	c.packLocked()
+	c.dict, c.changed, c.orders, c.memo = dict, nil, nil, nil
+	c.gen++
 	err := s.db.View(func(tx *storage.Tx) error {
 		for id := range c.pending {
 			c.refreshLocked(tx, id)
@@ -214,8 +244,8 @@ func (c *licenseCols) packLocked() {
 	c.arena, c.starts, c.ids, c.dirty = arena, starts, ids, map[uint64]bool{}
 }
 
-// colRowOf makes the copy's row of l.
-func colRowOf(l *License) colRow {
+// colRowOf makes the copy's row of l, its texts interned in d.
+func colRowOf(l *License, d *colDict) colRow {
 	if l.Deleted != nil {
 		return colRow{}
 	}
@@ -228,6 +258,10 @@ func colRowOf(l *License) colRow {
 			"\x00" + l.Customer + "\x00" + l.CustomerEmail),
 		validTo: validToSort(l), partner: l.PartnerID, product: l.ProductID,
 		keyLen: uint8(len(key)), status: statusCode(l.Status),
+		nameLow: strings.ToLower(l.Name), validFrom: timeSort(l.ValidFrom),
+		cust: d.intern(l.Customer), edition: d.intern(l.Edition), prodName: d.intern(l.ProductName),
+		seats: int32(min(max(l.Seats, math.MinInt32), math.MaxInt32)), period: int32(min(max(l.PeriodMonths, math.MinInt32), math.MaxInt32)),
+		payment: paymentCode(l.Payment),
 	}
 }
 
@@ -255,7 +289,7 @@ func (c *licenseCols) refresh(tx *storage.Tx, ids []uint64) {
 func (c *licenseCols) refreshLocked(tx *storage.Tx, id uint64) {
 	var r colRow
 	if l, err := rawLicense(tx, id); err == nil {
-		r = colRowOf(&l)
+		r = colRowOf(&l, &c.dict)
 	}
 	for uint64(len(c.rows)) <= id {
 		c.rows = append(c.rows, colRow{})
@@ -264,6 +298,7 @@ func (c *licenseCols) refreshLocked(tx *storage.Tx, id uint64) {
 	if c.dirty != nil {
 		c.dirty[id] = true
 	}
+	c.changed = append(c.changed, id)
 }
 
 // colHit is one license a search found, with its end date for sorting.

@@ -37,6 +37,14 @@ type licenseFilter struct {
 	post       []func(*License) bool
 	q          string
 	terms      []search.Term
+
+	// Post filters the in-memory copy also checks (license_views.go):
+	// colPost counts them among post.
+	editionLow string
+	payment    uint8
+	period     int32
+	hasPeriod  bool
+	colPost    int
 }
 
 func (f *licenseFilter) mask() byte {
@@ -203,6 +211,10 @@ func (s *Service) parseLicenseFilter(a Actor, p ListParams) (*licenseFilter, err
 	text("name", func(l *License) string { return l.Name })
 	text("ip", func(l *License) string { return l.IP })
 	text("edition", func(l *License) string { return l.Edition })
+	if v := get("edition"); v != "" {
+		f.editionLow = strings.ToLower(v)
+		f.colPost++
+	}
 	text("order_number", func(l *License) string { return l.OrderNumber })
 	text("customer", func(l *License) string { return l.Customer + " " + l.CustomerEmail })
 	if v := get("key"); v != "" {
@@ -222,12 +234,18 @@ func (s *Service) parseLicenseFilter(a Actor, p ListParams) (*licenseFilter, err
 			return nil, Invalid("period_months", "%q is not a number of months", v)
 		}
 		addPost(func(l *License) bool { return l.PeriodMonths == n })
+		if n >= math.MinInt32 && n <= math.MaxInt32 {
+			f.period, f.hasPeriod = int32(n), true
+			f.colPost++
+		}
 	}
 	if v := get("payment_status"); v != "" {
 		if !Payment(v).Valid() {
 			return nil, Invalid("payment_status", "must be pending, paid or refunded")
 		}
 		addPost(func(l *License) bool { return string(l.Payment) == v })
+		f.payment = paymentCode(Payment(v))
+		f.colPost++
 	}
 	if v := get("distributor_id"); v != "" {
 		n, err := parseUint("distributor_id", v)
@@ -285,7 +303,7 @@ var licenseSorts = map[string]func(*License) any{
 	"purchased":      func(l *License) any { return l.ID },
 	"valid_from":     func(l *License) any { return timeSort(l.ValidFrom) },
 	"name":           func(l *License) any { return l.Name },
-	"key":            func(l *License) any { return l.Key },
+	"key":            func(l *License) any { return NormaliseKey(l.Key) }, // as typed or grouped alike
 	"status":         func(l *License) any { return string(l.Status) },
 	"payment_status": func(l *License) any { return string(l.Payment) },
 	"customer":       func(l *License) any { return l.Customer },
@@ -344,8 +362,25 @@ func (s *Service) ListLicenses(a Actor, p ListParams) (LicensePage, error) {
 			return LicensePage{}, err
 		}
 	}
+	// Sorts other than by end date (which the bbolt index answers) come
+	// from the in-memory copy once it is built (license_views.go).
+	fromCols := false
+	if len(f.post) == f.colPost && field != "valid_to" {
+		if f.q == "" {
+			s.waitIndexed() // the copy is fed by the indexer: see every committed write
+		}
+		ids, out.Total, fromCols = s.cols.sortedPage(f, hits, f.q != "", field, desc, skip, p.PerPage)
+	}
 	err = s.db.View(func(tx *storage.Tx) error {
 		switch {
+		case fromCols:
+			// ids and the total are known; a row deleted since is left out.
+			for _, id := range ids {
+				if l, err := getLicense(tx, id); err == nil {
+					out.Items = append(out.Items, l.view())
+				}
+			}
+			return nil
 		case f.q != "" && len(f.post) == 0 && field == "valid_to":
 			// Every match is known with its end date: the total is
 			// exact, and only the page's records are read.

@@ -65,7 +65,9 @@ func (s *Server) apiLicenseGroups(c *fiber.Ctx) error {
 	}
 	by := p.Filters["by"]
 	delete(p.Filters, "by")
-	groups, err := s.svc.GroupLicenses(mustActor(c), p, by)
+	order := p.Sort // the order of groups: count, -count, name, -name
+	p.Sort = ""
+	groups, err := s.svc.GroupLicensesPage(mustActor(c), p, by, order)
 	var ve *app.ValidationError
 	if errors.As(err, &ve) && ve.Field == "group" {
 		return app.Invalid("by", "%s", ve.Message) // the API's name for it
@@ -73,7 +75,7 @@ func (s *Server) apiLicenseGroups(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"items": groups, "total": len(groups)})
+	return c.JSON(groups)
 }
 
 func (s *Server) apiLicensesCSV(c *fiber.Ctx) error {

@@ -105,6 +105,10 @@ type licensesData struct {
 	GroupBy   string
 	Groups    []licenseGroup
 	GroupBys  []string
+	GroupSort string
+	GroupList listView // the pages of groups
+	Groupings string   // "8,353 groups"
+	NextRows  string   // in a group: its next page of rows, in place
 	ExportURL string
 	Back      string // this list's address, to come back to after an action
 	CSRF      string
@@ -139,6 +143,9 @@ func licenseRequest(c *fiber.Ctx, a app.Actor) (app.ListParams, listView, string
 	p.Filters["view"] = view
 	if g := c.Query("group"); g != "" {
 		q.Set("group", g)
+	}
+	if g := c.Query("gsort"); g != "" {
+		q.Set("gsort", g) // the order of groups
 	}
 	if v := c.Query("sort"); v != "" {
 		p.Sort = v
@@ -247,10 +254,11 @@ func (s *Server) licensesPage(c *fiber.Ctx) error {
 	}
 	d := licensesData{List: lv, View: view, Operator: a.IsOperator(), Products: prods, Partners: partners,
 		Statuses: app.Statuses, Payments: app.Payments, CSRF: s.csrfToken(c), Back: lv.url(lv.clone())}
-	d.GroupBys = []string{"product", "status", "customer"}
 	d.CheckoutAll = checkoutAllURL(lv)
-	if a.IsOperator() {
-		d.GroupBys = append(d.GroupBys, "partner")
+	for _, g := range app.GroupBy {
+		if g != "partner" || a.IsOperator() {
+			d.GroupBys = append(d.GroupBys, g)
+		}
 	}
 	seen := map[int]bool{}
 	for _, pr := range prods {
@@ -341,32 +349,48 @@ func (s *Server) licensesPage(c *fiber.Ctx) error {
 		}
 		d.Rows = s.licenseRows(a, page.Items, names, d.CSRF)
 		if page.Total > len(page.Items) {
-			d.More = lv.url(lv.clone())
+			// The group's rows come in pages too, opened in place.
+			whole := lv.clone()
+			whole.Del("part")
+			whole.Del("page")
+			d.More = lv.url(whole)
 			d.Count = thousands(page.Total)
+			first := (page.Page.Page-1)*page.PerPage + 1
+			d.Range = thousands(first) + "–" + thousands(first+len(page.Items)-1)
+			if pg := page.Page.Page; pg < page.Pages() {
+				d.NextRows = lv.PageURL(pg + 1)
+			}
 		}
 		return s.render(c, fiber.StatusOK, "licenses", "group-rows", View{Errors: errs, Data: d})
 	}
 
 	if g := lv.Get("group"); g != "" {
 		d.GroupBy = g
-		groups, err := s.svc.GroupLicenses(a, p, g)
+		d.GroupSort = lv.Get("gsort")
+		gp := p
+		gp.PerPage = licensePerPage
+		groups, err := s.svc.GroupLicensesPage(a, gp, g, d.GroupSort)
 		if err != nil {
 			if err := fail(err); err != nil {
 				return err
 			}
 		}
-		total := 0
-		for i, gr := range groups {
-			total += gr.Count
-			lg := licenseGroup{ID: "g-" + strconv.Itoa(i), Label: gr.Label, Count: thousands(gr.Count)}
-			if g == "status" {
+		d.GroupList = withPage(lv, groups.Page)
+		d.GroupList.Page = max(groups.Page.Page, 1)
+		for i, gr := range groups.Items {
+			n := (groups.Page.Page-1)*groups.PerPage + i
+			lg := licenseGroup{ID: "g-" + strconv.Itoa(n), Label: gr.Label, Count: thousands(gr.Count)}
+			if g == "status" || g == "payment" {
 				lg.Label = statusLabel(gr.Label)
 			}
-			if field := groupFilter(g); field != "" && !(g == "customer" && gr.Value == "") {
+			if len(gr.Filter) > 0 {
 				q := lv.clone()
 				q.Del("group")
+				q.Del("gsort")
 				q.Del("page")
-				q.Set(field, gr.Value)
+				for k, v := range gr.Filter {
+					q.Set(k, v)
+				}
 				q.Set("view", view) // the default view stays when a filter is added
 				lg.ListURL = lv.url(q)
 				q.Set("part", "group")
@@ -374,6 +398,12 @@ func (s *Server) licensesPage(c *fiber.Ctx) error {
 			}
 			d.Groups = append(d.Groups, lg)
 		}
+		word := " groups"
+		if groups.Total == 1 {
+			word = " group"
+		}
+		d.Groupings = thousands(groups.Total) + word
+		total := groups.Licenses
 		d.Count = thousands(total)
 	} else {
 		page, err := s.svc.ListLicenses(a, p)
@@ -394,20 +424,6 @@ func (s *Server) licensesPage(c *fiber.Ctx) error {
 		return s.render(c, status, "licenses", "results", v)
 	}
 	return s.render(c, status, "licenses", "", v)
-}
-
-func groupFilter(by string) string {
-	switch by {
-	case "product":
-		return "product_id"
-	case "status":
-		return "status"
-	case "customer":
-		return "customer"
-	case "partner":
-		return "partner_id"
-	}
-	return ""
 }
 
 func sortInts(a []int) {

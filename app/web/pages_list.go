@@ -152,3 +152,15 @@ func (l listView) Next() int {
 	}
 	return 0
 }
+
+// WithParam links to page 1 with one parameter set (removed when empty).
+func (l listView) WithParam(name, value string) string {
+	q := l.clone()
+	q.Del("page")
+	if value == "" {
+		q.Del(name)
+	} else {
+		q.Set(name, value)
+	}
+	return l.url(q)
+}
