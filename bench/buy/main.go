@@ -77,7 +77,7 @@ func run() error {
 			return err
 		}
 		ids[i] = p.ID
-		if _, err := svc.RecordBalance(app.System, p.ID, app.BalanceInput{Amount: 1e13, Kind: app.LedgerTopUp, Reason: "bench"}); err != nil {
+		if _, err := svc.RecordBalance(app.System, p.ID, app.BalanceInput{Amount: 1e12, Kind: app.LedgerTopUp, Reason: "bench"}); err != nil {
 			return err
 		}
 		email, role, pid := fmt.Sprintf("buyer%d@partner%d.example", i+1, i+1), app.RolePartner, p.ID
