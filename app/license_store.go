@@ -246,30 +246,6 @@ func init() {
 	}
 }
 
-// countExpiringWeeks adds to out[i] the licenses in status (of partner,
-// when not 0) whose end date falls in week i, the weeks running
-// back to back from from. It reads index keys only.
-func countExpiringWeeks(tx *storage.Tx, partner uint64, status Status, from time.Time, out []int64) {
-	mask := byte(maskStatus)
-	if partner != 0 {
-		mask |= maskPartner
-	}
-	prefix := validPrefix(mask, partner, status, 0)
-	const week = 7 * 24 * 60 * 60
-	start, end := from.Unix(), from.Unix()+int64(len(out))*week
-	tx.EachFrom(storage.LicenseIndex, appendSortID(prefix, start, 0), func(k, _ []byte) bool {
-		if len(k) != len(prefix)+16 || string(k[:len(prefix)]) != string(prefix) {
-			return false
-		}
-		at, _ := decodeSortID(k)
-		if at >= end {
-			return false
-		}
-		out[(at-start)/week]++
-		return true
-	})
-}
-
 // eachPartnerLicenseID calls fn with the id of each license of a partner
 // that is not deleted, from the list index (status by status); fn
 // returning false stops.
