@@ -2,6 +2,7 @@ package app
 
 import (
 	"cmp"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -142,4 +143,59 @@ func boolInt(b bool) int {
 // containsFold reports whether s contains the filter value, ignoring case.
 func containsFold(s, sub string) bool {
 	return sub == "" || strings.Contains(strings.ToLower(s), strings.ToLower(sub))
+}
+
+// listPartner is the partner a list is limited to: a partner's own
+// always, or the operator's partner_id filter when given.
+func listPartner(a Actor, p ListParams) (partner uint64, has bool, err error) {
+	if !a.IsOperator() {
+		if a.PartnerID == 0 {
+			return 0, false, ErrForbidden
+		}
+		return a.PartnerID, true, nil
+	}
+	if v := p.Filter("partner_id"); v != "" {
+		n, err := parseUint("partner_id", v)
+		if err != nil {
+			return 0, false, err
+		}
+		return n, true, nil
+	}
+	return 0, false, nil
+}
+
+// dayRange reads the from and to filters, UTC days with both ends
+// included, as unix seconds [from, to); a missing end is open.
+func dayRange(p ListParams) (from, to int64, err error) {
+	from, to = math.MinInt64+1, math.MaxInt64
+	if v := p.Filter("from"); v != "" {
+		t, err := parseDay("from", v, false)
+		if err != nil {
+			return 0, 0, err
+		}
+		from = t.Unix()
+	}
+	if v := p.Filter("to"); v != "" {
+		t, err := parseDay("to", v, true)
+		if err != nil {
+			return 0, 0, err
+		}
+		to = t.Unix() + 1
+	}
+	if from >= to {
+		return 0, 0, Invalid("to", "must not be before from")
+	}
+	return from, to, nil
+}
+
+// newestFirst reads a list's sort by created or number: descending by
+// default and with a leading -.
+func newestFirst(sort string) (bool, error) {
+	switch sort {
+	case "", "-created", "-number":
+		return true, nil
+	case "created", "number":
+		return false, nil
+	}
+	return false, Invalid("sort", "sort by created or number, newest first with a leading -")
 }

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"math"
 	"slices"
 	"strings"
 	"time"
@@ -52,19 +51,11 @@ func parseOrderFilter(a Actor, p ListParams) (*orderFilter, error) {
 	if err := p.only(orderFilters...); err != nil {
 		return nil, err
 	}
-	f := &orderFilter{from: math.MinInt64 + 1, to: math.MaxInt64, desc: true}
+	f := &orderFilter{}
 	get := p.Filter
-	if !a.IsOperator() {
-		if a.PartnerID == 0 {
-			return nil, ErrForbidden
-		}
-		f.partner, f.hasPartner = a.PartnerID, true
-	} else if v := get("partner_id"); v != "" {
-		n, err := parseUint("partner_id", v)
-		if err != nil {
-			return nil, err
-		}
-		f.partner, f.hasPartner = n, true
+	var err error
+	if f.partner, f.hasPartner, err = listPartner(a, p); err != nil {
+		return nil, err
 	}
 	if v := get("state"); v != "" {
 		if !OrderState(v).Valid() {
@@ -79,30 +70,12 @@ func parseOrderFilter(a Actor, p ListParams) (*orderFilter, error) {
 		}
 		f.product = n
 	}
-	if v := get("from"); v != "" {
-		t, err := parseDay("from", v, false)
-		if err != nil {
-			return nil, err
-		}
-		f.from = t.Unix()
-	}
-	if v := get("to"); v != "" {
-		t, err := parseDay("to", v, true)
-		if err != nil {
-			return nil, err
-		}
-		f.to = t.Unix() + 1
-	}
-	if f.from >= f.to {
-		return nil, Invalid("to", "must not be before from")
+	if f.from, f.to, err = dayRange(p); err != nil {
+		return nil, err
 	}
 	f.number = strings.ToUpper(get("number"))
-	switch p.Sort {
-	case "", "-created", "-number":
-	case "created", "number":
-		f.desc = false
-	default:
-		return nil, Invalid("sort", "sort by created or number, newest first with a leading -")
+	if f.desc, err = newestFirst(p.Sort); err != nil {
+		return nil, err
 	}
 	return f, nil
 }
