@@ -23,6 +23,10 @@ const (
 	InvoiceVoid InvoiceState = "void" // deleted while unpaid; its number stays, its licenses are free
 )
 
+// InvoiceRenewal is the kind of an invoice billing renewals (issue 12):
+// paying it settles the renewal order, voiding it undoes the renewals.
+const InvoiceRenewal = "renewal"
+
 // InvoiceStates lists every state in display order.
 var InvoiceStates = []InvoiceState{InvoiceOpen, InvoicePaid, InvoiceVoid}
 
@@ -102,6 +106,8 @@ type Invoice struct {
 	Created     time.Time    `json:"created"`
 	User        string       `json:"user"`
 	State       InvoiceState `json:"state"`
+	Kind        string       `json:"kind,omitempty"`     // "" a checkout; InvoiceRenewal renewals
+	OrderID     uint64       `json:"order_id,omitempty"` // the order recording its renewals
 	Currency    string       `json:"currency"`
 	LineCount   int          `json:"line_count"`
 

@@ -193,39 +193,9 @@ func (s *Service) Checkout(a Actor, in CheckoutInput) (CheckoutResult, error) {
 		if err != nil {
 			return err
 		}
-		now := s.now()
 		for _, g := range groups {
-			inv := g.inv
-			inv.ID, err = nextInvoiceID(tx)
+			inv, err := s.issueInvoice(tx, a, terms, g.inv, g.lines)
 			if err != nil {
-				return err
-			}
-			n, err := nextNumber(tx, SeqInvoice, now.Year())
-			if err != nil {
-				return err
-			}
-			inv.Number = FormatNumber("", now.Year(), n)
-			inv.Created, inv.User, inv.State = now, a.Email, InvoiceOpen
-			inv.Terms = TermsAcceptance{Version: terms.Version, At: now, By: a.Email}
-			inv.Seller, inv.PaymentInfo = s.invoiceCfg.seller(), s.invoiceCfg.PaymentInstructions
-			inv.Payments = []InvoicePayment{}
-			if err := putInvoice(tx, nil, &inv); err != nil {
-				return err
-			}
-			if err := putInvoiceLines(tx, inv.ID, g.lines); err != nil {
-				return err
-			}
-			for _, l := range g.lines {
-				if err := claimInvoiceLicense(tx, l.LicenseID, inv.ID); err != nil {
-					return err
-				}
-			}
-			if err := s.audit(tx, a, "invoice.create", inv.Number, fmt.Sprintf("%d licenses, %s, terms %s", inv.LineCount, inv.Total, terms.Version)); err != nil {
-				return err
-			}
-			// The mail with the PDF is queued after the commit (see
-			// invoice_mail.go); the marker makes sure it goes even after a crash.
-			if err := markInvoiceMail(tx, inv.ID); err != nil {
 				return err
 			}
 			made = append(made, inv.ID)
@@ -248,6 +218,44 @@ func (s *Service) Checkout(a Actor, in CheckoutInput) (CheckoutResult, error) {
 	}
 	out.InvoiceView = out.Invoices[0]
 	return out, nil
+}
+
+// issueInvoice numbers and stores a priced invoice in the caller's
+// transaction: its id, its number from the gap-free invoice sequence,
+// the terms' acceptance, the seller's details, its lines and the claim on
+// each line's license, the audit entry and the marker that has its mail
+// with the PDF queued after the commit (mailSoon, or the invoice-mail job
+// after a crash). Checkout and renewals on an invoice both make theirs here.
+func (s *Service) issueInvoice(tx *storage.Tx, a Actor, terms Terms, inv Invoice, lines []InvoiceLine) (Invoice, error) {
+	now := s.now()
+	var err error
+	if inv.ID, err = nextInvoiceID(tx); err != nil {
+		return Invoice{}, err
+	}
+	n, err := nextNumber(tx, SeqInvoice, now.Year())
+	if err != nil {
+		return Invoice{}, err
+	}
+	inv.Number = FormatNumber("", now.Year(), n)
+	inv.Created, inv.User, inv.State = now, a.Email, InvoiceOpen
+	inv.Terms = TermsAcceptance{Version: terms.Version, At: now, By: a.Email}
+	inv.Seller, inv.PaymentInfo = s.invoiceCfg.seller(), s.invoiceCfg.PaymentInstructions
+	inv.Payments = []InvoicePayment{}
+	if err := putInvoice(tx, nil, &inv); err != nil {
+		return Invoice{}, err
+	}
+	if err := putInvoiceLines(tx, inv.ID, lines); err != nil {
+		return Invoice{}, err
+	}
+	for _, l := range lines {
+		if err := claimInvoiceLicense(tx, l.LicenseID, inv.ID); err != nil {
+			return Invoice{}, err
+		}
+	}
+	if err := s.audit(tx, a, "invoice.create", inv.Number, fmt.Sprintf("%d licenses, %s, terms %s", inv.LineCount, inv.Total, terms.Version)); err != nil {
+		return Invoice{}, err
+	}
+	return inv, markInvoiceMail(tx, inv.ID)
 }
 
 // checkoutLicenses loads the licenses and checks each can be billed:
@@ -390,7 +398,6 @@ func (s *Service) priceCheckout(tx *storage.Tx, ls []License) ([]checkoutGroup, 
 		terms := PricingTerms{PartnerBP: pa.DiscountBP}
 		memo := map[memoKey]InvoiceLine{}
 		g := checkoutGroup{lines: make([]InvoiceLine, 0, len(idx))}
-		var list, disc, sub int64
 		for _, i := range idx {
 			l := &ls[i]
 			mk := memoKey{l.ProductID, l.Edition, l.Seats, l.PeriodMonths, perProduct[l.ProductID]}
@@ -406,43 +413,62 @@ func (s *Service) priceCheckout(tx *storage.Tx, ls []License) ([]checkoutGroup, 
 					}
 					return nil, err
 				}
-				line = InvoiceLine{ProductID: l.ProductID, ProductName: pl.ProductName, Edition: pl.Edition, EditionName: pl.EditionName,
-					Seats: l.Seats, PeriodMonths: l.PeriodMonths, List: pl.List, Total: pl.Total}
-				for _, st := range pl.Steps {
-					switch st.Kind {
-					case "bulk":
-						line.BulkBP, line.Bulk = st.BP, -st.Amount
-					case "partner":
-						line.PartnerBP, line.Partner = st.BP, -st.Amount
-					}
-				}
+				line = invoiceLine(pl)
 				memo[mk] = line
 			}
 			line.LicenseID, line.Key, line.Customer = l.ID, l.Key, l.Customer
 			if line.Customer == "" {
 				line.Customer = l.CustomerEmail
 			}
-			if list > math.MaxInt64-line.List || sub > math.MaxInt64-line.Total {
-				return nil, Invalid("license_ids", "the invoice total is too large to compute; check out fewer licenses")
-			}
-			list, disc, sub = list+line.List, disc+line.Discount(), sub+line.Total
 			g.lines = append(g.lines, line)
 		}
-		tax := bpOfHalfUp(sub, billing.TaxBP)
-		if sub > math.MaxInt64-tax {
-			return nil, Invalid("license_ids", "the invoice total is too large to compute; check out fewer licenses")
+		if g.inv, err = invoiceFor(pa, billing, k.currency, g.lines); err != nil {
+			return nil, err
 		}
-		cur := k.currency
-		g.inv = Invoice{PartnerID: pa.ID, PartnerName: pa.Name, Currency: cur, LineCount: len(g.lines),
-			ListTotal: Money{list, cur}, Discount: Money{disc, cur}, Subtotal: Money{sub, cur},
-			TaxBP: billing.TaxBP, Tax: Money{tax, cur}, Total: Money{sub + tax, cur}, Paid: Money{0, cur},
-			ReverseCharge: billing.TaxBP == 0 && billing.VATID != "", Billing: billingParty(pa, billing)}
 		out = append(out, g)
 	}
 	if len(invalid) > 0 {
 		return nil, &CheckoutError{Licenses: invalid}
 	}
 	return out, nil
+}
+
+// invoiceLine is a priced line as an invoice prints it: the list price,
+// the bulk tier and the partner discount taken off, the total.
+func invoiceLine(pl PricedLine) InvoiceLine {
+	line := InvoiceLine{ProductID: pl.ProductID, ProductName: pl.ProductName, Edition: pl.Edition, EditionName: pl.EditionName,
+		Seats: pl.Seats, PeriodMonths: pl.PeriodMonths, List: pl.List, Total: pl.Total}
+	for _, st := range pl.Steps {
+		switch st.Kind {
+		case "bulk":
+			line.BulkBP, line.Bulk = st.BP, -st.Amount
+		case "partner":
+			line.PartnerBP, line.Partner = st.BP, -st.Amount
+		}
+	}
+	return line
+}
+
+// invoiceFor is the unnumbered invoice of a partner billing lines in one
+// currency: the sums of the lines, and the tax of the partner's billing
+// details on their subtotal (rounded half-up once, on the subtotal).
+func invoiceFor(pa Partner, billing PartnerBilling, cur string, lines []InvoiceLine) (Invoice, error) {
+	var list, disc, sub int64
+	for i := range lines {
+		line := &lines[i]
+		if list > math.MaxInt64-line.List || sub > math.MaxInt64-line.Total {
+			return Invoice{}, Invalid("license_ids", "the invoice total is too large to compute; bill fewer licenses")
+		}
+		list, disc, sub = list+line.List, disc+line.Discount(), sub+line.Total
+	}
+	tax := bpOfHalfUp(sub, billing.TaxBP)
+	if sub > math.MaxInt64-tax {
+		return Invoice{}, Invalid("license_ids", "the invoice total is too large to compute; bill fewer licenses")
+	}
+	return Invoice{PartnerID: pa.ID, PartnerName: pa.Name, Currency: cur, LineCount: len(lines),
+		ListTotal: Money{list, cur}, Discount: Money{disc, cur}, Subtotal: Money{sub, cur},
+		TaxBP: billing.TaxBP, Tax: Money{tax, cur}, Total: Money{sub + tax, cur}, Paid: Money{0, cur},
+		ReverseCharge: billing.TaxBP == 0 && billing.VATID != "", Billing: billingParty(pa, billing)}, nil
 }
 
 func compareUint(x, y uint64) int {

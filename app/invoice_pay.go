@@ -34,31 +34,38 @@ func (s *Service) PayInvoice(a Actor, id uint64) (InvoiceView, error) {
 		if err != nil {
 			return err
 		}
-		if err := payable(inv); err != nil {
-			return err
-		}
-		p, err := getPartner(tx, inv.PartnerID)
-		if err != nil {
-			return err
-		}
-		if p.Currency != inv.Currency {
-			return Invalid("payment", "this invoice is in %s and %s's balance in %s: the operator records its payment", inv.Currency, p.Name, p.Currency)
-		}
-		due := inv.Due()
-		if _, err := s.addLedger(tx, a, p, -due.Amount, LedgerPurchase, "invoice "+inv.Number); err != nil {
-			return err
-		}
-		now := s.now()
-		old := inv
-		inv.Payments = append(inv.Payments, InvoicePayment{At: now, By: a.Email, Method: InvoicePayBalance,
-			Amount: due.Amount, Date: now.Format(time.DateOnly), Reference: "balance"})
-		inv.Paid.Amount += due.Amount
-		return s.settleInvoice(tx, a, &old, &inv)
+		return s.payFromBalance(tx, a, inv)
 	})
 	if err != nil {
 		return InvoiceView{}, err
 	}
 	return s.GetInvoice(a, id)
+}
+
+// payFromBalance pays what is due on an open invoice from its partner's
+// balance and settles it, in the caller's transaction; a balance short of
+// it is refused with the shortfall (ShortfallError).
+func (s *Service) payFromBalance(tx *storage.Tx, a Actor, inv Invoice) error {
+	if err := payable(inv); err != nil {
+		return err
+	}
+	p, err := getPartner(tx, inv.PartnerID)
+	if err != nil {
+		return err
+	}
+	if p.Currency != inv.Currency {
+		return Invalid("payment", "this invoice is in %s and %s's balance in %s: the operator records its payment", inv.Currency, p.Name, p.Currency)
+	}
+	due := inv.Due()
+	if _, err := s.addLedger(tx, a, p, -due.Amount, LedgerPurchase, "invoice "+inv.Number); err != nil {
+		return err
+	}
+	now := s.now()
+	old := inv
+	inv.Payments = append(inv.Payments, InvoicePayment{At: now, By: a.Email, Method: InvoicePayBalance,
+		Amount: due.Amount, Date: now.Format(time.DateOnly), Reference: "balance"})
+	inv.Paid.Amount += due.Amount
+	return s.settleInvoice(tx, a, &old, &inv)
 }
 
 // RecordInvoicePayment records money received for an invoice (operator
@@ -140,6 +147,17 @@ func payable(inv Invoice) error {
 func (s *Service) settleInvoice(tx *storage.Tx, a Actor, old, inv *Invoice) error {
 	now := s.now()
 	inv.State, inv.PaidAt = InvoicePaid, &now
+	if inv.Kind == InvoiceRenewal {
+		// A renewal invoice bills renewals, not the licenses' purchase:
+		// their payment status is left alone (renew_invoice.go).
+		if err := s.renewalInvoicePaid(tx, a, inv); err != nil {
+			return err
+		}
+		if err := putInvoice(tx, old, inv); err != nil {
+			return err
+		}
+		return s.audit(tx, a, "invoice.paid", inv.Number, inv.Total.String())
+	}
 	lines, err := invoiceLines(tx, inv.ID)
 	if err != nil {
 		return err
@@ -185,6 +203,12 @@ func (s *Service) VoidInvoice(a Actor, id uint64) (InvoiceView, error) {
 			return Conflict("state", "invoice %s is already deleted (void)", inv.Number)
 		case inv.Paid.Amount > 0:
 			return Conflict("state", "invoice %s has %s paid on it: record the rest of the payment instead of deleting it", inv.Number, inv.Paid)
+		}
+		if inv.Kind == InvoiceRenewal {
+			// Voiding a renewal invoice undoes its renewals (renew_invoice.go).
+			if err := s.renewalInvoiceVoided(tx, a, inv); err != nil {
+				return err
+			}
 		}
 		err = eachInvoiceLine(tx, id, func(l InvoiceLine) bool {
 			if cur, ok := invoiceClaim(tx, l.LicenseID); ok && cur == id {

@@ -57,6 +57,9 @@ func (s *Service) invoiceDocument(inv InvoiceView) PDFDocument {
 	}
 	for _, l := range inv.Lines {
 		desc := fmt.Sprintf("%s %s, %d seats, %s", l.ProductName, l.EditionName, l.Seats, PeriodLabel(l.PeriodMonths))
+		if inv.Kind == InvoiceRenewal {
+			desc = "Renewal: " + desc
+		}
 		if l.Customer != "" {
 			desc += " · " + l.Customer
 		}
@@ -136,8 +139,12 @@ func (s *Service) mailInvoice(id uint64) error {
 		}
 		if cur.State != InvoiceVoid && inv.Billing.Email != "" {
 			due := inv.Created.AddDate(0, 0, s.invoiceCfg.DueDays).Format(time.DateOnly)
-			text := fmt.Sprintf("Hello %s,\n\nthe attached invoice %s bills %d licenses checked out on %s: %s, due %s.\n\n%s\nQuote %s.\n\n%s\n",
-				inv.Billing.Name, inv.Number, inv.LineCount, inv.Created.Format(time.DateOnly), inv.Total, due, inv.PaymentInfo, inv.Number, inv.Seller.Name)
+			what := "licenses checked out"
+			if inv.Kind == InvoiceRenewal {
+				what = "license renewals made"
+			}
+			text := fmt.Sprintf("Hello %s,\n\nthe attached invoice %s bills %d %s on %s: %s, due %s.\n\n%s\nQuote %s.\n\n%s\n",
+				inv.Billing.Name, inv.Number, inv.LineCount, what, inv.Created.Format(time.DateOnly), inv.Total, due, inv.PaymentInfo, inv.Number, inv.Seller.Name)
 			if _, err := s.queueMail(tx, MailInput{Kind: "invoice", PartnerID: inv.PartnerID, Ref: fmt.Sprintf("invoice:%d", id),
 				To: []string{inv.Billing.Email}, Subject: "Invoice " + inv.Number + " from " + inv.Seller.Name, Text: text,
 				Attachments: []Attachment{{Name: inv.Number + ".pdf", ContentType: "application/pdf", Data: pdf}}}); err != nil {

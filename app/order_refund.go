@@ -35,6 +35,8 @@ func (s *Service) RefundOrder(a Actor, orderID uint64, in RefundInput) (OrderVie
 			return Invalid("license_ids", "an order has at most %d licenses", MaxOrderLicenses)
 		case o.Kind == OrderMonthly:
 			return Invalid("license_ids", "a monthly charge bills seats already used; it has no licenses to refund")
+		case o.State == OrderUnpaid && o.InvoiceID != 0:
+			return Conflict("state", "order %s is billed on an open invoice: delete (void) the invoice to undo it", o.Number)
 		}
 		old := o
 		o.Items = slices.Clone(o.Items)
@@ -156,6 +158,11 @@ func (s *Service) RecordOrderPayment(a Actor, orderID uint64, reference string) 
 		}
 		if o.State != OrderUnpaid {
 			return Conflict("state", "order %s is %s, not waiting for payment", o.Number, o.State)
+		}
+		if o.InvoiceID != 0 {
+			if inv, err := getInvoice(tx, o.InvoiceID); err == nil {
+				return Conflict("state", "order %s is billed on invoice %s: record the payment on the invoice", o.Number, inv.Number)
+			}
 		}
 		old := o
 		now := s.now()

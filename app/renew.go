@@ -26,7 +26,7 @@ const (
 // Renewal payment methods.
 const (
 	RenewPayBalance = PayBalance // paid from the balance now
-	RenewPayInvoice = PayInvoice // on a new order waiting for payment (the pay-later object)
+	RenewPayInvoice = PayInvoice // on a new invoice (renew_invoice.go); with pay_now paid from the balance at once
 	RenewPayOrder   = "order"    // added to an open (unpaid) order of the partner
 	RenewPayCoupon  = "coupon"   // an unused license of the same kind is used up (F30)
 )
@@ -117,6 +117,7 @@ type RenewInput struct {
 	Periods      int    `json:"periods"`       // how many periods, 1 to MaxRenewPeriods
 	PeriodMonths int    `json:"period_months"` // the period's length; default the license's
 	Payment      string `json:"payment"`       // balance (default), invoice, order
+	PayNow       bool   `json:"pay_now"`       // with payment invoice: pay the new invoice from the balance at once
 	OrderID      uint64 `json:"order_id"`      // the open order, for payment "order"
 	Coupon       bool   `json:"coupon"`        // renew with the best-fitting unused license (F30)
 	CouponID     uint64 `json:"coupon_id"`     // or with this one
@@ -152,6 +153,10 @@ type RenewalRecord struct {
 	Charged     Money  `json:"charged"`
 	Payment     string `json:"payment"`
 	Coupon      string `json:"coupon,omitempty"` // the key used up
+
+	InvoiceID     uint64 `json:"invoice_id,omitempty"` // the invoice it is billed on (payment invoice)
+	InvoiceNumber string `json:"invoice_number,omitempty"`
+	Invoiced      *Money `json:"invoiced,omitempty"` // the invoice's total: the quote plus the partner's invoice tax
 }
 
 // renewPlan is a priced, checked renewal of one license, in a transaction.
@@ -198,6 +203,9 @@ func (s *Service) planRenewal(tx *storage.Tx, a Actor, l License, in RenewInput,
 	}
 	if l.PartnerID == 0 {
 		return pl, Invalid("partner_id", "the license belongs to no partner; assign it to one before renewing")
+	}
+	if err := renewalClaim(tx, l, false); err != nil {
+		return pl, err
 	}
 	p, err := getPartner(tx, l.PartnerID)
 	if err != nil {
@@ -392,7 +400,21 @@ func (s *Service) RenewLicense(a Actor, id uint64, in RenewInput) (RenewResult, 
 		res = RenewResult{LicenseView: s.decorate(got[0]), Renewal: rec}
 		return nil
 	})
+	if err == nil {
+		s.mailRenewalInvoice(res.Renewal.InvoiceID)
+	}
 	return res, err
+}
+
+// mailRenewalInvoice queues the mail with a new renewal invoice's PDF, as
+// a checkout does; the invoice-mail job sends it when this fails.
+func (s *Service) mailRenewalInvoice(id uint64) {
+	if id == 0 {
+		return
+	}
+	if err := s.mailSoon(id); err != nil {
+		s.log.Error("invoice mail not queued yet; the invoice-mail job retries", "invoice", id, "err", err)
+	}
 }
 
 // BulkRenewInput renews ticked licenses of one partner together.
@@ -400,6 +422,7 @@ type BulkRenewInput struct {
 	LicenseIDs []uint64 `json:"license_ids"`
 	Periods    int      `json:"periods"`
 	Payment    string   `json:"payment"`
+	PayNow     bool     `json:"pay_now"`
 	OrderID    uint64   `json:"order_id"`
 }
 
@@ -409,6 +432,10 @@ type BulkRenewResult struct {
 	OrderID     uint64 `json:"order_id"`
 	OrderNumber string `json:"order_number"`
 	Charged     Money  `json:"charged"`
+
+	InvoiceID     uint64 `json:"invoice_id,omitempty"`
+	InvoiceNumber string `json:"invoice_number,omitempty"`
+	Invoiced      *Money `json:"invoiced,omitempty"`
 }
 
 // quoteBulk plans renewing every license of in, each for in.Periods of
@@ -486,13 +513,17 @@ func (s *Service) RenewLicenses(a Actor, in BulkRenewInput) (BulkRenewResult, er
 		if err != nil {
 			return err
 		}
-		got, rec, err := s.applyRenewals(tx, a, plans, RenewInput{Payment: in.Payment, OrderID: in.OrderID}, "renew")
+		got, rec, err := s.applyRenewals(tx, a, plans, RenewInput{Payment: in.Payment, PayNow: in.PayNow, OrderID: in.OrderID}, "renew")
 		if err != nil {
 			return err
 		}
-		res = BulkRenewResult{Renewed: len(got), OrderID: rec.OrderID, OrderNumber: rec.OrderNumber, Charged: rec.Charged}
+		res = BulkRenewResult{Renewed: len(got), OrderID: rec.OrderID, OrderNumber: rec.OrderNumber, Charged: rec.Charged,
+			InvoiceID: rec.InvoiceID, InvoiceNumber: rec.InvoiceNumber, Invoiced: rec.Invoiced}
 		return nil
 	})
+	if err == nil {
+		s.mailRenewalInvoice(res.InvoiceID)
+	}
 	return res, err
 }
 
@@ -510,6 +541,9 @@ func (s *Service) applyRenewals(tx *storage.Tx, a Actor, plans []renewPlan, in R
 		payment = RenewPayCoupon
 	} else if payment != RenewPayBalance && payment != RenewPayInvoice && payment != RenewPayOrder {
 		return nil, RenewalRecord{}, Invalid("payment", "pay by balance, invoice or order, not %q", in.Payment)
+	}
+	if in.PayNow && payment != RenewPayInvoice {
+		return nil, RenewalRecord{}, Invalid("pay_now", "pay now pays a new invoice: it goes with payment invoice")
 	}
 	total := Money{0, p.Currency}
 	var lines []PricedLine
@@ -607,7 +641,7 @@ func (s *Service) applyRenewals(tx *storage.Tx, a Actor, plans []renewPlan, in R
 		ev := OrderEvent{At: now, By: a.Email, Action: evAction, Licenses: ids, Reason: reason}
 		switch payment {
 		case RenewPayInvoice:
-			o.State = OrderUnpaid
+			o.State = OrderUnpaid // until its invoice is paid
 		default:
 			o.State, o.PaidAt = OrderProcessed, &now
 			ev.Amount = -total.Amount
@@ -619,8 +653,25 @@ func (s *Service) applyRenewals(tx *storage.Tx, a Actor, plans []renewPlan, in R
 			}
 			rec.Charged = total
 		}
+		var inv Invoice
+		if payment == RenewPayInvoice {
+			var err error
+			if inv, err = s.billRenewals(tx, a, p, &o, plans, out); err != nil {
+				return nil, RenewalRecord{}, err
+			}
+			rec.InvoiceID, rec.InvoiceNumber, rec.Invoiced = inv.ID, inv.Number, &inv.Total
+		}
 		if err := putOrder(tx, nil, &o); err != nil {
 			return nil, RenewalRecord{}, err
+		}
+		if in.PayNow {
+			// Pay now: the invoice is paid from the balance in this same
+			// transaction, by the path PayInvoice takes; a short balance
+			// refuses it all with the shortfall, and nothing is written.
+			if err := s.payFromBalance(tx, a, inv); err != nil {
+				return nil, RenewalRecord{}, err
+			}
+			rec.Charged = inv.Total
 		}
 	}
 	rec.OrderID, rec.OrderNumber = o.ID, o.Number

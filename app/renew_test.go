@@ -314,35 +314,33 @@ func TestConcurrentRenewalsEachAddAPeriodOnce(t *testing.T) {
 	}
 }
 
-func TestRenewOnInvoiceAndOpenOrder(t *testing.T) {
+func TestRenewOnAnOpenOrder(t *testing.T) {
 	r := newRenewShop(t, 0)
-	res, err := r.svc.RenewLicense(r.pa, r.lic.ID, app.RenewInput{Periods: 1, Payment: "invoice"})
-	if err != nil {
-		t.Fatal(err)
+	// An open order: a purchase to be paid later (invoice payment).
+	o := r.buy(r.pa, app.OrderInput{Lines: []app.BasketLine{r.line(1)}, Payment: app.PayInvoice})
+	if o.State != app.OrderUnpaid {
+		t.Fatalf("the purchase on invoice is %s", o.State)
 	}
-	o, err := r.svc.GetOrder(r.pa, res.Renewal.OrderID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if o.State != app.OrderUnpaid || o.Due.Amount != 3846 {
-		t.Fatalf("invoice renewal order %s due %v; want unpaid 38.46 (54.95 less 30%%, rounded half-up)", o.State, o.Due)
-	}
-	l2 := r.active("Business", 5, "")
-	res2, err := r.svc.RenewLicense(r.pa, l2.ID, app.RenewInput{Periods: 1, Payment: "order", OrderID: o.ID})
+	due := o.Due.Amount
+	res, err := r.svc.RenewLicense(r.pa, r.lic.ID, app.RenewInput{Periods: 1, Payment: "order", OrderID: o.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
 	o2, _ := r.svc.GetOrder(r.pa, o.ID)
-	if res2.Renewal.OrderID != o.ID || o2.Due.Amount != 2*3846 || len(o2.Items) != 2 {
+	if res.Renewal.OrderID != o.ID || o2.Due.Amount != due+3846 || len(o2.Items) != 2 { // 54.95 less 30%, rounded half-up
 		t.Fatalf("added to the open order: %+v", o2)
 	}
+	if got, _ := r.svc.GetLicense(r.pa, r.lic.ID); !got.ValidTo.Equal(r.lic.ValidTo.AddDate(1, 0, 0)) {
+		t.Fatalf("renewed on the open order to %s", got.ValidTo)
+	}
 	if r.balance() != 0 {
-		t.Fatal("pay-later renewals took money")
+		t.Fatal("a pay-later renewal took money")
 	}
 	// Once paid, the order takes nothing more.
 	if _, err := r.svc.RecordOrderPayment(r.op, o.ID, "wire"); err != nil {
 		t.Fatal(err)
 	}
+	l2 := r.active("Business", 5, "")
 	_, err = r.svc.RenewLicense(r.pa, l2.ID, app.RenewInput{Periods: 1, Payment: "order", OrderID: o.ID})
 	wantField(t, err, "order_id")
 }
