@@ -316,7 +316,7 @@ func (s *Server) renderOrder(c *fiber.Ctx, id uint64, status int, form map[strin
 	if err != nil {
 		return err
 	}
-	d := orderData{Order: o, Licenses: ls, Base: c.BaseURL(), CanPay: a.IsOperator() && o.State == app.OrderUnpaid}
+	d := orderData{Order: o, Licenses: ls, Base: c.BaseURL(), CanPay: a.IsOperator() && o.State == app.OrderUnpaid && o.InvoiceID == 0}
 	if len(o.Lines) > 0 {
 		l := o.Lines[0]
 		d.BuyMore = "/buy?product_id=" + strconv.FormatUint(l.ProductID, 10) + "&edition=" + l.Edition +

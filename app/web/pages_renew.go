@@ -36,7 +36,8 @@ func renewInput(vals map[string]string) (app.RenewInput, error) {
 	if err != nil {
 		return app.RenewInput{}, err
 	}
-	in := app.RenewInput{Periods: periods, PeriodMonths: months, Payment: vals["payment"], OrderID: order, Edition: vals["edition"]}
+	in := app.RenewInput{Periods: periods, PeriodMonths: months, Payment: vals["payment"], OrderID: order, Edition: vals["edition"],
+		PayNow: vals["payment"] == app.RenewPayInvoice && formBool(vals, "pay_now")}
 	if in.Payment == app.RenewPayCoupon {
 		in.Coupon, in.Payment = true, ""
 	}
@@ -132,7 +133,7 @@ func (s *Server) renewSubmit(c *fiber.Ctx) error {
 	if err != nil {
 		var sf *app.ShortfallError
 		if errors.As(err, &sf) {
-			return s.renderRenew(c, fiber.StatusUnprocessableEntity, id, vals, map[string]string{"": sf.Error() + ". Put it on an invoice, or ask for a top-up."})
+			return s.renderRenew(c, fiber.StatusUnprocessableEntity, id, vals, map[string]string{"": sf.Error() + ". " + shortfallHint(in)})
 		}
 		status, errs, ok := formError(err, nil)
 		if !ok {
@@ -141,6 +142,12 @@ func (s *Server) renewSubmit(c *fiber.Ctx) error {
 		return s.renderRenew(c, status, id, vals, errs)
 	}
 	msg := "Renewed to " + res.ValidTo.In(s.loc).Format("2006-01-02") + " on order " + res.Renewal.OrderNumber
+	if r := res.Renewal; r.InvoiceID != 0 {
+		msg += ", billed on invoice " + r.InvoiceNumber
+		if r.Charged.Amount > 0 || in.PayNow {
+			msg += " (paid from your balance)"
+		}
+	}
 	if res.Renewal.Coupon != "" {
 		msg += " with coupon " + groupKey(res.Renewal.Coupon)
 	}
@@ -170,14 +177,15 @@ func (s *Server) licensesRenew(c *fiber.Ctx) error {
 		return err
 	}
 	order, _ := formID(vals, "order_id")
-	in := app.BulkRenewInput{LicenseIDs: ids, Periods: periods, Payment: vals["payment"], OrderID: order}
+	in := app.BulkRenewInput{LicenseIDs: ids, Periods: periods, Payment: vals["payment"], OrderID: order,
+		PayNow: vals["payment"] == app.RenewPayInvoice && formBool(vals, "pay_now")}
 	d := renewBulkPage{IDs: ids, Back: back}
 	status := fiber.StatusOK
 	var errs map[string]string
 	fail := func(err error) error {
 		var sf *app.ShortfallError
 		if errors.As(err, &sf) {
-			status, errs = fiber.StatusUnprocessableEntity, map[string]string{"": sf.Error() + ". Put it on an invoice, or ask for a top-up."}
+			status, errs = fiber.StatusUnprocessableEntity, map[string]string{"": sf.Error() + ". " + shortfallHint(app.RenewInput{PayNow: in.PayNow})}
 			return nil
 		}
 		st, fe, ok := formError(err, nil)
@@ -189,6 +197,13 @@ func (s *Server) licensesRenew(c *fiber.Ctx) error {
 	}
 	if formBool(vals, "confirm") {
 		res, err := s.svc.RenewLicenses(a, in)
+		if err == nil && res.InvoiceID != 0 {
+			msg := thousands(res.Renewed) + " licenses renewed, billed on invoice " + res.InvoiceNumber
+			if in.PayNow {
+				msg += " (paid from your balance)"
+			}
+			return s.redirect(c, "/invoices/"+strconv.FormatUint(res.InvoiceID, 10), msg+".")
+		}
 		if err == nil {
 			return s.redirect(c, "/orders/"+strconv.FormatUint(res.OrderID, 10), thousands(res.Renewed)+" licenses renewed on order "+res.OrderNumber+".")
 		}
@@ -219,4 +234,12 @@ func (s *Server) licensesRenew(c *fiber.Ctx) error {
 		vals["payment"] = app.RenewPayBalance
 	}
 	return s.render(c, status, "renew_bulk", "", View{Title: "Renew licenses", Nav: "licenses", Form: vals, Errors: errs, Data: d})
+}
+
+// shortfallHint says what to do when the balance does not cover a renewal.
+func shortfallHint(in app.RenewInput) string {
+	if in.PayNow {
+		return "Put it on the invoice without paying now, or ask for a top-up."
+	}
+	return "Put it on an invoice, or ask for a top-up."
 }
