@@ -45,6 +45,7 @@ func TestBrowserRenewals(t *testing.T) {
 		return ls[0]
 	}
 	byBalance, byCoupon, migrate, soon := mk("Novak AG"), mk("Tailspin Toys"), mk("Coho Winery"), mk("Litware Inc")
+	onInvoice, payNow := mk("Fabrikam Ltd"), mk("Wingtip Bikes")
 	coupons, err := h.svc.CreateLicenses(app.System, app.LicenseCreate{ProductID: prod.ID, Edition: "business", Seats: 5, PeriodMonths: 12, PartnerID: p.ID})
 	if err != nil {
 		t.Fatal(err)
@@ -81,6 +82,68 @@ func TestBrowserRenewals(t *testing.T) {
 	if got := get(byBalance); !got.ValidTo.Equal(byBalance.ValidTo.AddDate(1, 0, 0)) {
 		t.Errorf("renewed to %s; want %s", got.ValidTo, byBalance.ValidTo.AddDate(1, 0, 0))
 	}
+
+	// On a new invoice: the period moves, the invoice is in the list and the menu count.
+	b.open("/licenses/"+id(onInvoice)+"/renew", `#renew-form`)
+	b.do("choose a new invoice", chromedp.Click(chromedp.CSS(`input[name=payment][value=invoice]`)))
+	b.submit("renew on a new invoice", `#renew-submit`, `.flash`)
+	if f := b.text(`.flash`); !strings.Contains(f, "billed on invoice") {
+		t.Errorf("flash %q", f)
+	}
+	inv, ok, err := h.svc.LicenseInvoice(app.System, onInvoice.ID)
+	if err != nil || !ok || inv.Kind != app.InvoiceRenewal || inv.Total.Amount != 8000 || inv.State != app.InvoiceOpen {
+		t.Fatalf("the license's open invoice %+v %v %v; want a renewal invoice of 80.00", inv, ok, err)
+	}
+	if got := get(onInvoice); !got.ValidTo.Equal(onInvoice.ValidTo.AddDate(1, 0, 0)) || got.Key != onInvoice.Key {
+		t.Errorf("renewed on invoice to %s", got.ValidTo)
+	}
+	b.open("/invoices", `.main`)
+	if got := b.text(`nav[aria-label="Main"] a[href="/invoices"]`); got != "Licenses payment (1)" {
+		t.Errorf("menu entry %q; want Licenses payment (1)", got)
+	}
+	if row := b.text(`a[href="/invoices/` + strconv.FormatUint(inv.ID, 10) + `"]`); row != inv.Number {
+		t.Errorf("invoice list row %q; want %s", row, inv.Number)
+	}
+	b.submit("open the renewal invoice", `a[href="/invoices/`+strconv.FormatUint(inv.ID, 10)+`"]`, `#inv-pay`)
+	if sub := b.text(`.page-head .sub`); !strings.Contains(sub, "Renewal of 1 license") {
+		t.Errorf("invoice page says %q", sub)
+	}
+	b.shot("renewal-invoice")
+	balance := func() int64 {
+		acc, err := h.svc.GetAccount(app.System, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return acc.Balance.Amount
+	}
+	bal := balance()
+	b.submit("pay the renewal invoice", `#inv-pay`, `.flash`)
+	if paid := bal - balance(); paid != 8000 {
+		t.Errorf("paying the renewal invoice took %d; want 8000", paid)
+	}
+	if got := get(onInvoice); !got.ValidTo.Equal(onInvoice.ValidTo.AddDate(1, 0, 0)) {
+		t.Errorf("after paying, valid to %s: renewed twice?", got.ValidTo)
+	}
+
+	// On a new invoice paid now from the balance, in one step.
+	b.open("/licenses/"+id(payNow)+"/renew", `#renew-form`)
+	b.do("choose a new invoice, paid now", chromedp.Click(chromedp.CSS(`input[name=payment][value=invoice]`)), chromedp.Click(chromedp.CSS(`#r-pay-now`)))
+	bal = balance()
+	b.submit("renew and pay now", `#renew-submit`, `.flash`)
+	if f := b.text(`.flash`); !strings.Contains(f, "paid from your balance") {
+		t.Errorf("flash %q", f)
+	}
+	if paid := bal - balance(); paid != 8000 {
+		t.Errorf("pay now took %d; want 8000", paid)
+	}
+	if got := get(payNow); !got.ValidTo.Equal(payNow.ValidTo.AddDate(1, 0, 0)) {
+		t.Errorf("paid now, valid to %s", got.ValidTo)
+	}
+	b.open("/invoices", `.main`)
+	if got := b.text(`nav[aria-label="Main"] a[href="/invoices"]`); got != "Licenses payment (0)" {
+		t.Errorf("menu entry %q after paying both; want Licenses payment (0)", got)
+	}
+	b.shot("renewal-invoices-list")
 
 	// With a coupon.
 	b.open("/licenses/"+id(byCoupon)+"/renew", `#renew-form`)
