@@ -186,10 +186,74 @@ func (pl renewPlan) quote() RenewalQuote {
 	return q
 }
 
+// renewLookup holds what planning many renewals in one transaction
+// reads again and again: products, partners and priced lines (a bulk
+// renewal of 1,000 licenses of one product reads each once).
+type renewLookup struct {
+	products map[uint64]Product
+	partners map[uint64]Partner
+	lines    map[renewLineKey]PricedLine
+}
+
+type renewLineKey struct {
+	product                      uint64
+	edition                      string
+	seats, months, periods, tier int
+	partnerBP                    int
+}
+
+func newRenewLookup() *renewLookup {
+	return &renewLookup{products: map[uint64]Product{}, partners: map[uint64]Partner{}, lines: map[renewLineKey]PricedLine{}}
+}
+
+func (lk *renewLookup) partner(tx *storage.Tx, id uint64) (Partner, error) {
+	if p, ok := lk.partners[id]; ok {
+		return p, nil
+	}
+	p, err := getPartner(tx, id)
+	if err == nil {
+		lk.partners[id] = p
+	}
+	return p, err
+}
+
+func (lk *renewLookup) product(tx *storage.Tx, id uint64) (Product, error) {
+	if p, ok := lk.products[id]; ok {
+		return p, nil
+	}
+	var p Product
+	err := tx.Get(storage.Products, storage.EncodeID(id), &p)
+	if err == nil {
+		lk.products[id] = p
+	}
+	return p, err
+}
+
+// priceLine prices a renewal line once per kind; the copy handed out has
+// its own steps, so a caller may append to them.
+func (lk *renewLookup) priceLine(prod Product, bl BasketLine, tier int, terms PricingTerms) (PricedLine, error) {
+	k := renewLineKey{prod.ID, bl.Edition, bl.Seats, bl.PeriodMonths, bl.Quantity, tier, terms.PartnerBP}
+	line, ok := lk.lines[k]
+	if !ok {
+		var err error
+		if line, err = PriceLine("renewal", prod, bl, tier, terms); err != nil {
+			return line, err
+		}
+		line.Steps[0].Label = strings.Replace(line.Steps[0].Label, fmt.Sprintf("× %d", bl.Quantity), fmt.Sprintf("× %d %s", bl.Quantity, plural(bl.Quantity, "period", "periods")), 1)
+		lk.lines[k] = line
+	}
+	line.Steps = slices.Clone(line.Steps)
+	return line, nil
+}
+
 // planRenewal checks and prices renewing l as in asks, at now. tierQty
 // is the number of licenses of the product renewed together (bulk tier).
 // auto renews for the auto-renew job: always counted from the old expiry.
-func (s *Service) planRenewal(tx *storage.Tx, a Actor, l License, in RenewInput, tierQty int, auto bool) (renewPlan, error) {
+// lk caches lookups across the plans of one transaction (nil: none).
+func (s *Service) planRenewal(tx *storage.Tx, a Actor, l License, in RenewInput, tierQty int, auto bool, lk *renewLookup) (renewPlan, error) {
+	if lk == nil {
+		lk = newRenewLookup()
+	}
 	now := s.now()
 	pl := renewPlan{old: l, periods: in.Periods}
 	if err := CanRenew(l.Status); err != nil {
@@ -207,12 +271,12 @@ func (s *Service) planRenewal(tx *storage.Tx, a Actor, l License, in RenewInput,
 	if err := renewalClaim(tx, l, false); err != nil {
 		return pl, err
 	}
-	p, err := getPartner(tx, l.PartnerID)
+	p, err := lk.partner(tx, l.PartnerID)
 	if err != nil {
 		return pl, err
 	}
 	pl.partner = p
-	if err := tx.Get(storage.Products, storage.EncodeID(l.ProductID), &pl.prod); err != nil {
+	if pl.prod, err = lk.product(tx, l.ProductID); err != nil {
 		return pl, Invalid("product_id", "the license's product is no longer in the catalogue")
 	}
 	prod := pl.prod
@@ -271,12 +335,11 @@ func (s *Service) planRenewal(tx *storage.Tx, a Actor, l License, in RenewInput,
 			return pl, Invalid("seats", "%s takes %s seats; change the license's seats first", prod.Name, seatRange(prod))
 		}
 		terms := PricingTerms{PartnerBP: p.DiscountBP}
-		line, err := PriceLine("renewal", prod, BasketLine{ProductID: prod.ID, Edition: pl.edition.Code, Seats: l.Seats,
+		line, err := lk.priceLine(prod, BasketLine{ProductID: prod.ID, Edition: pl.edition.Code, Seats: l.Seats,
 			PeriodMonths: pl.months, Quantity: in.Periods}, max(tierQty, 1), terms)
 		if err != nil {
 			return pl, err
 		}
-		line.Steps[0].Label = strings.Replace(line.Steps[0].Label, fmt.Sprintf("× %d", in.Periods), fmt.Sprintf("× %d %s", in.Periods, plural(in.Periods, "period", "periods")), 1)
 		pl.line = line
 	}
 	switch {
@@ -366,7 +429,7 @@ func (s *Service) QuoteRenewal(a Actor, id uint64, in RenewInput) (RenewalQuote,
 		if err != nil {
 			return err
 		}
-		pl, err := s.planRenewal(tx, a, l, in, 1, false)
+		pl, err := s.planRenewal(tx, a, l, in, 1, false, nil)
 		if err != nil {
 			return err
 		}
@@ -389,7 +452,7 @@ func (s *Service) RenewLicense(a Actor, id uint64, in RenewInput) (RenewResult, 
 		if err != nil {
 			return err
 		}
-		pl, err := s.planRenewal(tx, a, l, in, 1, false)
+		pl, err := s.planRenewal(tx, a, l, in, 1, false, nil)
 		if err != nil {
 			return err
 		}
@@ -466,8 +529,9 @@ func (s *Service) planBulk(tx *storage.Tx, a Actor, in BulkRenewInput) ([]renewP
 		perProduct[l.ProductID]++
 	}
 	plans := make([]renewPlan, len(ls))
+	lk := newRenewLookup()
 	for i, l := range ls {
-		pl, err := s.planRenewal(tx, a, l, RenewInput{Periods: in.Periods}, perProduct[l.ProductID], false)
+		pl, err := s.planRenewal(tx, a, l, RenewInput{Periods: in.Periods}, perProduct[l.ProductID], false, lk)
 		if err != nil {
 			return nil, prefixErr(err, fmt.Sprintf("license %s: ", l.Key))
 		}
@@ -546,9 +610,10 @@ func (s *Service) applyRenewals(tx *storage.Tx, a Actor, plans []renewPlan, in R
 		return nil, RenewalRecord{}, Invalid("pay_now", "pay now pays a new invoice: it goes with payment invoice")
 	}
 	total := Money{0, p.Currency}
-	var lines []PricedLine
-	var items []OrderItem
-	var out []License
+	lines := make([]PricedLine, 0, len(plans))
+	items := make([]OrderItem, 0, len(plans))
+	out := make([]License, 0, len(plans))
+	olds := make([]License, 0, len(plans))
 	migrate := false
 	for _, pl := range plans {
 		l := pl.old
@@ -566,21 +631,6 @@ func (s *Service) applyRenewals(tx *storage.Tx, a Actor, plans []renewPlan, in R
 		l.Edition = pl.edition.Code
 		l.PeriodMonths = pl.months
 		l.Updated = now
-		act := action
-		if pl.old.Edition != pl.edition.Code {
-			act = "migrate"
-		}
-		if err := putLicense(tx, &pl.old, &l); err != nil {
-			return nil, RenewalRecord{}, err
-		}
-		if err := s.writeHistory(tx, a, act, &pl.old, &l); err != nil {
-			return nil, RenewalRecord{}, err
-		}
-		if pl.coupon != nil {
-			if err := s.useCoupon(tx, a, *pl.coupon, l); err != nil {
-				return nil, RenewalRecord{}, err
-			}
-		}
 		if total.Amount > math.MaxInt64-pl.line.Total {
 			return nil, RenewalRecord{}, Invalid("license_ids", "the renewal total is too large to compute")
 		}
@@ -588,6 +638,25 @@ func (s *Service) applyRenewals(tx *storage.Tx, a Actor, plans []renewPlan, in R
 		items = append(items, OrderItem{LicenseID: l.ID, Line: len(lines), Price: pl.line.Total})
 		lines = append(lines, pl.line)
 		out = append(out, l)
+		olds = append(olds, pl.old)
+	}
+	// The licenses' records and index keys in key order, in one pass.
+	if err := putLicenses(tx, olds, out); err != nil {
+		return nil, RenewalRecord{}, err
+	}
+	for i, pl := range plans {
+		act := action
+		if pl.old.Edition != pl.edition.Code {
+			act = "migrate"
+		}
+		if err := s.writeHistory(tx, a, act, &olds[i], &out[i]); err != nil {
+			return nil, RenewalRecord{}, err
+		}
+		if pl.coupon != nil {
+			if err := s.useCoupon(tx, a, *pl.coupon, out[i]); err != nil {
+				return nil, RenewalRecord{}, err
+			}
+		}
 	}
 	evAction, reason := "renewal", ""
 	if migrate {

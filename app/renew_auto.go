@@ -88,6 +88,7 @@ func (s *Service) autoRenewCover(tx *storage.Tx, partnerID uint64, until time.Ti
 	byPartner := map[uint64]*PartnerCover{}
 	var order []uint64
 	var err error
+	lk := newRenewLookup()
 	tx.Each(storage.LicenseIndex, prefix, func(k, _ []byte) bool {
 		at, id := decodeSortID(k)
 		if at > until.Unix() {
@@ -112,7 +113,7 @@ func (s *Service) autoRenewCover(tx *storage.Tx, partnerID uint64, until time.Ti
 			order = append(order, l.PartnerID)
 		}
 		it := RenewCover{LicenseID: l.ID, Key: l.Key, Name: l.Name, Customer: l.Customer, ValidTo: *l.ValidTo}
-		pl, perr := s.planRenewal(tx, autoRenewActor, l, RenewInput{Periods: 1}, 1, true)
+		pl, perr := s.planRenewal(tx, autoRenewActor, l, RenewInput{Periods: 1}, 1, true, lk)
 		if perr != nil {
 			it.Problem = perr.Error()
 		} else {
@@ -234,12 +235,13 @@ func (s *Service) autoRenewChunk(ids []uint64, until time.Time) (int, error) {
 		n = 0
 		var plans []renewPlan
 		var cost int64
+		lk := newRenewLookup() // fn may run again: a fresh cache each run
 		for _, id := range ids {
 			l, err := getLicense(tx, id)
 			if err != nil || !l.AutoRenew || l.Status != StatusActive || l.ValidTo == nil || l.ValidTo.After(until) {
 				continue
 			}
-			pl, err := s.planRenewal(tx, autoRenewActor, l, RenewInput{Periods: 1}, 1, true)
+			pl, err := s.planRenewal(tx, autoRenewActor, l, RenewInput{Periods: 1}, 1, true, lk)
 			if err != nil {
 				continue
 			}

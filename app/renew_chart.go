@@ -67,6 +67,7 @@ func (s *Service) RenewalCoverByWeek(a Actor, weeks int) (CoverWeeks, error) {
 	err := s.db.View(func(tx *storage.Tx) error {
 		costs := map[string]auto{}
 		perPartner := map[uint64][]auto{}
+		lk := newRenewLookup()
 		var order []uint64
 		var err error
 		tx.EachFrom(storage.LicenseIndex, appendSortID(prefix, start, 0), func(k, _ []byte) bool {
@@ -93,7 +94,7 @@ func (s *Service) RenewalCoverByWeek(a Actor, weeks int) (CoverWeeks, error) {
 			kind := fmt.Sprintf("%d|%s|%d|%d|%d", l.ProductID, l.Edition, l.Seats, months, l.PartnerID)
 			c, seen := costs[kind]
 			if !seen {
-				pl, perr := s.planRenewal(tx, autoRenewActor, l, RenewInput{Periods: 1}, 1, true)
+				pl, perr := s.planRenewal(tx, autoRenewActor, l, RenewInput{Periods: 1}, 1, true, lk)
 				c = auto{cost: pl.line.Total, ok: perr == nil}
 				costs[kind] = c
 			}
