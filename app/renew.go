@@ -132,12 +132,15 @@ type RenewalQuote struct {
 	Credit    *MigrationCredit `json:"credit,omitempty"`
 	Total     Money            `json:"total"`
 	Balance   *Money           `json:"balance,omitempty"`
-	Basis     string           `json:"basis"`
-	OldEnd    *time.Time       `json:"old_valid_to,omitempty"`
-	Start     time.Time        `json:"new_period_from"`
-	NewEnd    time.Time        `json:"valid_to"`
-	Edition   string           `json:"edition"`
-	Coupon    *LicenseView     `json:"coupon,omitempty"`
+	// InvoiceTax is the tax an invoice adds to Total when the renewal is
+	// put on one (the partner's invoice tax rate; absent when it is 0).
+	InvoiceTax *Money       `json:"invoice_tax,omitempty"`
+	Basis      string       `json:"basis"`
+	OldEnd     *time.Time   `json:"old_valid_to,omitempty"`
+	Start      time.Time    `json:"new_period_from"`
+	NewEnd     time.Time    `json:"valid_to"`
+	Edition    string       `json:"edition"`
+	Coupon     *LicenseView `json:"coupon,omitempty"`
 }
 
 // RenewResult is a renewed license and the renewal's record.
@@ -435,6 +438,13 @@ func (s *Service) QuoteRenewal(a Actor, id uint64, in RenewInput) (RenewalQuote,
 		}
 		q = pl.quote()
 		q.Balance = &Money{balance(tx, pl.partner.ID), pl.partner.Currency}
+		billing, err := getBilling(tx, pl.partner.ID)
+		if err != nil {
+			return err
+		}
+		if tax := bpOfHalfUp(q.Total.Amount, billing.TaxBP); tax != 0 {
+			q.InvoiceTax = &Money{tax, q.Total.Currency}
+		}
 		return nil
 	})
 	return q, err

@@ -224,6 +224,9 @@ func TestRenewInvoiceTax(t *testing.T) {
 		t.Fatal(err)
 	}
 	q, _ := r.svc.QuoteRenewal(r.pa, r.lic.ID, app.RenewInput{Periods: 1})
+	if q.InvoiceTax == nil || q.InvoiceTax.Amount != (q.Total.Amount*2000+5000)/10000 {
+		t.Fatalf("the quote shows invoice tax %v of 20%% on %s", q.InvoiceTax, q.Total)
+	}
 	res, err := r.svc.RenewLicense(r.pa, r.lic.ID, app.RenewInput{Periods: 1, Payment: "invoice", PayNow: true})
 	if err != nil {
 		t.Fatal(err)
