@@ -474,15 +474,23 @@ func (s *Service) RenewLicense(a Actor, id uint64, in RenewInput) (RenewResult, 
 		return nil
 	})
 	if err == nil {
-		s.mailRenewalInvoice(res.Renewal.InvoiceID)
+		s.mailRenewalInvoice(res.Renewal.InvoiceID, 1)
 	}
 	return res, err
 }
 
-// mailRenewalInvoice queues the mail with a new renewal invoice's PDF, as
-// a checkout does; the invoice-mail job sends it when this fails.
-func (s *Service) mailRenewalInvoice(id uint64) {
-	if id == 0 {
+// renewMailInlineLines is the largest renewal invoice whose mail (and
+// PDF) is made right after the renewal; a bigger one is left to the
+// invoice-mail job, which queues it within a minute (its marker was
+// written with the invoice). A 1,000-line PDF takes ~70 ms of CPU: a
+// bulk renewal's answer does not wait for it.
+const renewMailInlineLines = 100
+
+// mailRenewalInvoice queues the mail with a new renewal invoice's PDF of
+// lines lines, as a checkout does; the invoice-mail job sends it when
+// this fails or the invoice is big.
+func (s *Service) mailRenewalInvoice(id uint64, lines int) {
+	if id == 0 || lines > renewMailInlineLines {
 		return
 	}
 	if err := s.mailSoon(id); err != nil {
@@ -596,7 +604,7 @@ func (s *Service) RenewLicenses(a Actor, in BulkRenewInput) (BulkRenewResult, er
 		return nil
 	})
 	if err == nil {
-		s.mailRenewalInvoice(res.InvoiceID)
+		s.mailRenewalInvoice(res.InvoiceID, res.Renewed)
 	}
 	return res, err
 }

@@ -123,21 +123,33 @@ func BenchmarkRenewalQuote(b *testing.B) {
 }
 
 // BenchmarkBulkRenew1000: renew 1,000 ticked licenses of one partner by
-// balance in one transaction and one order.
+// balance in one transaction and one order; InvoicePayNow puts them on a
+// new 1,000-line invoice paid at once from the balance, in the same
+// transaction (its PDF and mail are the invoice-mail job's, as for any
+// renewal invoice over renewMailInlineLines lines).
 func BenchmarkBulkRenew1000(b *testing.B) {
-	rb := newRenewBench(b, 1)
-	rb.load(b, 5000, 20)
-	var ids []uint64
-	for id := uint64(1); len(ids) < 1000; id++ {
-		if l, err := rb.svc.GetLicense(System, id); err == nil && l.Status == StatusActive {
-			ids = append(ids, id)
-		}
-	}
-	for b.Loop() {
-		res, err := rb.svc.RenewLicenses(rb.pa, BulkRenewInput{LicenseIDs: ids, Periods: 1})
-		if err != nil || res.Renewed != 1000 {
-			b.Fatal(res, err)
-		}
+	for _, c := range []struct {
+		name string
+		in   BulkRenewInput
+	}{{"Balance", BulkRenewInput{Periods: 1}}, {"InvoicePayNow", BulkRenewInput{Periods: 1, Payment: RenewPayInvoice, PayNow: true}}} {
+		b.Run(c.name, func(b *testing.B) {
+			rb := newRenewBench(b, 1)
+			rb.load(b, 5000, 20)
+			var ids []uint64
+			for id := uint64(1); len(ids) < 1000; id++ {
+				if l, err := rb.svc.GetLicense(System, id); err == nil && l.Status == StatusActive {
+					ids = append(ids, id)
+				}
+			}
+			in := c.in
+			in.LicenseIDs = ids
+			for b.Loop() {
+				res, err := rb.svc.RenewLicenses(rb.pa, in)
+				if err != nil || res.Renewed != 1000 {
+					b.Fatal(res, err)
+				}
+			}
+		})
 	}
 }
 

@@ -412,3 +412,37 @@ func TestRenewInvoiceRaces(t *testing.T) {
 		t.Fatalf("%d payments succeeded, %d charged; want 1 and %s", ok, before-r.balance(), won.Renewal.Invoiced)
 	}
 }
+
+// A renewal invoice of more than 100 lines is mailed by the invoice-mail
+// job, not in the renewal's answer; once, with its PDF.
+func TestBigRenewalInvoiceMailedByTheJob(t *testing.T) {
+	r := newRenewShop(t, 0)
+	if _, err := r.svc.SetBilling(r.op, r.p.ID, app.PartnerBilling{Email: "billing@alpha.example"}); err != nil {
+		t.Fatal(err)
+	}
+	ls, err := r.svc.CreateLicenses(r.op, app.LicenseCreate{ProductID: r.product.ID, Edition: "business", Seats: 5, PeriodMonths: 12,
+		PartnerID: r.p.ID, Customer: "Customer GmbH", CustomerEmail: "it@customer.example", Count: 101})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]uint64, len(ls))
+	for i, l := range ls {
+		ids[i] = l.ID
+	}
+	res, err := r.svc.RenewLicenses(r.pa, app.BulkRenewInput{LicenseIDs: ids, Periods: 1, Payment: "invoice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := r.invoiceMails(res.InvoiceID); len(m) != 0 {
+		t.Fatalf("a 101-line invoice was mailed in the renewal's answer: %d mails", len(m))
+	}
+	for range 2 {
+		if err := r.svc.MailPendingInvoices(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m := r.invoiceMails(res.InvoiceID)
+	if len(m) != 1 || len(m[0].Attachments) != 1 || !strings.Contains(m[0].Text, "101 license renewals") {
+		t.Fatalf("after the job: %+v", m)
+	}
+}
