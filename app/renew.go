@@ -743,7 +743,7 @@ func (s *Service) applyRenewals(tx *storage.Tx, a Actor, plans []renewPlan, in R
 		var inv Invoice
 		if payment == RenewPayInvoice {
 			var err error
-			if inv, err = s.billRenewals(tx, a, p, &o, plans, out); err != nil {
+			if inv, err = s.billRenewals(tx, a, p, &o, plans, out, in.PayNow); err != nil {
 				return nil, RenewalRecord{}, err
 			}
 			rec.InvoiceID, rec.InvoiceNumber, rec.Invoiced = inv.ID, inv.Number, &inv.Total

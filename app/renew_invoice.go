@@ -84,8 +84,10 @@ type invoiceRenewal struct {
 // is the order total; the partner's invoice tax comes on top as on every
 // invoice), claiming each license, with each period kept for a void.
 // Every line is in the partner's currency (planRenewal refuses a product
-// priced in another), so a batch makes one invoice.
-func (s *Service) billRenewals(tx *storage.Tx, a Actor, p Partner, o *Order, plans []renewPlan, renewed []License) (Invoice, error) {
+// priced in another), so a batch makes one invoice. paidNow: the invoice
+// is paid in this same transaction, so no period is kept (a paid invoice
+// is never voided).
+func (s *Service) billRenewals(tx *storage.Tx, a Actor, p Partner, o *Order, plans []renewPlan, renewed []License, paidNow bool) (Invoice, error) {
 	lines := make([]InvoiceLine, len(plans))
 	for i, pl := range plans {
 		if pl.credit != nil && pl.credit.Amount.Amount > 0 {
@@ -119,6 +121,9 @@ func (s *Service) billRenewals(tx *storage.Tx, a Actor, p Partner, o *Order, pla
 		return Invoice{}, err
 	}
 	o.InvoiceID = inv.ID
+	if paidNow {
+		return inv, nil
+	}
 	for i, pl := range plans {
 		l := renewed[i]
 		r := invoiceRenewal{LicenseID: l.ID, OldFrom: pl.old.ValidFrom, OldTo: pl.old.ValidTo, OldEdition: pl.old.Edition,
