@@ -161,10 +161,15 @@ func putLicense(tx *storage.Tx, old, l *License) error {
 	if err := tx.PutRaw(storage.Licenses, storage.EncodeID(l.ID), encodeLicense(l)); err != nil {
 		return err
 	}
+	return licenseChanged(tx, old, l)
+}
+
+// licenseChanged records a license write in the change log. When nothing
+// searchable changed (a payment status, a machine) the search index has
+// it right, but the in-memory columns (end date, payment, ...) still
+// follow the change log.
+func licenseChanged(tx *storage.Tx, old, l *License) error {
 	if old != nil && (old.Deleted == nil) == (l.Deleted == nil) && reflect.DeepEqual(licenseDoc(old), licenseDoc(l)) {
-		// Nothing searchable changed (a payment status, a machine): the
-		// search index has it right, but the in-memory columns (end date,
-		// payment, ...) still follow the change log.
 		return tx.Changed(colsOnlyKind, l.ID)
 	}
 	return tx.Changed("license", l.ID)
@@ -285,9 +290,10 @@ func countLicenses(tx *storage.Tx, mask byte, partner uint64, status Status, pro
 // with every index move applied in key order: thousands of bbolt inserts
 // in random order into one node cost quadratic time, sorted ones do not.
 func putLicenses(tx *storage.Tx, olds, ls []License) error {
-	var dels, puts [][]byte
+	dels, puts := make([][]byte, 0, 2*len(ls)), make([][]byte, 0, 2*len(ls))
+	oldKeys := map[string]bool{}
 	for i := range ls {
-		oldKeys := map[string]bool{}
+		clear(oldKeys)
 		for _, k := range indexKeys(&olds[i]) {
 			oldKeys[string(k)] = true
 		}
@@ -343,7 +349,7 @@ func putLicenses(tx *storage.Tx, olds, ls []License) error {
 		if err := tx.PutRaw(storage.Licenses, storage.EncodeID(ls[i].ID), encodeLicense(&ls[i])); err != nil {
 			return err
 		}
-		if err := tx.Changed("license", ls[i].ID); err != nil {
+		if err := licenseChanged(tx, &olds[i], &ls[i]); err != nil {
 			return err
 		}
 	}
