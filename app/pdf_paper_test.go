@@ -139,3 +139,30 @@ func TestInvoicePDFFollowsThePaperOfTheConfig(t *testing.T) {
 		}
 	}
 }
+
+// Page streams are compressed up to 100 pages; a longer document is
+// written plain (fpdf's per-page zlib writers cost more than they save)
+// and reads back just the same.
+func TestPDFCompressesUpToAHundredPages(t *testing.T) {
+	short, _ := invoiceDoc(90)
+	pdf, err := app.RenderPDF(short)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(pdf, []byte(")Tj")) {
+		t.Fatal("a 5-page document has plain text operators: its pages are not compressed")
+	}
+	long, _ := invoiceDoc(3000)
+	pdf, err = app.RenderPDF(long)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages := pdfText(t, pdf)
+	if len(pages) <= 100 {
+		t.Fatalf("3,000 lines on %d pages; want over 100", len(pages))
+	}
+	if !bytes.Contains(pdf, []byte(")Tj")) {
+		t.Fatalf("a %d-page document's pages are compressed", len(pages))
+	}
+	checkCarried(t, pages, 3000)
+}
