@@ -116,10 +116,16 @@ func pdfPaper(paper string) pdfPage {
 
 const pdfFont = "go"
 
-// pdfCompressMaxPages is the longest document whose pages are compressed
-// (about 1,800 invoice lines): the mailed PDF of any usual invoice stays
-// small, and a huge one is made without fpdf's per-page zlib writers.
-const pdfCompressMaxPages = 100
+// Page streams are compressed up to pdfCompressMaxPages (about 1,800
+// invoice lines), so the mailed PDF of any usual invoice stays small; a
+// longer document is written plain, without fpdf's per-page zlib writers,
+// up to pdfPlainMaxPages (about 8 KiB a page: 8 MiB, well inside a mail's
+// 20 MiB of attachments); a longer one still is compressed again so that
+// it stays mailable (50,000 lines: about 5 MiB).
+const (
+	pdfCompressMaxPages = 100
+	pdfPlainMaxPages    = 1000
+)
 
 // RenderPDF lays out doc and returns the PDF file. Text the font cannot
 // carry (characters beyond the Basic Multilingual Plane such as emoji,
@@ -166,11 +172,11 @@ func RenderPDF(doc PDFDocument) (out []byte, err error) {
 	r.header()
 	r.table()
 	r.totals()
-	// Page streams are compressed unless there are very many: fpdf makes a
-	// fresh zlib writer (about 1 MiB) per page, so a 10,000-line invoice
-	// (555 pages) made 640 MiB of garbage, twice the CPU time and a heap
-	// peak near 100 MiB to save 3.5 MiB of file.
-	f.SetCompression(f.PageCount() <= pdfCompressMaxPages)
+	// fpdf makes a fresh zlib writer (about 1 MiB) per page: a 10,000-line
+	// invoice (555 pages) compressed made 640 MiB of garbage, twice the CPU
+	// time and a heap peak near 100 MiB to save 3.5 MiB of file.
+	n := f.PageCount()
+	f.SetCompression(n <= pdfCompressMaxPages || n > pdfPlainMaxPages)
 	if err := f.Error(); err != nil {
 		return nil, fmt.Errorf("pdf: %w", err)
 	}

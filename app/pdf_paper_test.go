@@ -140,9 +140,9 @@ func TestInvoicePDFFollowsThePaperOfTheConfig(t *testing.T) {
 	}
 }
 
-// Page streams are compressed up to 100 pages; a longer document is
-// written plain (fpdf's per-page zlib writers cost more than they save)
-// and reads back just the same.
+// Page streams are compressed up to 100 pages; a longer document (up to
+// 1,000 pages) is written plain (fpdf's per-page zlib writers cost more
+// than they save) and reads back just the same.
 func TestPDFCompressesUpToAHundredPages(t *testing.T) {
 	short, _ := invoiceDoc(90)
 	pdf, err := app.RenderPDF(short)
