@@ -229,9 +229,6 @@ func (s *Service) ClientActivate(in ClientCall) (ClientActivation, error) {
 		if err := putLicense(tx, &old, &l); err != nil {
 			return err
 		}
-		if err := putSeen(tx, l.ID, in.Fingerprint, now); err != nil {
-			return err
-		}
 		out = ClientActivation{ClientStatus: statusOf(&l, CodeOK), Machine: in.Fingerprint, Hostname: host}
 		return s.writeHistory(tx, a, "client.activate", &old, &l)
 	})
@@ -300,8 +297,10 @@ func (s *Service) LicenseMachines(a Actor, id uint64) ([]Machine, error) {
 		}
 		out = make([]Machine, 0, len(l.Registrations))
 		for _, r := range l.Registrations {
-			m := Machine{Registration: r}
-			if t, ok := getSeen(tx, l.ID, r.Machine); ok {
+			// Seen when it registered, until a call says later (an
+			// activation writes no last-seen time of its own).
+			m := Machine{Registration: r, LastSeen: &r.At}
+			if t, ok := getSeen(tx, l.ID, r.Machine); ok && t.After(r.At) {
 				m.LastSeen = &t
 			}
 			if t, ok := s.seen.pendingAt(l.ID, r.Machine); ok && (m.LastSeen == nil || t.After(*m.LastSeen)) {

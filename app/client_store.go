@@ -23,10 +23,6 @@ func seenKey(id uint64, fp string) []byte {
 	return append(storage.EncodeID(id), fp...)
 }
 
-func putSeen(tx *storage.Tx, id uint64, fp string, at time.Time) error {
-	return tx.PutRaw(storage.ClientSeen, seenKey(id, fp), binary.BigEndian.AppendUint64(nil, uint64(at.Unix())))
-}
-
 func getSeen(tx *storage.Tx, id uint64, fp string) (time.Time, bool) {
 	raw := tx.GetRaw(storage.ClientSeen, seenKey(id, fp))
 	if len(raw) != 8 {

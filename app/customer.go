@@ -190,17 +190,17 @@ func (s *Service) CustomerLicenses(a Actor, id uint64) ([]LicenseView, error) {
 	return out, err
 }
 
-// LicenseCustomer is the customer record a license links to, if any.
+// LicenseCustomer is the customer record a license links to, if any and
+// if it belongs to the license's partner (linkedCustomer).
 func (s *Service) LicenseCustomer(a Actor, licenseID uint64) (*Customer, error) {
 	var out *Customer
 	err := s.db.View(func(tx *storage.Tx) error {
-		if _, err := visibleLicense(tx, a, licenseID); err != nil {
+		l, err := visibleLicense(tx, a, licenseID)
+		if err != nil {
 			return err
 		}
-		if id := licenseCustomerID(tx, licenseID); id != 0 {
-			if c, err := getCustomer(tx, id); err == nil {
-				out = &c
-			}
+		if c, ok := linkedCustomer(tx, a, &l); ok {
+			out = &c
 		}
 		return nil
 	})

@@ -12,15 +12,35 @@ type InvoiceConfig struct {
 	// PaymentInstructions tells the partner how to pay (bank account,
 	// reference to quote).
 	PaymentInstructions string `toml:"payment_instructions"`
-	// Paper is "A4" or "Letter", for the print page and the PDF.
+	// Paper is "A4" or "Letter" (any case; empty is A4), for the print
+	// page and the PDF.
 	Paper string `toml:"paper"`
 	// DueDays is how many days after its date an invoice is due.
 	DueDays int `toml:"due_days"`
 }
 
+// The paper sizes of invoices, as InvoiceConfig.Paper holds them once
+// read (ParsePaper) and PDFDocument.Paper takes them.
+const (
+	PaperA4     = "A4"
+	PaperLetter = "Letter"
+)
+
+// ParsePaper reads a configured paper size: "A4" or "Letter" in any
+// case, empty for A4. ok is false for anything else.
+func ParsePaper(s string) (paper string, ok bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "a4":
+		return PaperA4, true
+	case "letter":
+		return PaperLetter, true
+	}
+	return "", false
+}
+
 // DefaultInvoice is the [invoice] section's embedded defaults.
 func DefaultInvoice() InvoiceConfig {
-	return InvoiceConfig{SellerName: "licensedesk", Paper: "A4", DueDays: 14,
+	return InvoiceConfig{SellerName: "licensedesk", Paper: PaperA4, DueDays: 14,
 		PaymentInstructions: "Pay from your prepaid balance on the invoice page, or by bank transfer quoting the invoice number."}
 }
 
@@ -30,11 +50,10 @@ func (c InvoiceConfig) withDefaults() InvoiceConfig {
 	if strings.TrimSpace(c.SellerName) == "" {
 		c.SellerName = d.SellerName
 	}
-	switch strings.ToLower(strings.TrimSpace(c.Paper)) {
-	case "letter":
-		c.Paper = "Letter"
-	default:
-		c.Paper = "A4"
+	if p, ok := ParsePaper(c.Paper); ok {
+		c.Paper = p
+	} else {
+		c.Paper = PaperA4 // the command line refuses it when loading the config
 	}
 	if c.DueDays <= 0 {
 		c.DueDays = d.DueDays

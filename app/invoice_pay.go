@@ -1,6 +1,7 @@
 package app
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -144,6 +145,9 @@ func payable(inv Invoice) error {
 
 // settleInvoice marks a fully paid invoice paid and every license on it
 // paid, with history, in the caller's transaction. Keys never change.
+// The licenses are read, released and written in id order, their index
+// moves sorted and batched (putLicenses): 10,000 of them are one pass
+// over each bucket rather than 10,000 random inserts.
 func (s *Service) settleInvoice(tx *storage.Tx, a Actor, old, inv *Invoice) error {
 	now := s.now()
 	inv.State, inv.PaidAt = InvoicePaid, &now
@@ -158,27 +162,32 @@ func (s *Service) settleInvoice(tx *storage.Tx, a Actor, old, inv *Invoice) erro
 		}
 		return s.audit(tx, a, "invoice.paid", inv.Number, inv.Total.String())
 	}
-	lines, err := invoiceLines(tx, inv.ID)
-	if err != nil {
+	ids := make([]uint64, 0, inv.LineCount)
+	if err := eachInvoiceLine(tx, inv.ID, func(l InvoiceLine) bool { ids = append(ids, l.LicenseID); return true }); err != nil {
 		return err
 	}
-	for _, line := range lines {
-		l, err := rawLicense(tx, line.LicenseID)
-		if err != nil {
+	slices.Sort(ids)
+	olds, news := make([]License, 0, len(ids)), make([]License, 0, len(ids))
+	for _, id := range ids {
+		if err := releaseInvoiceLicense(tx, id); err != nil {
 			return err
 		}
-		if err := releaseInvoiceLicense(tx, l.ID); err != nil {
+		l, err := rawLicense(tx, id)
+		if err != nil {
 			return err
 		}
 		if l.Payment != PaymentPending {
 			continue
 		}
-		prev := l
+		olds = append(olds, l)
 		l.Payment, l.Updated = PaymentPaid, now
-		if err := putLicense(tx, &prev, &l); err != nil {
-			return err
-		}
-		if err := s.writeHistory(tx, a, "payment", &prev, &l); err != nil {
+		news = append(news, l)
+	}
+	if err := putLicenses(tx, olds, news); err != nil {
+		return err
+	}
+	for i := range news {
+		if err := s.writeHistory(tx, a, "payment", &olds[i], &news[i]); err != nil {
 			return err
 		}
 	}

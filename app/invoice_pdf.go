@@ -54,6 +54,7 @@ func (s *Service) invoiceDocument(inv InvoiceView) PDFDocument {
 		Lines:        make([]PDFLine, 0, len(inv.Lines)),
 		FormatAmount: money,
 		Created:      inv.Created,
+		Paper:        s.invoiceCfg.Paper,
 	}
 	for _, l := range inv.Lines {
 		desc := fmt.Sprintf("%s %s, %d seats, %s", l.ProductName, l.EditionName, l.Seats, PeriodLabel(l.PeriodMonths))

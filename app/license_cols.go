@@ -265,6 +265,13 @@ func colRowOf(l *License, d *colDict) colRow {
 	}
 }
 
+// sameColRow reports whether two versions of a license make the same row
+// of the copy (colRowOf, so a column added there is compared here too).
+func sameColRow(a, b *License) bool {
+	var d colDict
+	return colRowOf(a, &d) == colRowOf(b, &d)
+}
+
 // refresh brings the rows of the given licenses up to their state in tx.
 func (c *licenseCols) refresh(tx *storage.Tx, ids []uint64) {
 	if len(ids) == 0 {

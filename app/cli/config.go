@@ -399,7 +399,21 @@ func validate(c app.Config) error {
 			}
 		}
 	}
-	return validateSMTP(c.SMTP, bad)
+	if err := validateSMTP(c.SMTP, bad); err != nil {
+		return err
+	}
+	return validateInvoice(c.Invoice, bad)
+}
+
+// validateInvoice checks the [invoice] section.
+func validateInvoice(c app.InvoiceConfig, bad func(key, format string, args ...any) error) error {
+	if _, ok := app.ParsePaper(c.Paper); !ok {
+		return bad("invoice.paper", "must be A4 or Letter, not %q", c.Paper)
+	}
+	if c.DueDays < 1 || c.DueDays > 3650 {
+		return bad("invoice.due_days", "must be 1 to 3650 days, not %d", c.DueDays)
+	}
+	return nil
 }
 
 // validateSMTP checks the [smtp] section. The address and security are

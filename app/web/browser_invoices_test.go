@@ -117,6 +117,12 @@ func TestBrowserMonthEndCheckout(t *testing.T) {
 		t.Fatalf("in print: sidebar, actions, invoice displayed as %q; want none,none,block", v)
 	}
 	invShot(b, "print")
+	// Printed with the page's own @page size: A4, the default paper.
+	for i, s := range printedPages(b) {
+		if s != "595x842" {
+			t.Fatalf("printed page %d is %s pt; want A4, 595x842", i+1, s)
+		}
+	}
 	ctx, cancel = context.WithTimeout(b.ctx, 30*time.Second)
 	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: ""}); err != nil {
 		t.Fatal(err)

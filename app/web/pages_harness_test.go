@@ -29,7 +29,15 @@ type uiHarness struct {
 
 func newUIHarness(t *testing.T) *uiHarness {
 	t.Helper()
-	svc, err := app.Open(app.Options{DataDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	return newUIHarnessWith(t, app.Options{})
+}
+
+// newUIHarnessWith is newUIHarness with the service's options (the data
+// directory and logger are the harness's own).
+func newUIHarnessWith(t *testing.T, opt app.Options) *uiHarness {
+	t.Helper()
+	opt.DataDir, opt.Logger = t.TempDir(), slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc, err := app.Open(opt)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -185,8 +185,11 @@ type invoiceData struct {
 	Operator bool
 	Balance  *app.Money
 	Paper    string // A4 or Letter
-	Due      time.Time
-	Today    string
+	// PaperSheet is the print stylesheet of the paper: its @page size
+	// and margins.
+	PaperSheet string
+	Due        time.Time
+	Today      string
 }
 
 func (s *Server) invoicePage(c *fiber.Ctx) error {
@@ -204,7 +207,7 @@ func (s *Server) renderInvoice(c *fiber.Ctx, id uint64, status int, form, errs m
 		return err
 	}
 	cfg := s.svc.InvoiceSettings()
-	d := invoiceData{Inv: inv, Operator: a.IsOperator(), Paper: cfg.Paper, Due: inv.Created.AddDate(0, 0, cfg.DueDays),
+	d := invoiceData{Inv: inv, Operator: a.IsOperator(), Paper: cfg.Paper, PaperSheet: paperSheet(cfg.Paper), Due: inv.Created.AddDate(0, 0, cfg.DueDays),
 		Today: time.Now().UTC().Format(time.DateOnly)}
 	if acc, err := s.svc.GetAccount(a, inv.PartnerID); err == nil && acc.Balance.Currency == inv.Currency {
 		d.Balance = &acc.Balance
@@ -213,6 +216,14 @@ func (s *Server) renderInvoice(c *fiber.Ctx, id uint64, status int, form, errs m
 		form = map[string]string{"p.amount": app.FormatAmount(inv.Due.Amount, inv.Currency), "p.date": d.Today}
 	}
 	return s.render(c, status, "invoice", "", View{Title: "Invoice " + inv.Number, Nav: "invoices", Form: form, Errors: errs, Data: d})
+}
+
+// paperSheet is the print stylesheet of a paper size.
+func paperSheet(paper string) string {
+	if paper == app.PaperLetter {
+		return "/static/paper-letter.css"
+	}
+	return "/static/paper-a4.css"
 }
 
 func invoiceURL(id uint64) string { return "/invoices/" + strconv.FormatUint(id, 10) }

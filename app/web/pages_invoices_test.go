@@ -13,7 +13,12 @@ import (
 // login for it and one for the operator.
 func invoiceShop(t *testing.T, n int) (*uiHarness, app.Partner, []uint64) {
 	t.Helper()
-	h := newUIHarness(t)
+	return invoiceShopOn(t, newUIHarness(t), n)
+}
+
+// invoiceShopOn is invoiceShop on a given harness.
+func invoiceShopOn(t *testing.T, h *uiHarness, n int) (*uiHarness, app.Partner, []uint64) {
+	t.Helper()
 	h.user("ops@example.com", 0)
 	name, email, manual, disc := "Manual Reseller", "billing@manual.example", app.ProgramManual, 3000
 	p, err := h.svc.CreatePartner(app.System, app.PartnerInput{Name: &name, Email: &email, Program: &manual, DiscountBP: &disc})
@@ -70,7 +75,8 @@ func TestCheckoutPagesTermsInvoicePayAndVoid(t *testing.T) {
 	year := h.svc.Now().Year()
 	num := fmt.Sprintf("%d-000001", year)
 	wantContains(t, body, "Invoice "+num, "Licenses payment (1)", "Client Oy", "27.98 EUR", "Bill to", "Manual Reseller",
-		"Terms version "+app.DefaultTerms.Version+" accepted by mara@manual.example", `class="inv-doc paper-A4"`)
+		"Terms version "+app.DefaultTerms.Version+" accepted by mara@manual.example", `class="inv-doc paper-A4"`,
+		`<link rel="stylesheet" href="/static/paper-a4.css" media="print">`)
 	inv, err := h.svc.InvoiceByNumber(app.System, num)
 	if err != nil {
 		t.Fatal(err)

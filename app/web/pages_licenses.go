@@ -58,6 +58,7 @@ type licenseRow struct {
 	app.LicenseView
 	KeyText     string // grouped for reading
 	PartnerName string
+	CustomerID  uint64 // the customer record its customer links to; 0: none
 	ValidToText string
 	Due         string // "in 12 days", "today", "expired"
 	DueClass    string // soon, past
@@ -214,8 +215,16 @@ func due(l app.LicenseView, now time.Time) (string, string) {
 func (s *Server) licenseRows(a app.Actor, items []app.LicenseView, names map[uint64]string, csrf string) []licenseRow {
 	now := time.Now()
 	rows := make([]licenseRow, 0, len(items))
+	ids := make([]uint64, len(items))
+	for i, l := range items {
+		ids[i] = l.ID
+	}
+	customers, err := s.svc.LicenseCustomerIDs(a, ids)
+	if err != nil { // the rows still show, their customers as text
+		s.log.Error("license list: reading the customer links failed", "err", err)
+	}
 	for _, l := range items {
-		r := licenseRow{LicenseView: l, KeyText: groupKey(l.Key), CSRF: csrf}
+		r := licenseRow{LicenseView: l, KeyText: groupKey(l.Key), CSRF: csrf, CustomerID: customers[l.ID]}
 		if a.IsOperator() {
 			r.PartnerName = names[l.PartnerID]
 		}
