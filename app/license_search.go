@@ -78,37 +78,16 @@ func (s *Service) searchCandidates(f *licenseFilter) (infix []search.Term, cand 
 	// The copy is built at start-up in a few seconds; a search in that
 	// time waits for it rather than scanning most of the index in Bleve.
 	s.cols.wait(colsWaitBound)
-	// Candidates from Bleve narrow the scan to a list of ids: every word
-	// or prefix term (all its hits), and an infix term of three or more
-	// characters when its trigrams find few enough licenses (beyond
-	// that, scanning the copy is cheaper than collecting Bleve's hits).
-	// The copy then checks each candidate against every infix term.
-	narrow := func(ids []uint64) {
-		slices.Sort(ids)
-		if !restricted {
-			cand, restricted = ids, true
-			return
-		}
-		cand = intersectSorted(cand, ids)
-	}
+	// Bleve narrows the scan to the licenses that match every word or
+	// prefix term (all its hits); the copy then checks each candidate
+	// against every infix term.
 	if len(other) > 0 {
 		ids, err := s.searchAllIDs(f, strings.Join(other, " "))
 		if err != nil {
 			return nil, nil, false, err
 		}
-		narrow(ids)
-	}
-	for _, t := range infix {
-		if !t.Infix || restricted && len(cand) == 0 {
-			continue // too short for trigrams
-		}
-		ids, more, err := s.searchSomeIDs(f, t.Raw, trigramCandidates)
-		if err != nil {
-			return nil, nil, false, err
-		}
-		if !more {
-			narrow(ids)
-		}
+		slices.Sort(ids)
+		cand, restricted = ids, true
 	}
 	return infix, cand, restricted, nil
 }
@@ -138,39 +117,6 @@ func (s *Service) searchHitsFromIndex(f *licenseFilter) ([]colHit, error) {
 	return hits, err
 }
 
-// trigramCandidates is the most hits an infix term's trigram lookup may
-// give and still be used to narrow a search.
-const trigramCandidates = 20000
-
-// searchSomeIDs is searchAllIDs for at most limit hits; more reports that
-// there are others.
-func (s *Service) searchSomeIDs(f *licenseFilter, text string, limit int) ([]uint64, bool, error) {
-	q := s.licenseQuery(f, text)
-	q.Limit = limit
-	docs, more, err := s.idx.Search(q)
-	if err != nil {
-		return nil, false, s.searchError(err)
-	}
-	return docIDs(docs), more, nil
-}
-
-func intersectSorted(a, b []uint64) []uint64 {
-	out := a[:0:0]
-	for i, j := 0, 0; i < len(a) && j < len(b); {
-		switch {
-		case a[i] < b[j]:
-			i++
-		case a[i] > b[j]:
-			j++
-		default:
-			out = append(out, a[i])
-			i++
-			j++
-		}
-	}
-	return out
-}
-
 func docIDs(docs []string) []uint64 {
 	ids := make([]uint64, 0, len(docs))
 	for _, d := range docs {
@@ -182,7 +128,7 @@ func docIDs(docs []string) []uint64 {
 }
 
 func (s *Service) licenseQuery(f *licenseFilter, text string) search.Query {
-	q := search.Query{Text: text, Type: "license", Status: string(f.status)}
+	q := search.Query{Text: text, Type: "license", Status: string(f.status), NoGrams: true}
 	if f.hasPartner {
 		q.Owner = uintStr(f.partner)
 	}
