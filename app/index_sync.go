@@ -45,7 +45,7 @@ type indexer struct {
 	kick   chan struct{} // a write committed: index it soon
 	urgent chan struct{} // a reader waits for the index: index now
 	stop   chan struct{}
-	done chan struct{}
+	done   chan struct{}
 }
 
 // update runs fn as one transaction, committed together with concurrent
