@@ -36,6 +36,7 @@ type licenseCols struct {
 	pending map[uint64]bool // changed while the copy was being built
 	rows    []colRow        // by license id; a zero row is no license
 	scans   []colScan       // by license id: what a search scan reads first
+	pairs2  []pairBits      // by license id: the second hash of each row's pairs
 
 	// arena holds every row's text as built, one after another in id
 	// order, each ended by '\n', so a million rows' texts are one
@@ -205,8 +206,9 @@ func (s *Service) buildCols() error {
 	defer c.mu.Unlock()
 	c.rows = rows
 	c.scans = make([]colScan, len(rows))
+	c.pairs2 = make([]pairBits, len(rows))
 	for id := range rows {
-		c.scans[id] = scanOf(&rows[id])
+		c.scans[id], c.pairs2[id] = scanOf(&rows[id]), rowPairs2(rows[id].all)
 	}
 	c.packLocked()
 	c.dict, c.changed, c.orders, c.memo = dict, nil, nil, nil
@@ -299,9 +301,10 @@ func (c *licenseCols) refreshLocked(tx *storage.Tx, id uint64) {
 	for uint64(len(c.rows)) <= id {
 		c.rows = append(c.rows, colRow{})
 		c.scans = append(c.scans, colScan{})
+		c.pairs2 = append(c.pairs2, pairBits{})
 	}
 	c.rows[id] = r
-	c.scans[id] = scanOf(&r)
+	c.scans[id], c.pairs2[id] = scanOf(&r), rowPairs2(r.all)
 	if c.dirty != nil {
 		c.dirty[id] = true
 	}
@@ -389,10 +392,10 @@ func (c *licenseCols) scan(f *licenseFilter, infix []search.Term, cand []uint64,
 	for i, t := range infix {
 		ch := &checks[i]
 		ch.up = strings.ToUpper(t.Core)
-		ch.upSig = needleSig(ch.up)
+		ch.upSig, ch.upPairs2 = needleSig(ch.up), rowPairs2(ch.up)
 		if strings.Contains(t.Core, "-") {
 			ch.compact = NormaliseKey(t.Core)
-			ch.compactSig = needleSig(ch.compact)
+			ch.compactSig, ch.compactPairs2 = needleSig(ch.compact), rowPairs2(ch.compact)
 		}
 		ch.exact = ch.compact == "" && len(ch.up) == 1 && sigExactChar(ch.up[0])
 	}
@@ -410,10 +413,11 @@ func (c *licenseCols) scan(f *licenseFilter, infix []search.Term, cand []uint64,
 		}
 		for i := range checks {
 			ch := &checks[i]
-			if e.sig.has(&ch.upSig) && (ch.exact || strings.Contains(c.rows[id].all, ch.up)) {
+			if e.sig.has(&ch.upSig) && (ch.exact || c.pairs2[id].has(&ch.upPairs2) && strings.Contains(c.rows[id].all, ch.up)) {
 				continue
 			}
-			if ch.compact != "" && e.sig.has(&ch.compactSig) && strings.Contains(c.rows[id].all[:c.rows[id].keyLen], ch.compact) {
+			if ch.compact != "" && e.sig.has(&ch.compactSig) && c.pairs2[id].has(&ch.compactPairs2) &&
+				strings.Contains(c.rows[id].all[:c.rows[id].keyLen], ch.compact) {
 				continue
 			}
 			return false
@@ -459,9 +463,10 @@ func (c *licenseCols) scan(f *licenseFilter, infix []search.Term, cand []uint64,
 // without dashes for the key, each with its signature. exact is set when
 // the signature alone answers it.
 type colCheck struct {
-	up, compact       string
-	upSig, compactSig colSig
-	exact             bool
+	up, compact             string
+	upSig, compactSig       colSig
+	upPairs2, compactPairs2 pairBits
+	exact                   bool
 }
 
 // colScan is what a search scan reads of a row before its text: the
@@ -493,7 +498,21 @@ func clampID(id uint64) uint32 { return uint32(min(id, math.MaxUint32)) }
 // characters skip reading most of the text.
 type colSig struct {
 	chars uint64
-	pairs [4]uint64
+	pairs pairBits
+}
+
+// pairBits is a set of pairs of adjacent bytes, hashed into 256 bits.
+// Each row has two, by two unrelated hashes (colSig.pairs and
+// licenseCols.pairs2, checked only when the first passes): a row of 120
+// characters sets about a third of each, so a pair it lacks passes the
+// first in a third of rows and both in a tenth.
+type pairBits [4]uint64
+
+func (p *pairBits) set(bit uint) { p[bit>>6] |= 1 << (bit & 63) }
+
+// has reports whether every bit of n is set in p.
+func (p *pairBits) has(n *pairBits) bool {
+	return p[0]&n[0] == n[0] && p[1]&n[1] == n[1] && p[2]&n[2] == n[2] && p[3]&n[3] == n[3]
 }
 
 // sigChar is the bit of a byte in colSig.chars.
@@ -518,14 +537,27 @@ func sigPair(a, b byte) uint {
 	return uint((uint32(a)<<8|uint32(b))*0x9E3779B1) >> 24
 }
 
+// sigPair2 is the bit of two adjacent bytes in the second pair set.
+func sigPair2(a, b byte) uint {
+	return uint((uint32(a)<<8|uint32(b)^0x5bd1)*0x85EBCA77) >> 24
+}
+
+// rowPairs2 is the second pair set of a row's text.
+func rowPairs2(text string) pairBits {
+	var p pairBits
+	for i := 1; i < len(text); i++ {
+		p.set(sigPair2(text[i-1], text[i]))
+	}
+	return p
+}
+
 // rowSig is the signature of a row's text.
 func rowSig(text string) colSig {
 	var s colSig
 	for i := 0; i < len(text); i++ {
 		s.chars |= 1 << sigChar(text[i])
 		if i > 0 {
-			p := sigPair(text[i-1], text[i])
-			s.pairs[p>>6] |= 1 << (p & 63)
+			s.pairs.set(sigPair(text[i-1], text[i]))
 		}
 	}
 	return s
@@ -537,6 +569,5 @@ func needleSig(term string) colSig { return rowSig(term) }
 
 // has reports whether every bit of n is set in s.
 func (s *colSig) has(n *colSig) bool {
-	return s.chars&n.chars == n.chars && s.pairs[0]&n.pairs[0] == n.pairs[0] && s.pairs[1]&n.pairs[1] == n.pairs[1] &&
-		s.pairs[2]&n.pairs[2] == n.pairs[2] && s.pairs[3]&n.pairs[3] == n.pairs[3]
+	return s.chars&n.chars == n.chars && s.pairs.has(&n.pairs)
 }

@@ -45,8 +45,9 @@ func TestMatchPageAgreesWithEveryMatchSorted(t *testing.T) {
 		}
 	}
 	c.scans = make([]colScan, len(c.rows))
+	c.pairs2 = make([]pairBits, len(c.rows))
 	for id := range c.rows {
-		c.scans[id] = scanOf(&c.rows[id])
+		c.scans[id], c.pairs2[id] = scanOf(&c.rows[id]), rowPairs2(c.rows[id].all)
 	}
 	c.packLocked()
 	c.ready = true
@@ -54,7 +55,7 @@ func TestMatchPageAgreesWithEveryMatchSorted(t *testing.T) {
 	for id := 5; id <= n; id += 1013 {
 		if c.rows[id].status != 0 {
 			c.rows[id].all, c.rows[id].keyLen = "CHANGEDZZ\x00"+frag(6)+".é", 9
-			c.scans[id] = scanOf(&c.rows[id])
+			c.scans[id], c.pairs2[id] = scanOf(&c.rows[id]), rowPairs2(c.rows[id].all)
 			c.dirty[uint64(id)] = true
 		}
 	}
