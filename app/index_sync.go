@@ -42,9 +42,10 @@ type indexer struct {
 	trimmed uint64 // the change log holds nothing at or below this
 	floor   uint64 // while a rebuild runs: keep the log above this
 
-	kick chan struct{}
-	stop chan struct{}
-	done chan struct{}
+	kick   chan struct{} // a write committed: index it soon
+	urgent chan struct{} // a reader waits for the index: index now
+	stop   chan struct{}
+	done   chan struct{}
 }
 
 // update runs fn as one transaction, committed together with concurrent
@@ -62,6 +63,7 @@ func (s *Service) update(fn func(tx *storage.Tx) error) error {
 
 func (s *Service) startIndexer() {
 	s.ix.kick = make(chan struct{}, 1)
+	s.ix.urgent = make(chan struct{}, 1)
 	s.ix.stop = make(chan struct{})
 	s.ix.done = make(chan struct{})
 	go s.runIndexer()
@@ -76,6 +78,14 @@ func (s *Service) stopIndexer() {
 	s.ix.stop = nil
 }
 
+// indexGather is how long the indexer lets writes gather before it
+// applies them, unless a reader is waiting for them: one index batch of a
+// few hundred changes costs far less than a hundred batches of a few
+// (each batch is a segment to write, fsync and later merge).
+const indexGather = 50 * time.Millisecond
+
+// kickIndex tells the indexer a write committed: it applies the change
+// within indexGather, together with those that follow.
 func (s *Service) kickIndex() {
 	select {
 	case s.ix.kick <- struct{}{}:
@@ -83,17 +93,52 @@ func (s *Service) kickIndex() {
 	}
 }
 
+// hurryIndex tells the indexer a reader waits: it applies what has been
+// committed at once.
+func (s *Service) hurryIndex() {
+	select {
+	case s.ix.urgent <- struct{}{}:
+	default:
+	}
+}
+
 func (s *Service) runIndexer() {
 	defer close(s.ix.done)
+	stop := func() {
+		// Leave nothing committed unindexed that a clean stop could apply.
+		if err := s.SyncIndex(); err != nil && !errors.Is(err, errIndexBehindLog) {
+			s.log.Error("search index sync at close failed; it catches up on the next start", "err", err)
+		}
+	}
+	gather := time.NewTimer(indexGather)
+	gather.Stop()
 	for {
 		select {
 		case <-s.ix.kick:
-		case <-s.ix.stop:
-			// Leave nothing committed unindexed that a clean stop could apply.
-			if err := s.SyncIndex(); err != nil && !errors.Is(err, errIndexBehindLog) {
-				s.log.Error("search index sync at close failed; it catches up on the next start", "err", err)
+			gather.Reset(indexGather)
+			select {
+			case <-gather.C:
+			case <-s.ix.urgent:
+				gather.Stop()
+			case <-s.ix.stop:
+				gather.Stop()
+				stop()
+				return
 			}
+		case <-s.ix.urgent:
+		case <-s.ix.stop:
+			stop()
 			return
+		}
+		// This sync applies everything committed so far: the signals
+		// given until now are answered by it.
+		select {
+		case <-s.ix.kick:
+		default:
+		}
+		select {
+		case <-s.ix.urgent:
+		default:
 		}
 		err := s.SyncIndex()
 		if errors.Is(err, errIndexBehindLog) {
@@ -144,7 +189,7 @@ func (s *Service) waitIndexed() {
 			defer timer.Stop()
 			timeout = timer.C
 		}
-		s.kickIndex()
+		s.hurryIndex()
 		select {
 		case <-moved:
 		case <-timeout:

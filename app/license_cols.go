@@ -35,12 +35,14 @@ type licenseCols struct {
 	ready   bool
 	pending map[uint64]bool // changed while the copy was being built
 	rows    []colRow        // by license id; a zero row is no license
+	scans   []colScan       // by license id: what a search scan reads first
+	pairs2  []pairBits      // by license id: the second hash of each row's pairs
 
 	// arena holds every row's text as built, one after another in id
-	// order, each ended by '\n': a term is looked for in the whole arena
-	// with one vectorised search rather than a call per row. starts[i] is
-	// where the text of row ids[i] begins. Rows changed since the build
-	// (dirty) have their own text and are checked one by one.
+	// order, each ended by '\n', so a million rows' texts are one
+	// allocation rather than a million. starts[i] is where the text of
+	// row ids[i] begins. Rows changed since the build (dirty) have their
+	// own text; when many have, the arena is packed again.
 	arena  string
 	starts []int
 	ids    []uint64
@@ -203,6 +205,11 @@ func (s *Service) buildCols() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.rows = rows
+	c.scans = make([]colScan, len(rows))
+	c.pairs2 = make([]pairBits, len(rows))
+	for id := range rows {
+		c.scans[id], c.pairs2[id] = scanOf(&rows[id]), rowPairs2(rows[id].all)
+	}
 	c.packLocked()
 	c.dict, c.changed, c.orders, c.memo = dict, nil, nil, nil
 	c.gen++
@@ -300,8 +307,11 @@ func (c *licenseCols) refreshLocked(tx *storage.Tx, id uint64) {
 	}
 	for uint64(len(c.rows)) <= id {
 		c.rows = append(c.rows, colRow{})
+		c.scans = append(c.scans, colScan{})
+		c.pairs2 = append(c.pairs2, pairBits{})
 	}
 	c.rows[id] = r
+	c.scans[id], c.pairs2[id] = scanOf(&r), rowPairs2(r.all)
 	if c.dirty != nil {
 		c.dirty[id] = true
 	}
@@ -325,126 +335,246 @@ func (c *licenseCols) match(f *licenseFilter, infix []search.Term, cand []uint64
 	if !c.ready {
 		return nil, false
 	}
-	// A term is matched case-insensitively (upper case on both sides)
-	// anywhere in the row; the key is stored without dashes, so a term
-	// with a dash is also looked for without them, in the key alone.
-	checks := make([]struct{ up, compact string }, len(infix))
-	for i, t := range infix {
-		checks[i].up = strings.ToUpper(t.Core)
-		if strings.Contains(t.Core, "-") {
-			checks[i].compact = NormaliseKey(t.Core)
-		}
-	}
-	st := statusCode(f.status)
-	// pass checks a row against the filter, the indexed terms and the
-	// infix terms from skip on.
-	pass := func(id uint64, skip int) bool {
-		r := &c.rows[id]
-		if r.status == 0 || st != 0 && r.status != st || f.hasPartner && r.partner != f.partner ||
-			f.product != 0 && r.product != f.product || r.validTo < f.lo || r.validTo > f.hi {
-			return false
-		}
-		for i := skip; i < len(checks); i++ {
-			ch := &checks[i]
-			if !strings.Contains(r.all, ch.up) && (ch.compact == "" || !strings.Contains(r.all[:r.keyLen], ch.compact)) {
-				return false
-			}
-		}
-		return true
-	}
-	if restricted {
-		for _, id := range cand {
-			if id < uint64(len(c.rows)) && pass(id, 0) {
-				hits = append(hits, colHit{c.rows[id].validTo, id})
-			}
-		}
-		return hits, true
-	}
-	parts := runtime.GOMAXPROCS(0)
-	if len(c.ids) < 50000 {
-		parts = 1
-	}
-	chunks := make([][]colHit, parts)
-	size := (len(c.ids) + parts - 1) / parts
-	var wg sync.WaitGroup
-	for p := range parts {
-		from, to := min(p*size, len(c.ids)), min((p+1)*size, len(c.ids))
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			chunks[p] = c.scanArena(from, to, checks[:min(1, len(checks))], func(id uint64, skip int) bool {
-				return !c.dirty[id] && pass(id, skip)
-			})
-		}()
-	}
-	wg.Wait()
-	var extra []colHit
-	for id := range c.dirty {
-		if pass(id, 0) {
-			extra = append(extra, colHit{c.rows[id].validTo, id})
-		}
-	}
-	slices.SortFunc(extra, func(a, b colHit) int { return cmp.Compare(a.id, b.id) })
-	n := len(extra)
-	for _, ch := range chunks {
-		n += len(ch)
+	parts := c.scan(f, infix, cand, restricted, func() colSink { return &hitList{} })
+	n := 0
+	for _, p := range parts {
+		n += len(p.(*hitList).hits)
 	}
 	hits = make([]colHit, 0, n)
-	for _, ch := range chunks {
-		hits = append(hits, ch...)
+	for _, p := range parts {
+		hits = append(hits, p.(*hitList).hits...)
 	}
-	if len(extra) > 0 {
-		hits = append(hits, extra...)
-		slices.SortFunc(hits, func(a, b colHit) int { return cmp.Compare(a.id, b.id) })
+	if !slices.IsSortedFunc(hits, compareHitIDs) {
+		slices.SortFunc(hits, compareHitIDs) // dirty rows come last
 	}
 	return hits, true
 }
 
-// scanArena calls keep for the arena rows from..to (indexes into ids)
-// whose built text holds the first term (every row when there is no term,
-// or when the term has a dash: the key is stored without, so keep checks
-// it), and returns those kept, in id order. keep is told how many terms
-// are already matched.
-func (c *licenseCols) scanArena(from, to int, first []struct{ up, compact string }, keep func(id uint64, skip int) bool) []colHit {
-	var out []colHit
-	skip := 0 // terms already matched
-	add := func(i int) {
-		if id := c.ids[i]; keep(id, skip) {
-			out = append(out, colHit{c.rows[id].validTo, id})
+// matchPage is match for one page of a list sorted by end date: it
+// returns how many licenses match and the ids of the first k in end-date
+// order (then id; reversed when desc), without collecting every match.
+// A search for one character matches most of a million rows: counting
+// them costs a scan, keeping them all would cost tens of megabytes a
+// request.
+func (c *licenseCols) matchPage(f *licenseFilter, infix []search.Term, cand []uint64, restricted, desc bool, k int) (top []colHit, total int, ok bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if !c.ready {
+		return nil, 0, false
+	}
+	parts := c.scan(f, infix, cand, restricted, func() colSink { return newTopHits(k, desc) })
+	all := newTopHits(k, desc)
+	for _, p := range parts {
+		t := p.(*topHits)
+		total += t.seen
+		for _, h := range t.heap {
+			all.add(h)
 		}
 	}
-	if len(first) == 0 || first[0].compact != "" || from >= to {
-		for i := from; i < to; i++ {
-			add(i)
+	return all.sorted(), total, true
+}
+
+// colSink takes the hits of one part of a scan.
+type colSink interface{ add(colHit) }
+
+// hitList keeps every hit.
+type hitList struct{ hits []colHit }
+
+func (l *hitList) add(h colHit) { l.hits = append(l.hits, h) }
+
+func compareHitIDs(a, b colHit) int { return cmp.Compare(a.id, b.id) }
+
+// scan passes every row that matches the filter and the infix terms to a
+// sink, in id order: one sink a core, each over its own stretch of ids.
+// c.mu is held for reading.
+//
+// Each row's signature (colSig) is checked first: it answers a term of
+// one letter or digit exactly and rules out most rows for longer terms
+// without reading their text.
+func (c *licenseCols) scan(f *licenseFilter, infix []search.Term, cand []uint64, restricted bool, newSink func() colSink) []colSink {
+	// A term is matched case-insensitively (upper case on both sides)
+	// anywhere in the row; the key is stored without dashes, so a term
+	// with a dash is also looked for without them, in the key alone.
+	checks := make([]colCheck, len(infix))
+	for i, t := range infix {
+		ch := &checks[i]
+		ch.up = strings.ToUpper(t.Core)
+		ch.upSig, ch.upPairs2 = needleSig(ch.up), rowPairs2(ch.up)
+		if strings.Contains(t.Core, "-") {
+			ch.compact = NormaliseKey(t.Core)
+			ch.compactSig, ch.compactPairs2 = needleSig(ch.compact), rowPairs2(ch.compact)
 		}
-		return out
+		ch.exact = ch.compact == "" && len(ch.up) == 1 && sigExactChar(ch.up[0])
 	}
-	end := len(c.arena)
-	if to < len(c.starts) {
-		end = c.starts[to]
+	st := statusCode(f.status)
+	partner, product := clampID(f.partner), clampID(f.product)
+	pass := func(id uint64) bool {
+		e := &c.scans[id]
+		if e.status == 0 || st != 0 && e.status != st || f.hasPartner && e.partner != partner ||
+			f.product != 0 && e.product != product || e.validTo < f.lo || e.validTo > f.hi {
+			return false
+		}
+		if f.hasPartner && partner == math.MaxUint32 && c.rows[id].partner != f.partner ||
+			f.product != 0 && product == math.MaxUint32 && c.rows[id].product != f.product {
+			return false // ids past the compact columns' range
+		}
+		for i := range checks {
+			ch := &checks[i]
+			if e.sig.has(&ch.upSig) && (ch.exact || c.pairs2[id].has(&ch.upPairs2) && strings.Contains(c.rows[id].all, ch.up)) {
+				continue
+			}
+			if ch.compact != "" && e.sig.has(&ch.compactSig) && c.pairs2[id].has(&ch.compactPairs2) &&
+				strings.Contains(c.rows[id].all[:c.rows[id].keyLen], ch.compact) {
+				continue
+			}
+			return false
+		}
+		return true
 	}
-	text := c.arena[:end]
-	needle := first[0].up
-	skip = 1
-	i := from
-	for pos := c.starts[from]; pos < end; {
-		at := strings.Index(text[pos:], needle)
-		if at < 0 {
-			break
+	if restricted {
+		sink := newSink()
+		for _, id := range cand {
+			if id < uint64(len(c.rows)) && pass(id) {
+				sink.add(colHit{c.scans[id].validTo, id})
+			}
 		}
-		at += pos
-		// The row holding at: the last start at or before it.
-		j, found := slices.BinarySearch(c.starts[i:to], at)
-		if !found {
-			j--
-		}
-		i += j
-		add(i)
-		i++
-		if i >= to {
-			break
-		}
-		pos = c.starts[i]
+		return []colSink{sink}
 	}
-	return out
+	n := len(c.rows)
+	parts := runtime.GOMAXPROCS(0)
+	if n < 50000 {
+		parts = 1
+	}
+	sinks := make([]colSink, parts)
+	size := (n + parts - 1) / parts
+	var wg sync.WaitGroup
+	for p := range parts {
+		from, to := min(p*size, n), min((p+1)*size, n)
+		sinks[p] = newSink()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sink := sinks[p]
+			for id := uint64(from); id < uint64(to); id++ {
+				if pass(id) {
+					sink.add(colHit{c.scans[id].validTo, id})
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return sinks
+}
+
+// colCheck is one infix term as the scan looks for it: upper-cased, and
+// without dashes for the key, each with its signature. exact is set when
+// the signature alone answers it.
+type colCheck struct {
+	up, compact             string
+	upSig, compactSig       colSig
+	upPairs2, compactPairs2 pairBits
+	exact                   bool
+}
+
+// colScan is what a search scan reads of a row before its text: the
+// filter columns and the text's signature, 64 bytes, so a scan of a
+// million rows reads one dense slice front to back.
+type colScan struct {
+	sig     colSig
+	validTo int64
+	partner uint32 // clampID of the partner id
+	product uint32 // clampID of the product id
+	status  uint8  // 0: no license
+}
+
+// scanOf is the scan entry of a row.
+func scanOf(r *colRow) colScan {
+	return colScan{sig: rowSig(r.all), validTo: r.validTo, partner: clampID(r.partner), product: clampID(r.product), status: r.status}
+}
+
+// clampID narrows an id to the scan entry's 32 bits; an id past them is
+// stored as the maximum and checked against the row.
+func clampID(id uint64) uint32 { return uint32(min(id, math.MaxUint32)) }
+
+// colSig is a row's signature: which characters its text holds (one bit
+// for each letter and digit, the other bytes sharing the remaining bits)
+// and which pairs of adjacent characters (hashed into 256 bits). A term
+// can only be in the row if every bit of the term's own signature is set
+// in the row's; for a single letter or digit that test is exact. At a
+// million rows the signatures take 40 MB and let a search of one or two
+// characters skip reading most of the text.
+type colSig struct {
+	chars uint64
+	pairs pairBits
+}
+
+// pairBits is a set of pairs of adjacent bytes, hashed into 256 bits.
+// Each row has two, by two unrelated hashes (colSig.pairs and
+// licenseCols.pairs2, checked only when the first passes): a row of 120
+// characters sets about a third of each, so a pair it lacks passes the
+// first in a third of rows and both in a tenth.
+type pairBits [4]uint64
+
+func (p *pairBits) set(bit uint) { p[bit>>6] |= 1 << (bit & 63) }
+
+// has reports whether every bit of n is set in p.
+func (p *pairBits) has(n *pairBits) bool {
+	return p[0]&n[0] == n[0] && p[1]&n[1] == n[1] && p[2]&n[2] == n[2] && p[3]&n[3] == n[3]
+}
+
+// sigChar is the bit of a byte in colSig.chars.
+func sigChar(b byte) uint {
+	switch {
+	case b >= 'A' && b <= 'Z':
+		return uint(b - 'A')
+	case b >= '0' && b <= '9':
+		return 26 + uint(b-'0')
+	}
+	return 36 + uint(b)%28
+}
+
+// sigExactChar reports whether a one-byte term is answered by its bit
+// alone (no other byte shares it).
+func sigExactChar(b byte) bool {
+	return b >= 'A' && b <= 'Z' || b >= '0' && b <= '9'
+}
+
+// sigPair is the bit of two adjacent bytes in colSig.pairs.
+func sigPair(a, b byte) uint {
+	return uint((uint32(a)<<8|uint32(b))*0x9E3779B1) >> 24
+}
+
+// sigPair2 is the bit of two adjacent bytes in the second pair set.
+func sigPair2(a, b byte) uint {
+	return uint((uint32(a)<<8|uint32(b)^0x5bd1)*0x85EBCA77) >> 24
+}
+
+// rowPairs2 is the second pair set of a row's text.
+func rowPairs2(text string) pairBits {
+	var p pairBits
+	for i := 1; i < len(text); i++ {
+		p.set(sigPair2(text[i-1], text[i]))
+	}
+	return p
+}
+
+// rowSig is the signature of a row's text.
+func rowSig(text string) colSig {
+	var s colSig
+	for i := 0; i < len(text); i++ {
+		s.chars |= 1 << sigChar(text[i])
+		if i > 0 {
+			s.pairs.set(sigPair(text[i-1], text[i]))
+		}
+	}
+	return s
+}
+
+// needleSig is the signature of a search term: what a row must have to
+// hold it.
+func needleSig(term string) colSig { return rowSig(term) }
+
+// has reports whether every bit of n is set in s.
+func (s *colSig) has(n *colSig) bool {
+	return s.chars&n.chars == n.chars && s.pairs.has(&n.pairs)
 }

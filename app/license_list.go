@@ -356,7 +356,15 @@ func (s *Service) ListLicenses(a Actor, p ListParams) (LicensePage, error) {
 	skip := (p.Page - 1) * p.PerPage
 	var ids []uint64
 	var hits []colHit
-	if f.q != "" {
+	pagedSearch := f.q != "" && len(f.post) == 0 && field == "valid_to"
+	switch {
+	case pagedSearch:
+		// Every match is counted with its end date: the total is exact,
+		// and only the page is kept and its records read.
+		if ids, out.Total, err = s.searchPageByExpiry(f, desc, skip, p.PerPage); err != nil {
+			return LicensePage{}, err
+		}
+	case f.q != "":
 		// Before the read transaction: it may wait for the index.
 		if hits, err = s.searchHits(f); err != nil {
 			return LicensePage{}, err
@@ -381,11 +389,8 @@ func (s *Service) ListLicenses(a Actor, p ListParams) (LicensePage, error) {
 				}
 			}
 			return nil
-		case f.q != "" && len(f.post) == 0 && field == "valid_to":
-			// Every match is known with its end date: the total is
-			// exact, and only the page's records are read.
-			out.Total = len(hits)
-			ids = pageByExpiry(hits, desc, skip, p.PerPage)
+		case pagedSearch:
+			// ids and the total are known.
 		case f.q != "":
 			rows := make([]sortRow, 0, len(hits))
 			for _, h := range hits {

@@ -34,8 +34,39 @@ func colsInfix(t search.Term) bool {
 // filter's partner, status, product and end-date range match (the other
 // filters are left to the caller). Call it outside a transaction.
 func (s *Service) searchHits(f *licenseFilter) ([]colHit, error) {
+	infix, cand, restricted, err := s.searchCandidates(f)
+	if err != nil {
+		return nil, err
+	}
+	if hits, ok := s.cols.match(f, infix, cand, restricted); ok {
+		return hits, nil
+	}
+	return s.searchHitsFromIndex(f)
+}
+
+// searchPageByExpiry answers a search sorted by end date: how many
+// licenses match (exactly) and the ids of the page after skip, n long.
+// Only the page is kept, however many match.
+func (s *Service) searchPageByExpiry(f *licenseFilter, desc bool, skip, n int) ([]uint64, int, error) {
+	infix, cand, restricted, err := s.searchCandidates(f)
+	if err != nil {
+		return nil, 0, err
+	}
+	if top, total, ok := s.cols.matchPage(f, infix, cand, restricted, desc, skip+n); ok {
+		return hitIDs(top, skip), total, nil
+	}
+	hits, err := s.searchHitsFromIndex(f)
+	if err != nil {
+		return nil, 0, err
+	}
+	return pageByExpiry(hits, desc, skip, n), len(hits), nil
+}
+
+// searchCandidates splits the search into the infix terms the copy scans
+// for and, when Bleve narrows the search, the sorted candidate ids it
+// found (restricted; cand may then be empty).
+func (s *Service) searchCandidates(f *licenseFilter) (infix []search.Term, cand []uint64, restricted bool, err error) {
 	s.waitIndexed()
-	var infix []search.Term
 	var other []string
 	for _, t := range f.terms {
 		if colsInfix(t) {
@@ -47,45 +78,24 @@ func (s *Service) searchHits(f *licenseFilter) ([]colHit, error) {
 	// The copy is built at start-up in a few seconds; a search in that
 	// time waits for it rather than scanning most of the index in Bleve.
 	s.cols.wait(colsWaitBound)
-	// Candidates from Bleve narrow the scan to a list of ids: every word
-	// or prefix term (all its hits), and an infix term of three or more
-	// characters when its trigrams find few enough licenses (beyond
-	// that, scanning the copy is cheaper than collecting Bleve's hits).
-	// The copy then checks each candidate against every infix term.
-	var cand []uint64
-	restricted := false
-	narrow := func(ids []uint64) {
-		slices.Sort(ids)
-		if !restricted {
-			cand, restricted = ids, true
-			return
-		}
-		cand = intersectSorted(cand, ids)
-	}
+	// Bleve narrows the scan to the licenses that match every word or
+	// prefix term (all its hits); the copy then checks each candidate
+	// against every infix term.
 	if len(other) > 0 {
 		ids, err := s.searchAllIDs(f, strings.Join(other, " "))
 		if err != nil {
-			return nil, err
+			return nil, nil, false, err
 		}
-		narrow(ids)
+		slices.Sort(ids)
+		cand, restricted = ids, true
 	}
-	for _, t := range infix {
-		if !t.Infix || restricted && len(cand) == 0 {
-			continue // too short for trigrams
-		}
-		ids, more, err := s.searchSomeIDs(f, t.Raw, trigramCandidates)
-		if err != nil {
-			return nil, err
-		}
-		if !more {
-			narrow(ids)
-		}
-	}
-	if hits, ok := s.cols.match(f, infix, cand, restricted); ok {
-		return hits, nil
-	}
-	// The copy is still being built: every term from Bleve, each record
-	// checked against the filter and the infix terms.
+	return infix, cand, restricted, nil
+}
+
+// searchHitsFromIndex answers a search while the copy is being built:
+// every term from Bleve, each record checked against the filter and the
+// infix terms.
+func (s *Service) searchHitsFromIndex(f *licenseFilter) ([]colHit, error) {
 	ids, err := s.searchAllIDs(f, f.q)
 	if err != nil {
 		return nil, err
@@ -107,39 +117,6 @@ func (s *Service) searchHits(f *licenseFilter) ([]colHit, error) {
 	return hits, err
 }
 
-// trigramCandidates is the most hits an infix term's trigram lookup may
-// give and still be used to narrow a search.
-const trigramCandidates = 20000
-
-// searchSomeIDs is searchAllIDs for at most limit hits; more reports that
-// there are others.
-func (s *Service) searchSomeIDs(f *licenseFilter, text string, limit int) ([]uint64, bool, error) {
-	q := s.licenseQuery(f, text)
-	q.Limit = limit
-	docs, more, err := s.idx.Search(q)
-	if err != nil {
-		return nil, false, s.searchError(err)
-	}
-	return docIDs(docs), more, nil
-}
-
-func intersectSorted(a, b []uint64) []uint64 {
-	out := a[:0:0]
-	for i, j := 0, 0; i < len(a) && j < len(b); {
-		switch {
-		case a[i] < b[j]:
-			i++
-		case a[i] > b[j]:
-			j++
-		default:
-			out = append(out, a[i])
-			i++
-			j++
-		}
-	}
-	return out
-}
-
 func docIDs(docs []string) []uint64 {
 	ids := make([]uint64, 0, len(docs))
 	for _, d := range docs {
@@ -151,7 +128,7 @@ func docIDs(docs []string) []uint64 {
 }
 
 func (s *Service) licenseQuery(f *licenseFilter, text string) search.Query {
-	q := search.Query{Text: text, Type: "license", Status: string(f.status)}
+	q := search.Query{Text: text, Type: "license", Status: string(f.status), NoGrams: true}
 	if f.hasPartner {
 		q.Owner = uintStr(f.partner)
 	}
@@ -174,71 +151,99 @@ func (s *Service) searchAllIDs(f *licenseFilter, text string) ([]uint64, error) 
 // pageByExpiry returns the ids of one page of hits sorted by end date
 // (then id), selecting the first skip+n without sorting them all.
 func pageByExpiry(hits []colHit, desc bool, skip, n int) []uint64 {
-	less := func(a, b colHit) bool {
-		c := cmp.Compare(a.validTo, b.validTo)
-		if c == 0 {
-			c = cmp.Compare(a.id, b.id)
-		}
-		if desc {
-			return c > 0
-		}
-		return c < 0
+	t := newTopHits(skip+n, desc)
+	for _, h := range hits {
+		t.add(h)
 	}
-	k := skip + n
-	var top []colHit
-	if k >= len(hits)/4 {
-		top = slices.Clone(hits)
-	} else {
-		// A max-heap (by less) of the k best seen so far.
-		top = make([]colHit, 0, k)
-		down := func(i int) {
-			for {
-				l, r, m := 2*i+1, 2*i+2, i
-				if l < len(top) && less(top[m], top[l]) {
-					m = l
-				}
-				if r < len(top) && less(top[m], top[r]) {
-					m = r
-				}
-				if m == i {
-					return
-				}
-				top[i], top[m] = top[m], top[i]
-				i = m
-			}
-		}
-		for _, h := range hits {
-			if len(top) < k {
-				top = append(top, h)
-				for i := len(top) - 1; i > 0; {
-					p := (i - 1) / 2
-					if !less(top[p], top[i]) {
-						break
-					}
-					top[p], top[i] = top[i], top[p]
-					i = p
-				}
-				continue
-			}
-			if less(h, top[0]) {
-				top[0] = h
-				down(0)
-			}
-		}
+	return hitIDs(t.sorted(), skip)
+}
+
+// hitIDs returns the ids of hits from skip on.
+func hitIDs(hits []colHit, skip int) []uint64 {
+	hits = hits[min(skip, len(hits)):]
+	ids := make([]uint64, len(hits))
+	for i, h := range hits {
+		ids[i] = h.id
 	}
-	slices.SortFunc(top, func(a, b colHit) int {
-		if less(a, b) {
+	return ids
+}
+
+// topHits keeps the first k hits by end date (then id; reversed when
+// desc) of those added, and counts them all: a max-heap whose root is the
+// worst hit kept.
+type topHits struct {
+	k    int
+	desc bool
+	seen int
+	heap []colHit
+}
+
+func newTopHits(k int, desc bool) *topHits {
+	return &topHits{k: k, desc: desc, heap: make([]colHit, 0, min(k, 1024))}
+}
+
+// before reports whether a comes before b in the page order.
+func (t *topHits) before(a, b colHit) bool {
+	c := cmp.Compare(a.validTo, b.validTo)
+	if c == 0 {
+		c = cmp.Compare(a.id, b.id)
+	}
+	if t.desc {
+		return c > 0
+	}
+	return c < 0
+}
+
+func (t *topHits) add(h colHit) {
+	t.seen++
+	if t.k <= 0 {
+		return
+	}
+	hp := t.heap
+	if len(hp) < t.k {
+		hp = append(hp, h)
+		for i := len(hp) - 1; i > 0; {
+			p := (i - 1) / 2
+			if !t.before(hp[p], hp[i]) {
+				break
+			}
+			hp[p], hp[i] = hp[i], hp[p]
+			i = p
+		}
+		t.heap = hp
+		return
+	}
+	if !t.before(h, hp[0]) {
+		return
+	}
+	hp[0] = h
+	for i := 0; ; {
+		l, r, m := 2*i+1, 2*i+2, i
+		if l < len(hp) && t.before(hp[m], hp[l]) {
+			m = l
+		}
+		if r < len(hp) && t.before(hp[m], hp[r]) {
+			m = r
+		}
+		if m == i {
+			return
+		}
+		hp[i], hp[m] = hp[m], hp[i]
+		i = m
+	}
+}
+
+// sorted returns the hits kept, in page order.
+func (t *topHits) sorted() []colHit {
+	out := slices.Clone(t.heap)
+	slices.SortFunc(out, func(a, b colHit) int {
+		if t.before(a, b) {
 			return -1
 		}
-		if less(b, a) {
+		if t.before(b, a) {
 			return 1
 		}
 		return 0
 	})
-	top = top[min(skip, len(top)):min(k, len(top))]
-	ids := make([]uint64, len(top))
-	for i, h := range top {
-		ids[i] = h.id
-	}
-	return ids
+	return out
 }

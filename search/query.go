@@ -20,6 +20,10 @@ type Query struct {
 	Status  string // restrict to one status ("" = all)
 	Product string // restrict to one product ("" = all)
 	Limit   int    // maximum ids returned (default 1000)
+	// NoGrams: the documents searched have no trigrams (Doc.NoGrams), so
+	// infix terms are wildcard scans of the dictionary, exact but slow at
+	// scale; the caller answers them itself when it can.
+	NoGrams bool
 }
 
 // Limits on one search, so a crafted query cannot keep a core busy: a
@@ -130,9 +134,9 @@ func gramsQuery(s string) query.Query {
 	return bleve.NewConjunctionQuery(conj...)
 }
 
-func termQuery(t Term) query.Query {
+func termQuery(t Term, noGrams bool) query.Query {
 	var alts []query.Query
-	if t.Infix {
+	if t.Infix && !noGrams {
 		// Keyword fields through trigrams: every trigram of the term, in
 		// its compact form (keys are stored without dashes) and as typed
 		// (IPs and order numbers keep theirs).
@@ -187,7 +191,7 @@ func termQuery(t Term) query.Query {
 func buildQuery(q Query) query.Query {
 	var must []query.Query
 	for _, t := range Parse(q.Text) {
-		must = append(must, termQuery(t))
+		must = append(must, termQuery(t, q.NoGrams))
 	}
 	for f, v := range map[string]string{"type": q.Type, "owner": q.Owner, "status": q.Status, "product": q.Product} {
 		if v != "" {

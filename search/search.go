@@ -25,7 +25,7 @@ import (
 
 // MappingVersion changes whenever the mapping or the document shape
 // changes; an index built with another version is rebuilt on open.
-const MappingVersion = "4"
+const MappingVersion = "5"
 
 // Doc is one searchable record. Keyword fields (Key, IP, Order) are matched
 // whole or by wildcard, case-insensitively; text fields are analysed words.
@@ -43,6 +43,11 @@ type Doc struct {
 	// Grams holds Key, IP and Order again for the trigram field: an
 	// infix wildcard becomes term lookups instead of a dictionary scan.
 	Grams []string `json:"grams"`
+	// NoGrams leaves the trigram field empty, for a type whose infix
+	// searches the caller answers itself (a query of that type sets
+	// Query.NoGrams): trigrams are most of a document's terms, so most
+	// of the cost of indexing it.
+	NoGrams bool `json:"-"`
 }
 
 // keyword fields are stored upper-cased; wildcard queries are not
@@ -55,6 +60,9 @@ func (d Doc) normalised() Doc {
 	d.IP = strings.ToUpper(d.IP)
 	d.Order = strings.ToUpper(d.Order)
 	d.Grams = d.Grams[:0:0]
+	if d.NoGrams {
+		return d
+	}
 	for _, v := range []string{d.Key, d.IP, d.Order} {
 		if len(v) >= gramLen {
 			d.Grams = append(d.Grams, v)

@@ -21,6 +21,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -44,6 +45,7 @@ func run() error {
 	dur := pflag.Duration("duration", 10*time.Second, "how long the concurrent purchases run")
 	bulkRuns := pflag.Int("bulk-runs", 10, "1,000-key orders to time")
 	dir := pflag.String("data", "", "data directory (default: a new temporary one)")
+	cpuProfile := pflag.String("cpuprofile", "", "write a CPU profile of the concurrent purchases (server and clients) to this file")
 	pflag.Parse()
 	if *dir == "" {
 		d, err := os.MkdirTemp("", "licensedesk-buy-")
@@ -122,6 +124,16 @@ func run() error {
 	var mu sync.Mutex
 	var lat []time.Duration
 	var firstErr error
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
 	stop := time.Now().Add(*dur)
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -148,6 +160,9 @@ func run() error {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	if *cpuProfile != "" {
+		pprof.StopCPUProfile()
+	}
 	if firstErr != nil {
 		return firstErr
 	}

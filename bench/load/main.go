@@ -22,6 +22,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -42,6 +43,7 @@ func main() {
 
 type setup struct {
 	opToken, partnerToken string
+	opEmail, opPassword   string // the operator signs in to the web UI with these
 	partnerID             uint64
 	productID             uint64
 	fragments             []string // 4-character fragments of real keys
@@ -77,6 +79,14 @@ func prepare(dir string) (setup, error) {
 			if _, err := svc.CreateUser(app.System, app.UserInput{Email: &email, Role: &role, PartnerID: &pid, Password: &pw}); err != nil {
 				return st, err
 			}
+		}
+		if u.role == app.RoleOperator {
+			// The password of an operator made by an earlier run is not
+			// known: set it again.
+			if err := svc.SetPassword(app.System, u.email, pw); err != nil {
+				return st, err
+			}
+			st.opEmail, st.opPassword = u.email, pw
 		}
 		tok, _, err := svc.CreateTokenForUser(app.System, u.email, "bench")
 		if err != nil {
@@ -164,6 +174,8 @@ func run() error {
 	conns := pflag.Int("conns", 64, "concurrent keep-alive connections (--client)")
 	dur := pflag.Duration("duration", 10*time.Second, "time per scenario (--client)")
 	machines := pflag.Int("machines", 20000, "licenses with a registered machine (--client)")
+	only := pflag.String("only", "", "with --concurrent: run only the scenarios whose name holds this text (e.g. \"note edit\", \"mix\")")
+	cpuProfile := pflag.String("cpuprofile", "", "write a CPU profile of the concurrent scenarios (server and clients) to this file")
 	views := pflag.Duration("views", 0, "measure the sorted and grouped views only, then 16 users on them for this long (e.g. 10s)")
 	pflag.Parse()
 	if *data == "" {
@@ -244,7 +256,26 @@ func run() error {
 			}
 			fmt.Printf("first sort by %s (builds its order): %s\n", s, time.Since(t).Round(time.Millisecond))
 		}
-		rs, err := viewScenarios(get, st.opToken, *n, *views)
+		// The web UI's pages, signed in as the operator.
+		sid, _, err := svc.Login(st.opEmail, st.opPassword, "127.0.0.1")
+		if err != nil {
+			return err
+		}
+		getWeb := func(path string, q url.Values) (int, error) {
+			req, _ := http.NewRequest("GET", base+path+"?"+q.Encode(), nil)
+			req.AddCookie(&http.Cookie{Name: "ld_session", Value: sid})
+			resp, err := client.Do(req)
+			if err != nil {
+				return 0, err
+			}
+			defer resp.Body.Close()
+			nb, _ := io.Copy(io.Discard, resp.Body)
+			if resp.StatusCode != 200 {
+				return 0, fmt.Errorf("%s: status %d", path, resp.StatusCode)
+			}
+			return int(nb), nil
+		}
+		rs, err := viewScenarios(get, st.opToken, getWeb, *n, *views)
 		if err != nil {
 			return err
 		}
@@ -256,8 +287,23 @@ func run() error {
 		return nil
 	}
 	if *conc > 0 {
-		c := &concurrent{get: get, client: client, base: base, st: st, pid: pid, dur: *conc, n: *n}
-		if err := c.run(); err != nil {
+		c := &concurrent{get: get, client: client, base: base, st: st, pid: pid, dur: *conc, n: *n,
+			only: *only, nonce: strconv.FormatInt(time.Now().UnixNano(), 36)}
+		if *cpuProfile != "" {
+			f, err := os.Create(*cpuProfile)
+			if err != nil {
+				return err
+			}
+			if err := pprof.StartCPUProfile(f); err != nil {
+				return err
+			}
+			defer f.Close()
+		}
+		err := c.run()
+		if *cpuProfile != "" {
+			pprof.StopCPUProfile()
+		}
+		if err != nil {
 			return err
 		}
 		c.print()
