@@ -20,6 +20,8 @@ func TestSameDocComparesEveryField(t *testing.T) {
 			f.SetString("x")
 		case reflect.Slice:
 			f.Set(reflect.Append(f, reflect.Zero(f.Type().Elem())))
+		case reflect.Bool:
+			f.SetBool(true)
 		default:
 			t.Fatalf("search.Doc.%s is a %s: teach sameDoc and this test about it", typ.Field(i).Name, f.Kind())
 		}

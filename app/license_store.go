@@ -227,7 +227,7 @@ func visibleLicense(tx *storage.Tx, a Actor, id uint64) (License, error) {
 func sameDoc(a, b *search.Doc) bool {
 	return a.Type == b.Type && a.Owner == b.Owner && a.Key == b.Key && a.IP == b.IP && a.Order == b.Order &&
 		a.Name == b.Name && a.Notes == b.Notes && a.Customer == b.Customer && a.Status == b.Status &&
-		a.Product == b.Product && slices.Equal(a.Grams, b.Grams)
+		a.Product == b.Product && slices.Equal(a.Grams, b.Grams) && a.NoGrams == b.NoGrams
 }
 
 // colsOnlyKind is a change-log entry for a license whose search document
