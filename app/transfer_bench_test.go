@@ -46,24 +46,51 @@ func benchDesk(b *testing.B, n int) (*app.Service, app.Partner, app.Partner, []u
 
 // BenchmarkTransferApprove10k: approving an in-desk transfer of 10,000
 // licenses (the secret's argon2id check, every license moved with both
-// sides' history, the search index caught up). Target ≤ 500 ms.
+// sides' history, one durable transaction). Target ≤ 500 ms. The answer
+// does not wait for the search index: the background indexer takes the
+// 10,000 changed documents afterwards, and the time until a search finds
+// them at the receiver is reported apart (ms-searchable/op). Before each
+// timed approval the index is caught up, so the previous round's indexing
+// does not run inside the next one's timing.
 func BenchmarkTransferApprove10k(b *testing.B) {
 	svc, pa, pb, ids := benchDesk(b, benchTransfer)
 	from, to := pa, pb
+	var cpu cpuMeter
+	var searchable time.Duration
 	for b.Loop() {
 		b.StopTimer()
 		tr, err := svc.CreateTransfer(app.System, app.TransferInput{LicenseIDs: ids, Target: to.PublicID})
 		if err != nil {
 			b.Fatal(err)
 		}
+		if err := svc.SyncIndex(); err != nil {
+			b.Fatal(err)
+		}
 		ua := app.Actor{Email: "u@x", Role: app.RolePartner, PartnerID: to.ID}
 		b.StartTimer()
+		cpu.on()
+		start := time.Now()
 		if _, err := svc.ApproveTransfer(ua, tr.ID, tr.Secret); err != nil {
 			b.Fatal(err)
 		}
+		cpu.off()
+		b.StopTimer()
+		// A search right after the answer waits for the indexer: it
+		// finds every license at the receiver.
+		res, err := svc.ListLicenses(ua, app.ListParams{PerPage: 1, Filters: map[string]string{"q": "Office*"}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		searchable += time.Since(start)
+		if res.Total != benchTransfer {
+			b.Fatalf("a search right after the approval finds %d of the receiver's licenses, want %d", res.Total, benchTransfer)
+		}
+		b.StartTimer()
 		from, to = to, from
 	}
 	_ = from
+	cpu.report(b)
+	b.ReportMetric(float64(searchable.Milliseconds())/float64(b.N), "ms-searchable/op")
 }
 
 // BenchmarkTransferFileExport10k: starting a transfer of 10,000 licenses
