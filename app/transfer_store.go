@@ -23,12 +23,12 @@ type transferRecord struct {
 // transferItem is one license of a transfer.
 type transferItem struct {
 	TransferLicense
-	PrevStatus Status       `json:"prev_status,omitempty"` // outgoing: restored when the transfer ends without a receipt
+	PrevStatus Status `json:"prev_status,omitempty"` // outgoing: restored when the transfer ends without a receipt
 	// PrevAutoRenew: outgoing, auto-renew was on before the file went out
 	// (it is off while the license is transferring) and comes back on
 	// when the transfer ends without a receipt.
-	PrevAutoRenew bool `json:"prev_auto_renew,omitempty"`
-	Record     *fileLicense `json:"record,omitempty"`      // incoming: the license as the file carries it
+	PrevAutoRenew bool         `json:"prev_auto_renew,omitempty"`
+	Record        *fileLicense `json:"record,omitempty"` // incoming: the license as the file carries it
 }
 
 // Blob kinds kept per transfer.
