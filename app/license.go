@@ -1,6 +1,7 @@
 package app
 
 import (
+	"strings"
 	"time"
 )
 
@@ -23,7 +24,17 @@ const (
 )
 
 // Statuses lists every status in display order.
-var Statuses = []Status{StatusOrdered, StatusActive, StatusSuspended, StatusInProgress, StatusExpired, StatusCancelled}
+var Statuses = []Status{StatusOrdered, StatusActive, StatusSuspended, StatusInProgress, StatusExpired, StatusCancelled,
+	StatusTransferring, StatusTransferredOut}
+
+// statusList names every status, for messages.
+func statusList() string {
+	names := make([]string, len(Statuses))
+	for i, st := range Statuses {
+		names[i] = string(st)
+	}
+	return strings.Join(names, ", ")
+}
 
 // ReadOnly reports whether a license in this status may not be changed:
 // it is with, or has gone to, another desk.

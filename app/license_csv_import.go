@@ -307,8 +307,14 @@ func (cx *csvContext) rowLicense(v map[string]string) (License, error) {
 			l.Status = StatusActive
 		}
 	}
-	if !l.Status.Valid() || l.Status.ReadOnly() {
-		return l, Invalid("status", "%q is not a status a license can be imported in", v["status"])
+	switch {
+	case l.Status == StatusTransferring:
+		// Its own desk still holds it; it moves with its transfer file.
+		return l, Invalid("status", "the license is being transferred between desks; it comes over with its transfer file, not a CSV")
+	case l.Status == StatusTransferredOut:
+		return l, Invalid("status", "the license was transferred to another desk and belongs there; it is not imported")
+	case !l.Status.Valid():
+		return l, Invalid("status", "%q is not a status; use one of ordered, active, suspended, in_progress, expired, cancelled", v["status"])
 	}
 	l.Payment = Payment(strings.ToLower(v["payment_status"]))
 	if l.Payment == "" {
