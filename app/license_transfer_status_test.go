@@ -139,13 +139,19 @@ func TestTransferStatusesFilterGroupExportAndReadOnly(t *testing.T) {
 	// Read-only: every change is refused, saying why, and nothing moves.
 	for _, l := range []app.LicenseView{moving, gone} {
 		changes := map[string]func() error{
-			"edit":    func() error { _, err := src.svc.EditLicense(src.ua, l.ID, app.LicenseEdit{Name: licP("x")}); return err },
+			"edit": func() error {
+				_, err := src.svc.EditLicense(src.ua, l.ID, app.LicenseEdit{Name: licP("x")})
+				return err
+			},
 			"notes":   func() error { _, err := src.svc.SetNotes(src.ua, l.ID, "n"); return err },
 			"suspend": func() error { _, err := src.svc.SuspendLicense(src.ua, l.ID); return err },
 			"cancel":  func() error { _, err := src.svc.CancelLicense(src.op, l.ID); return err },
 			"delete":  func() error { return src.svc.DeleteLicense(src.op, l.ID) },
-			"bulk":    func() error { _, err := src.svc.BulkLicenses(src.ua, app.BulkSuspend, []uint64{plain.ID, l.ID}); return err },
-			"renew":   func() error { _, err := src.svc.RenewLicense(src.ua, l.ID, app.RenewInput{Periods: 1}); return err },
+			"bulk": func() error {
+				_, err := src.svc.BulkLicenses(src.ua, app.BulkSuspend, []uint64{plain.ID, l.ID})
+				return err
+			},
+			"renew": func() error { _, err := src.svc.RenewLicense(src.ua, l.ID, app.RenewInput{Periods: 1}); return err },
 			"assign": func() error {
 				_, err := src.svc.AssignLicense(src.op, l.ID, app.AssignInput{PartnerID: &src.pb.ID})
 				return err
