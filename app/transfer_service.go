@@ -635,7 +635,7 @@ func (s *Service) approveLocalTx(tx *storage.Tx, a Actor, r *transferRecord) err
 	if tp.Disabled {
 		return Invalid("target", "partner %s is disabled and cannot receive licenses", tp.PublicID)
 	}
-	items, err := transferItems(tx, r.ID)
+	items, err := transferLicenseIDs(tx, r.ID)
 	if err != nil {
 		return err
 	}

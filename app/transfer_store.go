@@ -89,6 +89,25 @@ func transferItems(tx *storage.Tx, transfer uint64) ([]transferItem, error) {
 	return out, err
 }
 
+// transferLicenseIDs reads only the license id and key of a transfer's
+// items: what moving them needs, without decoding the rest of each.
+func transferLicenseIDs(tx *storage.Tx, transfer uint64) ([]TransferLicense, error) {
+	var out []TransferLicense
+	var err error
+	tx.Each(storage.TransferItems, storage.EncodeID(transfer), func(k, v []byte) bool {
+		var it struct {
+			LicenseID uint64 `json:"license_id"`
+			Key       string `json:"key"`
+		}
+		if err = jsonUnmarshal(v, &it); err != nil {
+			return false
+		}
+		out = append(out, TransferLicense{LicenseID: it.LicenseID, Key: it.Key})
+		return true
+	})
+	return out, err
+}
+
 // claimLicense marks a license as held by an open transfer; a license is
 // in at most one open transfer.
 func claimLicense(tx *storage.Tx, license, transfer uint64) error {
