@@ -56,7 +56,7 @@ func TestTransferStatusesFilterGroupExportAndReadOnly(t *testing.T) {
 	src, moving, gone, plain := transferStatusDesk(t)
 
 	for _, st := range []app.Status{app.StatusTransferring, app.StatusTransferredOut} {
-		if !slices.Contains(app.Statuses, st) {
+		if !slices.Contains(app.FilterStatuses, st) {
 			t.Errorf("%s is not in the statuses the filter offers", st)
 		}
 	}
