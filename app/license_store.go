@@ -287,18 +287,19 @@ func countLicenses(tx *storage.Tx, mask byte, partner uint64, status Status, pro
 func putLicenses(tx *storage.Tx, olds, ls []License) error {
 	var dels, puts [][]byte
 	for i := range ls {
-		// A license has a handful of index keys: compare them pairwise
-		// rather than through a map per license.
-		oldKeys, newKeys := indexKeys(&olds[i]), indexKeys(&ls[i])
-		for _, k := range newKeys {
-			if !slices.ContainsFunc(oldKeys, func(o []byte) bool { return bytes.Equal(o, k) }) {
-				puts = append(puts, k)
-			}
+		oldKeys := map[string]bool{}
+		for _, k := range indexKeys(&olds[i]) {
+			oldKeys[string(k)] = true
 		}
-		for _, k := range oldKeys {
-			if !slices.ContainsFunc(newKeys, func(n []byte) bool { return bytes.Equal(n, k) }) {
-				dels = append(dels, k)
+		for _, k := range indexKeys(&ls[i]) {
+			if oldKeys[string(k)] {
+				delete(oldKeys, string(k))
+				continue
 			}
+			puts = append(puts, k)
+		}
+		for k := range oldKeys {
+			dels = append(dels, []byte(k))
 		}
 	}
 	// The list totals move with the keys, in the same transaction.
