@@ -1,6 +1,8 @@
 package app
 
 import (
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -22,8 +24,23 @@ const (
 	StatusTransferredOut Status = "transferred_out"
 )
 
-// Statuses lists every status in display order.
+// Statuses lists the statuses of a license's own life (F6) in display
+// order: the ones its state machine moves between.
 var Statuses = []Status{StatusOrdered, StatusActive, StatusSuspended, StatusInProgress, StatusExpired, StatusCancelled}
+
+// FilterStatuses is every status a license can be in, in display order:
+// those of Statuses and the two a transfer by file brings. The license
+// list's status filter offers these.
+var FilterStatuses = append(slices.Clone(Statuses), StatusTransferring, StatusTransferredOut)
+
+// statusList names every status, for messages.
+func statusList() string {
+	names := make([]string, len(FilterStatuses))
+	for i, st := range FilterStatuses {
+		names[i] = string(st)
+	}
+	return strings.Join(names, ", ")
+}
 
 // ReadOnly reports whether a license in this status may not be changed:
 // it is with, or has gone to, another desk.

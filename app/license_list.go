@@ -137,7 +137,7 @@ func (s *Service) parseLicenseFilter(a Actor, p ListParams) (*licenseFilter, err
 	}
 	if v := get("status"); v != "" {
 		if !Status(v).Valid() {
-			return nil, Invalid("status", "must be one of ordered, active, suspended, in_progress, expired, cancelled")
+			return nil, Invalid("status", "must be one of %s", statusList())
 		}
 		f.status = Status(v)
 	}

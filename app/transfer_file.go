@@ -471,6 +471,23 @@ func (s *Service) transferBlob(a Actor, id uint64, kind byte, check func(r *tran
 // signed receipt: its licenses are kept here, read-only, as transferred
 // out, with the receipt in their history. The receipt must prove its
 // writer had the secret, so no one but the receiver can close a transfer.
+//
+// A receipt can come after the transfer ended here without one: the
+// giver cancelled it, the operator rejected it, or its time passed by
+// this desk's clock. Cancelling here cannot recall a file already handed
+// out across an air gap: the receiving desk may have approved it with
+// the secret before (or without) hearing of it, and a genuine receipt
+// proves it did, and now serves those keys to its partner. Refusing the
+// receipt would leave both desks owning the same keys, so it is honoured
+// like one for an open transfer: the licenses turn transferred out and
+// the transfer approved, its history saying the receipt came late.
+// Because the licenses were usable here again meanwhile, each must still
+// be where the transfer left it: with the giving partner, in no other
+// open transfer and not transferred out by another receipt. Otherwise
+// the receipt is refused, naming the licenses and what to do, and
+// nothing is written (the operator cancels the other transfer or moves
+// the license back, then imports the receipt again). A license deleted
+// meanwhile is skipped, as for an open transfer.
 func (s *Service) ImportReceipt(a Actor, data []byte) (Transfer, error) {
 	var p receiptPayload
 	if err := openEnvelope(data, receiptFormat, maxReceiptFile, &p, func() []byte { return p.PublicKey }); err != nil {
@@ -495,9 +512,9 @@ func (s *Service) ImportReceipt(a Actor, data []byte) (Transfer, error) {
 		if r.State == TransferApproved {
 			return fileError("this receipt was already imported")
 		}
-		if r.State != TransferPending {
-			return fileError("the transfer was %s here before the receipt came", r.State)
-		}
+		// An open transfer past its time is closed by the receipt, not
+		// expired: the receiving desk approved it.
+		late := r.State != TransferPending
 		sum := sha256.Sum256(p.Proof)
 		if len(r.ReceiptCheck) != sha256.Size || subtle.ConstantTimeCompare(sum[:], r.ReceiptCheck) != 1 ||
 			!bytes.Equal(p.FileSHA256, r.FileSHA256) || NormalisePublicID(p.Target) != r.TargetPublicID {
@@ -510,27 +527,68 @@ func (s *Service) ImportReceipt(a Actor, data []byte) (Transfer, error) {
 			return err
 		}
 		var olds, news []License
+		var conflicts []string
 		for _, it := range items {
-			if err := releaseLicense(tx, it.LicenseID); err != nil {
+			old, err := getLicense(tx, it.LicenseID)
+			if errors.Is(err, ErrNotFound) {
+				if !late {
+					if err := releaseLicense(tx, it.LicenseID); err != nil {
+						return err
+					}
+				}
+				continue // deleted meanwhile by the operator: nothing to mark
+			}
+			if err != nil {
 				return err
 			}
-			old, err := getLicense(tx, it.LicenseID)
-			if err != nil {
-				continue // deleted meanwhile by the operator: nothing to mark
+			if late {
+				// The claim was released when the transfer closed; a claim
+				// now is another transfer's.
+				if other, busy := openTransferOf(tx, old.ID); busy {
+					conflicts = append(conflicts, fmt.Sprintf("%s is in transfer %d", old.Key, other))
+					continue
+				}
+				if old.PartnerID != r.SourcePartnerID {
+					conflicts = append(conflicts, fmt.Sprintf("%s has moved to another partner", old.Key))
+					continue
+				}
+				if old.Status.ReadOnly() {
+					conflicts = append(conflicts, fmt.Sprintf("%s is already %s", old.Key, old.Status))
+					continue
+				}
+			} else if err := releaseLicense(tx, it.LicenseID); err != nil {
+				return err
 			}
 			l := old
 			l.Status, l.AutoRenew, l.Updated = StatusTransferredOut, false, now
 			olds, news = append(olds, old), append(news, l)
 		}
+		if len(conflicts) > 0 {
+			more := ""
+			if len(conflicts) > 5 {
+				more = fmt.Sprintf(" and %d more", len(conflicts)-5)
+				conflicts = conflicts[:5]
+			}
+			return Conflict("file", "the transfer was %s here before this receipt came, and since then %s%s. "+
+				"The other desk owns these keys now: cancel the other transfer or move the licenses back to %s, then import the receipt again; nothing was changed",
+				r.State, strings.Join(conflicts, ", "), more, r.SourceName)
+		}
 		if err := putLicenses(tx, olds, news); err != nil {
 			return err
 		}
+		note := ""
+		if late {
+			note = fmt.Sprintf(" (the receipt came after the transfer was %s here)", r.State)
+		}
 		for i, l := range news {
 			if err := writeHistoryEntry(tx, HistoryEntry{LicenseID: l.ID, At: now, Actor: a.Email, Action: "transfer_receipt",
-				Field: "status", Old: string(olds[i].Status), New: fmt.Sprintf("%s: to %s, approved %s, receipt signed by desk %s",
-					l.Status, r.TargetPublicID, p.Approved.UTC().Format(time.RFC3339), fp), PartnerID: l.PartnerID}); err != nil {
+				Field: "status", Old: string(olds[i].Status), New: fmt.Sprintf("%s: to %s, approved %s, receipt signed by desk %s%s",
+					l.Status, r.TargetPublicID, p.Approved.UTC().Format(time.RFC3339), fp, note), PartnerID: l.PartnerID}); err != nil {
 				return err
 			}
+		}
+		if late {
+			r.Reason = fmt.Sprintf("was %s here; the receiving desk's receipt (approved %s) came afterwards", r.State, p.Approved.UTC().Format("2006-01-02 15:04 UTC"))
 		}
 		r.State, r.Closed, r.ClosedBy = TransferApproved, &now, a.Email
 		r.PeerKeyID, r.PeerFingerprint, r.PeerPublic = SigningKeyID(p.PublicKey), fp, p.PublicKey
@@ -541,7 +599,7 @@ func (s *Service) ImportReceipt(a Actor, data []byte) (Transfer, error) {
 			return err
 		}
 		out = r.Transfer
-		return s.audit(tx, a, "transfer.receipt", fmt.Sprintf("transfer %d", id), "approved on desk "+fp)
+		return s.audit(tx, a, "transfer.receipt", fmt.Sprintf("transfer %d", id), "approved on desk "+fp+note)
 	})
 	return out, err
 }

@@ -140,7 +140,7 @@ func (s *Service) planTransfer(tx *storage.Tx, a Actor, ids []uint64, target str
 		if _, busy := openTransferOf(tx, id); busy {
 			return p, Invalid("license_ids", "license %s is already in an open transfer; cancel that one first", l.Key)
 		}
-		p.items = append(p.items, transferItem{TransferLicense: summarise(&l), PrevStatus: l.Status})
+		p.items = append(p.items, transferItem{TransferLicense: summarise(&l), PrevStatus: l.Status, PrevAutoRenew: l.AutoRenew})
 		p.licenses = append(p.licenses, l)
 	}
 	if r.SourcePartnerID == r.TargetPartnerID {
@@ -241,6 +241,12 @@ func (s *Service) CreateTransfer(a Actor, in TransferInput) (Transfer, error) {
 				if err := writeHistoryEntry(tx, HistoryEntry{LicenseID: l.ID, At: now, Actor: a.Email, Action: "transfer_file",
 					Field: "status", Old: string(licenses[i].Status), New: string(l.Status), PartnerID: l.PartnerID}); err != nil {
 					return err
+				}
+				if licenses[i].AutoRenew {
+					if err := writeHistoryEntry(tx, HistoryEntry{LicenseID: l.ID, At: now, Actor: a.Email, Action: "transfer_file",
+						Field: "auto_renew", Old: "true", New: "false", PartnerID: l.PartnerID}); err != nil {
+						return err
+					}
 				}
 			}
 		}
@@ -370,8 +376,8 @@ func (s *Service) GetTransfer(a Actor, id uint64) (Transfer, error) {
 }
 
 // closeTransferTx ends an open transfer: the licenses are free again, and
-// those that were read-only while their file was out get their status
-// back.
+// those that were read-only while their file was out are back exactly as
+// they were before it: their status, and auto-renew if it was on.
 func (s *Service) closeTransferTx(tx *storage.Tx, a Actor, r *transferRecord, state TransferState, reason string) error {
 	now := s.now()
 	items, err := transferItems(tx, r.ID)
@@ -379,6 +385,7 @@ func (s *Service) closeTransferTx(tx *storage.Tx, a Actor, r *transferRecord, st
 		return err
 	}
 	var olds, news []License
+	var prev []transferItem
 	for _, it := range items {
 		if it.LicenseID == 0 || r.Kind == TransferIncoming {
 			continue
@@ -394,8 +401,8 @@ func (s *Service) closeTransferTx(tx *storage.Tx, a Actor, r *transferRecord, st
 			continue
 		}
 		l := old
-		l.Status, l.Updated = it.PrevStatus, now
-		olds, news = append(olds, old), append(news, l)
+		l.Status, l.AutoRenew, l.Updated = it.PrevStatus, it.PrevAutoRenew, now
+		olds, news, prev = append(olds, old), append(news, l), append(prev, it)
 	}
 	if err := putLicenses(tx, olds, news); err != nil {
 		return err
@@ -404,6 +411,12 @@ func (s *Service) closeTransferTx(tx *storage.Tx, a Actor, r *transferRecord, st
 		if err := writeHistoryEntry(tx, HistoryEntry{LicenseID: l.ID, At: now, Actor: a.Email, Action: "transfer_" + string(state),
 			Field: "status", Old: string(olds[i].Status), New: string(l.Status), PartnerID: l.PartnerID}); err != nil {
 			return err
+		}
+		if prev[i].PrevAutoRenew {
+			if err := writeHistoryEntry(tx, HistoryEntry{LicenseID: l.ID, At: now, Actor: a.Email, Action: "transfer_" + string(state),
+				Field: "auto_renew", Old: "false", New: "true", PartnerID: l.PartnerID}); err != nil {
+				return err
+			}
 		}
 	}
 	r.State, r.Closed, r.ClosedBy, r.Reason = state, &now, a.Email, reason
@@ -622,7 +635,7 @@ func (s *Service) approveLocalTx(tx *storage.Tx, a Actor, r *transferRecord) err
 	if tp.Disabled {
 		return Invalid("target", "partner %s is disabled and cannot receive licenses", tp.PublicID)
 	}
-	items, err := transferItems(tx, r.ID)
+	items, err := transferLicenseIDs(tx, r.ID)
 	if err != nil {
 		return err
 	}

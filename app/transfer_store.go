@@ -23,8 +23,12 @@ type transferRecord struct {
 // transferItem is one license of a transfer.
 type transferItem struct {
 	TransferLicense
-	PrevStatus Status       `json:"prev_status,omitempty"` // outgoing: restored when the transfer ends without a receipt
-	Record     *fileLicense `json:"record,omitempty"`      // incoming: the license as the file carries it
+	PrevStatus Status `json:"prev_status,omitempty"` // outgoing: restored when the transfer ends without a receipt
+	// PrevAutoRenew: outgoing, auto-renew was on before the file went out
+	// (it is off while the license is transferring) and comes back on
+	// when the transfer ends without a receipt.
+	PrevAutoRenew bool         `json:"prev_auto_renew,omitempty"`
+	Record        *fileLicense `json:"record,omitempty"` // incoming: the license as the file carries it
 }
 
 // Blob kinds kept per transfer.
@@ -80,6 +84,25 @@ func transferItems(tx *storage.Tx, transfer uint64) ([]transferItem, error) {
 			return false
 		}
 		out = append(out, it)
+		return true
+	})
+	return out, err
+}
+
+// transferLicenseIDs reads only the license id and key of a transfer's
+// items: what moving them needs, without decoding the rest of each.
+func transferLicenseIDs(tx *storage.Tx, transfer uint64) ([]TransferLicense, error) {
+	var out []TransferLicense
+	var err error
+	tx.Each(storage.TransferItems, storage.EncodeID(transfer), func(k, v []byte) bool {
+		var it struct {
+			LicenseID uint64 `json:"license_id"`
+			Key       string `json:"key"`
+		}
+		if err = jsonUnmarshal(v, &it); err != nil {
+			return false
+		}
+		out = append(out, TransferLicense{LicenseID: it.LicenseID, Key: it.Key})
 		return true
 	})
 	return out, err

@@ -50,15 +50,30 @@ func (tx *Tx) ChangesAfter(seq uint64, limit int) (out []Change, complete bool) 
 	return out, complete
 }
 
-// TrimChanges deletes log entries up to and including seq.
+// TrimChanges deletes log entries up to and including seq. The keys are
+// read a chunk at a time and then deleted: deleting under a cursor and
+// seeking the first entry again walks the emptied leaves each time,
+// quadratic in a large backlog (a bulk import's).
 func (db *DB) TrimChanges(seq uint64) error {
 	return db.Update(func(tx *Tx) error {
-		c := tx.bucket(Changes).Cursor()
-		for k, _ := c.First(); k != nil && DecodeID(k) <= seq; k, _ = c.First() {
-			if err := c.Delete(); err != nil {
-				return err
+		b := tx.bucket(Changes)
+		keys := make([][]byte, 0, 4096)
+		from := uint64(0)
+		for {
+			keys = keys[:0]
+			c := b.Cursor()
+			for k, _ := c.Seek(EncodeID(from)); k != nil && DecodeID(k) <= seq && len(keys) < cap(keys); k, _ = c.Next() {
+				keys = append(keys, bytes.Clone(k))
 			}
+			if len(keys) == 0 {
+				return nil
+			}
+			for _, k := range keys {
+				if err := b.Delete(k); err != nil {
+					return err
+				}
+			}
+			from = DecodeID(keys[len(keys)-1]) + 1
 		}
-		return nil
 	})
 }

@@ -45,7 +45,7 @@ func TestUndecodableRecordDoesNotStopTheDesk(t *testing.T) {
 	db.Close()
 	os.RemoveAll(filepath.Join(dir, "index")) // start-up rebuilds it, reading every record
 
-	var logs bytes.Buffer
+	var logs syncBuffer // background goroutines (the column copy, the indexer) log while the test reads
 	svc, err = app.Open(app.Options{DataDir: dir, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	if err != nil {
 		t.Fatalf("start with an undecodable license: %v", err)

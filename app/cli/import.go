@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"os"
+	"time"
 
 	"licensedesk/app"
 )
@@ -63,6 +64,13 @@ POST /api/v1/licenses/import?partner=P-… with an operator's API token.`)
 	if err != nil {
 		return err
 	}
+	if rep.Imported > 0 {
+		// Search finds the imported rows when the command ends: wait
+		// for the index here, with a bar, rather than silently in Close.
+		if err := waitIndex(c, svc); err != nil {
+			log.Warn("the search index did not catch up; it does on the next start", "err", err)
+		}
+	}
 	for _, r := range rep.Outcomes {
 		if r.Outcome == app.RowInvalid || r.Outcome == app.RowConflict {
 			fmt.Fprintf(c.stdout, "line %d: %s %s: %s %s\n", r.Line, r.Outcome, r.Key, r.Field, r.Reason)
@@ -92,4 +100,29 @@ func (r *countingReader) Seek(off int64, whence int) (int64, error) {
 	n, err := r.f.Seek(off, whence)
 	r.pos = n
 	return n, err
+}
+
+// waitIndex brings the search index up to date with what the import
+// wrote, drawing how many changes it has taken so far.
+func waitIndex(c *cmd, svc *app.Service) error {
+	from, last := svc.IndexBacklog()
+	if last <= from {
+		return nil
+	}
+	bar := newProgress(c.stderr, "index")
+	bar.start(int(last - from))
+	done := make(chan error, 1)
+	go func() { done <- svc.SyncIndex() }()
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case err := <-done:
+			bar.finish()
+			return err
+		case <-tick.C:
+			applied, _ := svc.IndexBacklog()
+			bar.update(int(applied - min(from, applied)))
+		}
+	}
 }

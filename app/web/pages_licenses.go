@@ -262,7 +262,7 @@ func (s *Server) licensesPage(c *fiber.Ctx) error {
 		return err
 	}
 	d := licensesData{List: lv, View: view, Operator: a.IsOperator(), Products: prods, Partners: partners,
-		Statuses: app.Statuses, Payments: app.Payments, CSRF: s.csrfToken(c), Back: lv.url(lv.clone())}
+		Statuses: app.FilterStatuses, Payments: app.Payments, CSRF: s.csrfToken(c), Back: lv.url(lv.clone())}
 	d.CheckoutAll = checkoutAllURL(lv)
 	for _, g := range app.GroupBy {
 		if g != "partner" || a.IsOperator() {

@@ -204,11 +204,17 @@ func (s *Server) transferCancel(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.svc.CancelTransfer(mustActor(c), id); err != nil {
+	t, err := s.svc.CancelTransfer(mustActor(c), id)
+	if err != nil {
 		if status, errs, ok := formError(err, nil); ok {
 			return s.renderTransfer(c, status, errs)
 		}
 		return err
+	}
+	if t.Kind == app.TransferOutgoing {
+		// A file handed out cannot be recalled: see Service.ImportReceipt.
+		return s.redirect(c, "/transfers/"+c.Params("id"), "Transfer cancelled here: the licenses are usable again. "+
+			"The file already handed out can still be approved on the other desk until it expires; if its receipt comes, import it and the licenses are marked transferred out.")
 	}
 	return s.redirect(c, "/transfers/"+c.Params("id"), "Transfer cancelled.")
 }
