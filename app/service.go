@@ -274,3 +274,7 @@ func (s *Service) feedAll(emit func(id string, d search.Doc) error) error {
 	}
 	return nil
 }
+
+// WriteStats says how the group commit has gone since the data file was
+// opened (benchmarks report it beside their write rates).
+func (s *Service) WriteStats() storage.WriteStats { return s.db.WriteStats() }

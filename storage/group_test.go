@@ -91,3 +91,55 @@ func TestWriteAfterCloseFails(t *testing.T) {
 		t.Fatal("a write after Close succeeded")
 	}
 }
+
+// Writers that keep coming back (each sends its next write when the last
+// is durable) share commits: 16 of them writing 40 times each need far
+// fewer commits than writes. A lone writer commits each write on its own,
+// and WriteStats counts both.
+func TestWriteGroupsWritersThatComeBack(t *testing.T) {
+	db := openDB(t, t.TempDir())
+	put := func(k string) error {
+		_, err := db.Write(func(tx *storage.Tx) error { return tx.PutRaw(storage.Meta, []byte(k), []byte("v")) })
+		return err
+	}
+	for i := range 20 {
+		if err := put(fmt.Sprintf("alone%02d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st := db.WriteStats()
+	if st.Commits != 20 || st.Writes != 20 {
+		t.Fatalf("a lone writer: %d commits for %d writes, want 20 and 20", st.Commits, st.Writes)
+	}
+	const writers, each = 16, 40
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				if err := put(fmt.Sprintf("w%02d-%02d", w, i)); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	after := db.WriteStats()
+	commits, writes := after.Commits-st.Commits, after.Writes-st.Writes
+	if writes != writers*each {
+		t.Fatalf("%d writes counted, want %d", writes, writers*each)
+	}
+	if commits > writes/4 {
+		t.Errorf("%d writers coming back: %d commits for %d writes; they should share commits", writers, commits, writes)
+	}
+	if after.Busy <= st.Busy {
+		t.Error("the writer's busy time did not grow")
+	}
+}

@@ -22,6 +22,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"strconv"
@@ -287,7 +288,7 @@ func run() error {
 		return nil
 	}
 	if *conc > 0 {
-		c := &concurrent{get: get, client: client, base: base, st: st, pid: pid, dur: *conc, n: *n,
+		c := &concurrent{get: get, client: client, base: base, st: st, pid: pid, dur: *conc, n: *n, stats: svc.WriteStats,
 			only: *only, nonce: strconv.FormatInt(time.Now().UnixNano(), 36)}
 		if *cpuProfile != "" {
 			f, err := os.Create(*cpuProfile)
@@ -298,10 +299,16 @@ func run() error {
 				return err
 			}
 			defer f.Close()
+			// Where goroutines wait, beside where they run.
+			runtime.SetBlockProfileRate(int(50 * time.Microsecond))
 		}
 		err := c.run()
 		if *cpuProfile != "" {
 			pprof.StopCPUProfile()
+			if bf, err := os.Create(*cpuProfile + ".block"); err == nil {
+				_ = pprof.Lookup("block").WriteTo(bf, 0)
+				bf.Close()
+			}
 		}
 		if err != nil {
 			return err
