@@ -278,3 +278,39 @@ func TestTypedCustomerLinksOnCSVImport(t *testing.T) {
 		t.Errorf("the loaded license links to %+v, want %d", c, z2.ID)
 	}
 }
+
+// Records made by activation or by hand take part in the grouping: a
+// customer typed later with the same name and email links to them, and a
+// renamed record is found by its new name.
+func TestTypedCustomerFindsActivatedAndRenamedRecords(t *testing.T) {
+	t.Parallel()
+	f := newLicFix(t)
+	unused := f.one(f.ua, f.lic())
+	done, err := f.svc.ActivateForCustomer(f.ua, unused.ID, app.CustomerChoice{New: &app.CustomerInput{
+		Name: licP("Fabrikam Buyer"), Email: licP("buyer@fabrikam.example")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := done.Customer
+	typed := func(name, email string) *app.Customer {
+		t.Helper()
+		in := f.lic()
+		in.Customer, in.CustomerEmail = name, email
+		return linked(t, f, f.ua, f.one(f.ua, in).ID)
+	}
+	if c := typed("fabrikam  buyer", "BUYER@fabrikam.example"); c == nil || c.ID != rec.ID {
+		t.Fatalf("typed like the activated customer, the license links to %+v, want %d", c, rec.ID)
+	}
+	if _, err := f.svc.UpdateCustomer(f.ua, rec.ID, app.CustomerInput{Name: licP("Fabrikam Purchasing")}); err != nil {
+		t.Fatal(err)
+	}
+	if c := typed("Fabrikam Purchasing", "buyer@fabrikam.example"); c == nil || c.ID != rec.ID {
+		t.Errorf("typed with the record's new name, the license links to %+v, want %d", c, rec.ID)
+	}
+	if c := typed("Fabrikam Buyer", "buyer@fabrikam.example"); c == nil || c.ID == rec.ID || c.Name != "Fabrikam Buyer" {
+		t.Errorf("typed with the record's old name, the license links to %+v, want a record of its own", c)
+	}
+	if ls, err := f.svc.CustomerLicenses(f.ua, rec.ID); err != nil || len(ls) != 3 {
+		t.Errorf("the activated record lists %d licenses, %v; want 3", len(ls), err)
+	}
+}
