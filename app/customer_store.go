@@ -63,17 +63,22 @@ func putCustomer(tx *storage.Tx, old, c *Customer) error {
 			}
 		}
 	}
-	if nk := customerGroupKey(c.PartnerID, c.Name, c.Email); old == nil || !bytes.Equal(customerGroupKey(old.PartnerID, old.Name, old.Email), nk) {
-		if old != nil {
-			ok := customerGroupKey(old.PartnerID, old.Name, old.Email)
-			if cur := tx.GetRaw(storage.CustomersByKey, ok); cur != nil && storage.DecodeID(cur) == c.ID {
-				if err := tx.Delete(storage.CustomersByKey, ok); err != nil {
+	// The grouping index follows the name and email; a key another record
+	// holds already (an older record of the same customer) stays with it.
+	var oldKey []byte
+	if old != nil {
+		oldKey = customerGroupKey(old.PartnerID, old.Name, old.Email)
+	}
+	if newKey := customerGroupKey(c.PartnerID, c.Name, c.Email); !bytes.Equal(oldKey, newKey) {
+		if oldKey != nil {
+			if cur := tx.GetRaw(storage.CustomersByKey, oldKey); cur != nil && storage.DecodeID(cur) == c.ID {
+				if err := tx.Delete(storage.CustomersByKey, oldKey); err != nil {
 					return err
 				}
 			}
 		}
-		if tx.GetRaw(storage.CustomersByKey, nk) == nil { // an older record of the same customer keeps the key
-			if err := tx.PutRaw(storage.CustomersByKey, nk, storage.EncodeID(c.ID)); err != nil {
+		if tx.GetRaw(storage.CustomersByKey, newKey) == nil {
+			if err := tx.PutRaw(storage.CustomersByKey, newKey, storage.EncodeID(c.ID)); err != nil {
 				return err
 			}
 		}
