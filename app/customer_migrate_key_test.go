@@ -40,6 +40,20 @@ func schema9TypedAfter(t *testing.T, dir string) {
 			return err
 		}
 		lics := tx.Bucket([]byte("licenses"))
+		addLicense := func(id, partner uint64, customer, email string, deleted bool) error {
+			m := map[string]any{"id": id, "key": "FIXTR-KEY10-0000" + string(rune('A'+id-20)), "name": "Later", "product_id": 1,
+				"product_name": "Office Shield", "edition": "business", "seats": 2, "period_months": 12, "status": "ordered",
+				"payment_status": "paid", "purchased": day, "activate_by": day.AddDate(1, 0, 0), "registrations": []any{},
+				"customer": customer, "customer_email": email, "partner_id": partner, "updated": day}
+			if deleted {
+				m["deleted"] = day
+			}
+			raw, _ := json.Marshal(m)
+			if err := lics.Put(key(id), raw); err != nil {
+				return err
+			}
+			return tx.Bucket([]byte(storage.LicensesByKey)).Put([]byte(app.NormaliseKey(m["key"].(string))), key(id))
+		}
 		for _, l := range []struct {
 			id, partner     uint64
 			customer, email string
@@ -52,20 +66,24 @@ func schema9TypedAfter(t *testing.T, dir string) {
 			{24, 1, "Tailspin", "t@tailspin.example", false},       // the hand-made record
 			{25, 1, "Gone Again", "gone@example.com", true},        // deleted: nothing
 		} {
-			m := map[string]any{"id": l.id, "key": "FIXTR-KEY10-0000" + string(rune('A'+l.id-20)), "name": "Later", "product_id": 1,
-				"product_name": "Office Shield", "edition": "business", "seats": 2, "period_months": 12, "status": "ordered",
-				"payment_status": "paid", "purchased": day, "activate_by": day.AddDate(1, 0, 0), "registrations": []any{},
-				"customer": l.customer, "customer_email": l.email, "partner_id": l.partner, "updated": day}
-			if l.deleted {
-				m["deleted"] = day
-			}
-			raw, _ := json.Marshal(m)
-			if err := lics.Put(key(l.id), raw); err != nil {
+			if err := addLicense(l.id, l.partner, l.customer, l.email, l.deleted); err != nil {
 				return err
 			}
-			if err := tx.Bucket([]byte(storage.LicensesByKey)).Put([]byte(app.NormaliseKey(m["key"].(string))), key(l.id)); err != nil {
-				return err
-			}
+		}
+		// License 26 is partner 1's now but links to partner 2's record of
+		// its customer (license 7's): the operator moved it under schema 9.
+		if err := addLicense(26, 1, "Contoso Ltd", "buyer@contoso.example", false); err != nil {
+			return err
+		}
+		beta := tx.Bucket([]byte(storage.LicenseCustomer)).Get(key(7))
+		if beta == nil {
+			t.Fatal("fixture: license 7 not linked by migration 9")
+		}
+		if err := tx.Bucket([]byte(storage.LicenseCustomer)).Put(key(26), beta); err != nil {
+			return err
+		}
+		if err := tx.Bucket([]byte(storage.CustomerLicenses)).Put(append(append([]byte(nil), beta...), key(26)...), nil); err != nil {
+			return err
 		}
 		cs := tx.Bucket([]byte(storage.Customers))
 		id, _ := cs.NextSequence()
@@ -125,6 +143,18 @@ func TestMigrationCustomerKeysAndLaterTypedCustomers(t *testing.T) {
 	}
 	if c := cust(alpha, 24); c == nil || c.Name != "Tailspin" || c.Email != "t@tailspin.example" || !c.Created.Equal(time.Date(2026, 2, 1, 10, 0, 0, 0, time.UTC)) {
 		t.Fatalf("license 24 links to %+v, want the hand-made Tailspin record", c)
+	}
+	// The moved license links to its partner's record now, and partner 2's
+	// record lists only its own license.
+	if c := cust(alpha, 26); c == nil || c.ID != c1.ID {
+		t.Errorf("the moved license 26 links to %+v, want partner 1's %d", c, c1.ID)
+	}
+	c7 := cust(beta, 7)
+	if c7 == nil || c7.PartnerID != 2 {
+		t.Fatalf("license 7 links to %+v", c7)
+	}
+	if ls, err := svc.CustomerLicenses(beta, c7.ID); err != nil || len(ls) != 1 || ls[0].ID != 7 {
+		t.Errorf("partner 2's record lists %+v, %v; want license 7 alone", ls, err)
 	}
 	page, err := svc.ListCustomers(alpha, app.ListParams{PerPage: 50})
 	if err != nil || page.Total != 6 { // the four of migration 9, Tailspin, Northwind; nothing for the deleted license
