@@ -175,13 +175,14 @@ func (s *Service) UpdateCustomer(a Actor, id uint64, in CustomerInput) (Customer
 func (s *Service) CustomerLicenses(a Actor, id uint64) ([]LicenseView, error) {
 	var out []LicenseView
 	err := s.db.View(func(tx *storage.Tx) error {
-		if _, err := visibleCustomer(tx, a, id); err != nil {
+		c, err := visibleCustomer(tx, a, id)
+		if err != nil {
 			return err
 		}
 		for _, lid := range customerLicenseIDs(tx, id) {
 			l, err := getLicense(tx, lid)
-			if err != nil {
-				continue // deleted
+			if err != nil || l.PartnerID != c.PartnerID {
+				continue // deleted, or another partner's now (links follow moves; never show one across partners)
 			}
 			out = append(out, l.view())
 		}

@@ -15,6 +15,7 @@ import (
 // package's codecs; storage runs them in version order with its own.
 var appMigrations = []storage.Migration{
 	{Version: 9, Name: "customer records from the licenses' free-text customers", Up: migrateCustomers},
+	{Version: 10, Name: "customer grouping index; licenses typed after migration 9 linked to their customer", Up: migrateCustomerKeys},
 }
 
 // Migrations are the migrations storage.Open needs (as Options.Migrations)
@@ -52,7 +53,7 @@ func migrateCustomers(tx *storage.Tx) error {
 		if tx.GetRaw(storage.LicenseCustomer, k) != nil {
 			return true // linked already
 		}
-		gk := string(storage.EncodeID(l.PartnerID)) + strings.ToLower(strings.Join(strings.Fields(name), " ")) + "\x00" + email
+		gk := string(customerGroupKey(l.PartnerID, name, email))
 		g := groups[gk]
 		if g == nil {
 			if name == "" {

@@ -113,6 +113,7 @@ func (s *Service) CreateLicenses(a Actor, in LicenseCreate) ([]LicenseView, erro
 			}
 		}
 		now := s.now()
+		var made []License // those with a customer, linked to its record below
 		for range in.Count {
 			id, err := tx.NextID(storage.Licenses)
 			if err != nil {
@@ -138,7 +139,13 @@ func (s *Service) CreateLicenses(a Actor, in LicenseCreate) ([]LicenseView, erro
 			if err := s.writeHistory(tx, a, "create", nil, &l); err != nil {
 				return err
 			}
+			if hasCustomer(&l) {
+				made = append(made, l)
+			}
 			out = append(out, l.view())
+		}
+		if err := linkCustomers(tx, now, nil, made); err != nil {
+			return err
 		}
 		return s.audit(tx, a, "license.create", prod.Code, uintStr(uint64(in.Count))+" × "+in.Edition)
 	})

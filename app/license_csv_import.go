@@ -599,10 +599,10 @@ func (s *Service) insertImported(tx *storage.Tx, a Actor, ls []License) (int, er
 			fresh = append(fresh, l)
 		}
 	}
-	if err := bulkInsertTx(tx, fresh, true); err != nil {
+	now := s.now()
+	if err := bulkInsertTx(tx, now, fresh, true); err != nil {
 		return 0, err
 	}
-	now := s.now()
 	for i := range fresh {
 		l := &fresh[i]
 		if err := writeHistoryEntry(tx, HistoryEntry{LicenseID: l.ID, At: now, Actor: a.Email, Action: "import",

@@ -105,6 +105,11 @@ func (s *Service) changeLicenseTx(tx *storage.Tx, a Actor, id uint64, action str
 	if err := putLicense(tx, &old, &l); err != nil {
 		return License{}, err
 	}
+	if customerMoves(&old, &l) { // the customer or the partner changed: the link follows
+		if err := linkCustomers(tx, l.Updated, []License{old}, []License{l}); err != nil {
+			return License{}, err
+		}
+	}
 	return l, s.writeHistory(tx, a, action, &old, &l)
 }
 

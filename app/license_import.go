@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"slices"
+	"time"
 
 	"licensedesk/storage"
 )
@@ -16,15 +17,16 @@ func (s *Service) ImportLicenses(a Actor, batch []License) error {
 	if err := a.requireOperator(); err != nil {
 		return err
 	}
-	return s.db.Update(func(tx *storage.Tx) error { return bulkInsertTx(tx, batch, false) })
+	return s.db.Update(func(tx *storage.Tx) error { return bulkInsertTx(tx, s.now(), batch, false) })
 }
 
 // bulkInsertTx writes new licenses in the caller's transaction: ids are
 // assigned here (and keys too, unless keepKeys), and records, the key
 // index and the list indexes are each written in sorted key order. A key
-// already taken is ErrConflict. It keeps no state between calls, so a
-// retried transaction does the same again.
-func bulkInsertTx(tx *storage.Tx, batch []License, keepKeys bool) error {
+// already taken is ErrConflict. Licenses that name a customer are linked
+// to its record (made now when there is none). It keeps no state between
+// calls, so a retried transaction does the same again.
+func bulkInsertTx(tx *storage.Tx, now time.Time, batch []License, keepKeys bool) error {
 	type kv struct{ k, v []byte }
 	var recs, keys, idx []kv
 	for i := range batch {
@@ -73,5 +75,5 @@ func bulkInsertTx(tx *storage.Tx, batch []License, keepKeys bool) error {
 			}
 		}
 	}
-	return nil
+	return linkCustomers(tx, now, nil, batch)
 }

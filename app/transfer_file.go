@@ -385,7 +385,7 @@ func (s *Service) approveIncomingTx(tx *storage.Tx, a Actor, r *transferRecord, 
 		ls = append(ls, l)
 	}
 	// The shared bulk loader: ids here, keys as they were, sorted writes.
-	if err := bulkInsertTx(tx, ls, true); err != nil {
+	if err := bulkInsertTx(tx, now, ls, true); err != nil {
 		return err
 	}
 	for _, l := range ls {

@@ -142,6 +142,10 @@ func TestTransferFileBetweenTwoInstalls(t *testing.T) {
 			!got.ValidTo.Equal(*want.ValidTo) || got.Seats != want.Seats || got.Status != app.StatusActive && got.Status != app.StatusOrdered {
 			t.Errorf("imported license %+v\nfrom %+v", got.License, want.License)
 		}
+		// The customer is the target partner's record on this desk.
+		if c, err := dst.svc.LicenseCustomer(dst.ub, got.ID); err != nil || c == nil || c.PartnerID != dst.pb.ID || c.Name != want.Customer {
+			t.Errorf("imported license %s links to customer %+v, %v", want.Key, c, err)
+		}
 	}
 	if pg := dst.list(dst.ub, map[string]string{"q": "Harbor"}, ""); pg.Total != 1 {
 		t.Errorf("search on the receiving desk finds %d", pg.Total)

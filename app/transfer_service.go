@@ -661,6 +661,11 @@ func (s *Service) approveLocalTx(tx *storage.Tx, a Actor, r *transferRecord) err
 	if err := putLicenses(tx, olds, news); err != nil {
 		return err
 	}
+	// Customers belong to a partner: each license's customer link moves to
+	// the target's record of the same customer, found or made there.
+	if err := linkCustomers(tx, now, olds, news); err != nil {
+		return err
+	}
 	for i, l := range news {
 		if err := releaseLicense(tx, l.ID); err != nil {
 			return err

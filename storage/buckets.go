@@ -66,6 +66,7 @@ const (
 	CustomerLicenses   = "idx_customer_license" // customer id | license id -> nil
 	LicenseCustomer    = "idx_license_customer" // license id -> customer id
 	CustomersByPartner = "idx_customer_partner" // partner id | customer id -> nil
+	CustomersByKey     = "idx_customer_key"     // partner id | lower(name) 0x00 lower(email) -> customer id (grouping of typed customers)
 )
 
 // AllBuckets lists every bucket created at open.
@@ -80,4 +81,5 @@ var AllBuckets = []string{
 	LicenseCounts,
 	Renewals,
 	ClientSeen, ActivationState, ActivationCodes, Customers, CustomersByEmail, CustomerLicenses, LicenseCustomer, CustomersByPartner,
+	CustomersByKey,
 }

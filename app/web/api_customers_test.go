@@ -37,11 +37,17 @@ func TestCustomersAPIListSearchCSV(t *testing.T) {
 	if page.Total != 1 || page.Items[0].Name != "Max Power" {
 		t.Fatalf("country filter: %s", r.body)
 	}
-	// A partner sees its own customers only (the world gave each one).
+	// A partner sees its own customers only: the world gave each one, and
+	// the customer typed on its license made another.
 	r = w.do(wd.bToken, "GET", "/api/v1/customers", "")
 	r.json(t, &page)
-	if page.Total != 1 || strings.Contains(string(r.body), "contoso") {
+	if page.Total != 2 || strings.Contains(string(r.body), "contoso") {
 		t.Fatalf("partner B's list: %s", r.body)
+	}
+	for _, c := range page.Items {
+		if c.PartnerID != wd.b.ID || c.Name == "Office customer" && c.Licenses != 1 {
+			t.Fatalf("partner B's list holds %+v", c)
+		}
 	}
 	if r := w.do(wd.aToken, "GET", "/api/v1/customers?partner=2", ""); r.status != 422 {
 		t.Fatalf("partner A filtering by B: %d %s", r.status, r.body)
@@ -58,7 +64,7 @@ func TestCustomersAPIListSearchCSV(t *testing.T) {
 	if err != nil || r.status != 200 {
 		t.Fatalf("csv: %d %v %s", r.status, err, r.body)
 	}
-	if len(rows) != 5 || strings.Join(rows[0], ",") != "id,name,company,email,country,partner,licenses,created" {
+	if len(rows) != 6 || strings.Join(rows[0], ",") != "id,name,company,email,country,partner,licenses,created" {
 		t.Fatalf("csv rows %v", rows)
 	}
 	found := false

@@ -23,10 +23,12 @@ func licRow(body string, id uint64) string {
 }
 
 // TestLicenseCustomersLinkToTheirRecord: a license activated for a
-// customer shows its customer as a link to the record in every view of
-// the list and on the license page, for its partner and the operator;
-// following the link shows the customer with its licenses. A license the
-// operator moves to another partner links to no customer of the old one.
+// customer, and one whose customer was typed when it was created, show
+// their customer as a link to the record in every view of the list and on
+// the license page, for its partner and the operator; following the link
+// shows the customer with its licenses. A license the operator moves to
+// another partner links to that partner's record of the customer, never
+// to the old partner's.
 func TestLicenseCustomersLinkToTheirRecord(t *testing.T) {
 	w := newLicWorld(t)
 	h := w.h
@@ -44,6 +46,12 @@ func TestLicenseCustomersLinkToTheirRecord(t *testing.T) {
 	}
 	cust := done.Customer
 	link := fmt.Sprintf(`<a href="/customers/%d" data-customer>%s</a>`, cust.ID, name)
+	// soonA was created with "Contoso Ltd" typed: it links to A's record of it.
+	typed, err := h.svc.LicenseCustomer(pa, w.soonA.ID)
+	if err != nil || typed == nil || typed.Name != "Contoso Ltd" || typed.PartnerID != w.pa.ID || typed.ID == cust.ID {
+		t.Fatalf("the license created with a typed customer links to %+v, %v", typed, err)
+	}
+	typedLink := fmt.Sprintf(`<a href="/customers/%d" data-customer>Contoso Ltd</a>`, typed.ID)
 
 	for _, who := range []string{w.userA, w.operator} {
 		c := h.login(who)
@@ -57,8 +65,11 @@ func TestLicenseCustomersLinkToTheirRecord(t *testing.T) {
 			if strings.Contains(view, "q=") {
 				continue // the search finds the one license
 			}
-			if row := licRow(body, w.soonA.ID); row == "" || strings.Contains(row, "/customers/") {
-				t.Fatalf("%s, %s: a license with a free-text customer and no record links somewhere:\n%s", who, view, row)
+			if row := licRow(body, w.soonA.ID); !strings.Contains(row, typedLink) {
+				t.Fatalf("%s, %s: the license created with a typed customer lacks %s:\n%s", who, view, typedLink, row)
+			}
+			if row := licRow(body, w.newA.ID); row == "" || strings.Contains(row, "/customers/") {
+				t.Fatalf("%s, %s: a license without a customer links somewhere:\n%s", who, view, row)
 			}
 		}
 		// Grouped by customer: the group's rows, loaded in place, link too.
@@ -79,6 +90,12 @@ func TestLicenseCustomersLinkToTheirRecord(t *testing.T) {
 		resp, body = c.get(fmt.Sprintf("/customers/%d", cust.ID))
 		wantStatus(t, resp, body, http.StatusOK)
 		wantContains(t, body, name, email, fmt.Sprintf(`href="/licenses/%d"`, unused.ID), unused.Key)
+		resp, body = c.get(fmt.Sprintf("/licenses/%d", w.soonA.ID))
+		wantStatus(t, resp, body, http.StatusOK)
+		wantContains(t, body, fmt.Sprintf(`<a href="/customers/%d">Contoso Ltd</a>`, typed.ID))
+		resp, body = c.get(fmt.Sprintf("/customers/%d", typed.ID))
+		wantStatus(t, resp, body, http.StatusOK)
+		wantContains(t, body, "Contoso Ltd", fmt.Sprintf(`href="/licenses/%d"`, w.soonA.ID))
 	}
 
 	// Partner B sees no link to A's customer anywhere, and the record is
@@ -89,27 +106,49 @@ func TestLicenseCustomersLinkToTheirRecord(t *testing.T) {
 	if strings.Contains(body, fmt.Sprintf("/customers/%d", cust.ID)) {
 		t.Fatal("partner B's list links A's customer")
 	}
-	resp, body = cb.get(fmt.Sprintf("/customers/%d", cust.ID))
-	wantStatus(t, resp, body, http.StatusNotFound)
+	for _, id := range []uint64{cust.ID, typed.ID} {
+		resp, body = cb.get(fmt.Sprintf("/customers/%d", id))
+		wantStatus(t, resp, body, http.StatusNotFound)
+	}
 
-	// The operator moves the license to B: it keeps its customer text, but
-	// neither B nor the operator gets a link to A's customer record.
+	// The operator moves the license to B: it keeps its customer text and
+	// links to B's own record of that customer, made for B; neither B nor
+	// the operator gets a link to A's customer record.
 	to := w.pb.ID
 	if _, err := h.svc.AssignLicense(app.System, unused.ID, app.AssignInput{PartnerID: &to}); err != nil {
 		t.Fatal(err)
 	}
+	pb := app.Actor{Role: app.RolePartner, PartnerID: w.pb.ID, Email: w.userB}
+	moved, err := h.svc.LicenseCustomer(pb, unused.ID)
+	if err != nil || moved == nil || moved.PartnerID != w.pb.ID || moved.ID == cust.ID || moved.Email != email {
+		t.Fatalf("the moved license links to %+v, %v", moved, err)
+	}
+	movedLink := fmt.Sprintf(`<a href="/customers/%d" data-customer>%s</a>`, moved.ID, name)
 	for _, who := range []string{w.userB, w.operator} {
 		c := h.login(who)
 		resp, body := c.get("/licenses?view=all")
 		wantStatus(t, resp, body, http.StatusOK)
 		row := licRow(body, unused.ID)
-		if !strings.Contains(row, name) || strings.Contains(row, "/customers/") {
-			t.Fatalf("%s: the moved license's row:\n%s", who, row)
+		if !strings.Contains(row, movedLink) || strings.Contains(row, fmt.Sprintf("/customers/%d\"", cust.ID)) {
+			t.Fatalf("%s: the moved license's row lacks %s:\n%s", who, movedLink, row)
 		}
 		resp, body = c.get(fmt.Sprintf("/licenses/%d", unused.ID))
 		wantStatus(t, resp, body, http.StatusOK)
-		if strings.Contains(body, fmt.Sprintf("/customers/%d", cust.ID)) {
+		if strings.Contains(body, fmt.Sprintf("/customers/%d\"", cust.ID)) {
 			t.Fatalf("%s: the moved license's page links the old partner's customer", who)
 		}
+		wantContains(t, body, fmt.Sprintf(`<a href="/customers/%d">%s</a>`, moved.ID, name))
+		resp, body = c.get(fmt.Sprintf("/customers/%d", moved.ID))
+		wantStatus(t, resp, body, http.StatusOK)
+		wantContains(t, body, name, fmt.Sprintf(`href="/licenses/%d"`, unused.ID))
 	}
+	// A no longer lists the license under its customer, and cannot open B's record.
+	ca := h.login(w.userA)
+	resp, body = ca.get(fmt.Sprintf("/customers/%d", cust.ID))
+	wantStatus(t, resp, body, http.StatusOK)
+	if strings.Contains(body, fmt.Sprintf(`href="/licenses/%d"`, unused.ID)) {
+		t.Fatal("A's customer page still lists the license B has now")
+	}
+	resp, body = ca.get(fmt.Sprintf("/customers/%d", moved.ID))
+	wantStatus(t, resp, body, http.StatusNotFound)
 }
