@@ -37,6 +37,11 @@ type licenseCols struct {
 	rows    []colRow        // by license id; a zero row is no license
 	scans   []colScan       // by license id: what a search scan reads first
 	pairs2  []pairBits      // by license id: the second hash of each row's pairs
+	// common numbers the 64 pairs of adjacent characters found in the
+	// most rows when the copy was built; commonBits says exactly which of
+	// them each row holds (by license id).
+	common     *commonPairs
+	commonBits []uint64
 
 	// arena holds every row's text as built, one after another in id
 	// order, each ended by '\n', so a million rows' texts are one
@@ -202,14 +207,17 @@ func (s *Service) buildCols() error {
 			break
 		}
 	}
+	// The scan columns, before the lock: writes keep flowing meanwhile
+	// (what they change is refreshed from pending below).
+	scans, pairs2 := make([]colScan, len(rows)), make([]pairBits, len(rows))
+	common := newCommonPairs(rows)
+	commonBits := make([]uint64, len(rows))
+	for id := range rows {
+		scans[id], pairs2[id], commonBits[id] = scanOf(&rows[id]), rowPairs2(rows[id].all), common.bits(rows[id].all)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.rows = rows
-	c.scans = make([]colScan, len(rows))
-	c.pairs2 = make([]pairBits, len(rows))
-	for id := range rows {
-		c.scans[id], c.pairs2[id] = scanOf(&rows[id]), rowPairs2(rows[id].all)
-	}
+	c.rows, c.scans, c.pairs2, c.common, c.commonBits = rows, scans, pairs2, common, commonBits
 	c.packLocked()
 	c.dict, c.changed, c.orders, c.memo = dict, nil, nil, nil
 	c.gen++
@@ -309,9 +317,10 @@ func (c *licenseCols) refreshLocked(tx *storage.Tx, id uint64) {
 		c.rows = append(c.rows, colRow{})
 		c.scans = append(c.scans, colScan{})
 		c.pairs2 = append(c.pairs2, pairBits{})
+		c.commonBits = append(c.commonBits, 0)
 	}
 	c.rows[id] = r
-	c.scans[id], c.pairs2[id] = scanOf(&r), rowPairs2(r.all)
+	c.scans[id], c.pairs2[id], c.commonBits[id] = scanOf(&r), rowPairs2(r.all), c.common.bits(r.all)
 	if c.dirty != nil {
 		c.dirty[id] = true
 	}
@@ -405,6 +414,9 @@ func (c *licenseCols) scan(f *licenseFilter, infix []search.Term, cand []uint64,
 			ch.compactSig, ch.compactPairs2 = needleSig(ch.compact), rowPairs2(ch.compact)
 		}
 		ch.exact = ch.compact == "" && len(ch.up) == 1 && sigExactChar(ch.up[0])
+		if ch.compact == "" && len(ch.up) == 2 {
+			ch.commonBit = c.common.bit(ch.up[0], ch.up[1])
+		}
 	}
 	st := statusCode(f.status)
 	partner, product := clampID(f.partner), clampID(f.product)
@@ -420,6 +432,12 @@ func (c *licenseCols) scan(f *licenseFilter, infix []search.Term, cand []uint64,
 		}
 		for i := range checks {
 			ch := &checks[i]
+			if ch.commonBit != 0 {
+				if c.commonBits[id]&ch.commonBit == 0 {
+					return false
+				}
+				continue
+			}
 			if e.sig.has(&ch.upSig) && (ch.exact || c.pairs2[id].has(&ch.upPairs2) && strings.Contains(c.rows[id].all, ch.up)) {
 				continue
 			}
@@ -474,6 +492,9 @@ type colCheck struct {
 	upSig, compactSig       colSig
 	upPairs2, compactPairs2 pairBits
 	exact                   bool
+	// commonBit, when not zero, answers a two-character term exactly:
+	// it is one of the common pairs (see commonPairs).
+	commonBit uint64
 }
 
 // colScan is what a search scan reads of a row before its text: the
@@ -577,4 +598,67 @@ func needleSig(term string) colSig { return rowSig(term) }
 // has reports whether every bit of n is set in s.
 func (s *colSig) has(n *colSig) bool {
 	return s.chars&n.chars == n.chars && s.pairs.has(&n.pairs)
+}
+
+// commonPairs numbers the pairs of adjacent characters found in the most
+// rows. A two-character search for a pair found in a quarter of a million
+// rows would otherwise confirm each of them by reading its text; for
+// these 64 pairs each row has an exact bit instead (8 bytes a row).
+type commonPairs struct {
+	index [1 << 16]uint8 // 1 + the pair's bit; 0: not a common pair
+}
+
+// newCommonPairs counts in how many rows each pair occurs and keeps the
+// 64 most frequent.
+func newCommonPairs(rows []colRow) *commonPairs {
+	var count [1 << 16]int32
+	var seen [1 << 16]uint32 // the row (plus one) that last counted the pair
+	for id := range rows {
+		text, stamp := rows[id].all, uint32(id+1)
+		for i := 1; i < len(text); i++ {
+			p := uint16(text[i-1])<<8 | uint16(text[i])
+			if seen[p] != stamp {
+				seen[p] = stamp
+				count[p]++
+			}
+		}
+	}
+	pairs := make([]uint16, 0, 1<<16)
+	for p, n := range count {
+		if n > 0 {
+			pairs = append(pairs, uint16(p))
+		}
+	}
+	slices.SortFunc(pairs, func(a, b uint16) int { return cmp.Or(cmp.Compare(count[b], count[a]), cmp.Compare(a, b)) })
+	cp := &commonPairs{}
+	for i, p := range pairs[:min(64, len(pairs))] {
+		cp.index[p] = uint8(i + 1)
+	}
+	return cp
+}
+
+// bit is the bit of the pair ab, zero when it is not a common pair (or
+// there is no table yet).
+func (cp *commonPairs) bit(a, b byte) uint64 {
+	if cp == nil {
+		return 0
+	}
+	if i := cp.index[uint16(a)<<8|uint16(b)]; i != 0 {
+		return 1 << (i - 1)
+	}
+	return 0
+}
+
+// bits is which common pairs a row's text holds.
+func (cp *commonPairs) bits(text string) uint64 {
+	var m uint64
+	if cp == nil {
+		return 0
+	}
+	for i := 1; i < len(text); i++ {
+		if b := cp.index[uint16(text[i-1])<<8|uint16(text[i])]; b != 0 {
+			m |= 1 << (b - 1)
+		}
+	}
+	return m
 }

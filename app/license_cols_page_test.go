@@ -14,8 +14,8 @@ import (
 
 // TestMatchPageAgreesWithEveryMatchSorted: on a copy of 120,000 rows
 // (large enough to be scanned in parallel parts), some changed since the
-// arena was packed, each search (letters, digits, pairs, longer terms,
-// punctuation, a non-ASCII letter) must find exactly what a brute-force
+// arena was packed, each search (letters, digits, pairs common and rare,
+// longer terms, punctuation, a non-ASCII letter) must find exactly what a brute-force
 // scan of the text finds, the row signatures ruling nothing out wrongly;
 // a page of a search sorted by end date must be exactly
 // the brute-force page, in both directions and at any depth, and its
@@ -46,8 +46,13 @@ func TestMatchPageAgreesWithEveryMatchSorted(t *testing.T) {
 	}
 	c.scans = make([]colScan, len(c.rows))
 	c.pairs2 = make([]pairBits, len(c.rows))
+	c.commonBits = make([]uint64, len(c.rows))
+	c.common = newCommonPairs(c.rows)
 	for id := range c.rows {
-		c.scans[id], c.pairs2[id] = scanOf(&c.rows[id]), rowPairs2(c.rows[id].all)
+		c.scans[id], c.pairs2[id], c.commonBits[id] = scanOf(&c.rows[id]), rowPairs2(c.rows[id].all), c.common.bits(c.rows[id].all)
+	}
+	if c.common.bit('N', 'A') == 0 || c.common.bit('A', 'M') == 0 {
+		t.Fatal("NA and AM, in every row, are not among the common pairs")
 	}
 	c.packLocked()
 	c.ready = true
@@ -55,7 +60,7 @@ func TestMatchPageAgreesWithEveryMatchSorted(t *testing.T) {
 	for id := 5; id <= n; id += 1013 {
 		if c.rows[id].status != 0 {
 			c.rows[id].all, c.rows[id].keyLen = "CHANGEDZZ\x00"+frag(6)+".é", 9
-			c.scans[id], c.pairs2[id] = scanOf(&c.rows[id]), rowPairs2(c.rows[id].all)
+			c.scans[id], c.pairs2[id], c.commonBits[id] = scanOf(&c.rows[id]), rowPairs2(c.rows[id].all), c.common.bits(c.rows[id].all)
 			c.dirty[uint64(id)] = true
 		}
 	}
@@ -76,7 +81,7 @@ func TestMatchPageAgreesWithEveryMatchSorted(t *testing.T) {
 		}
 		return out
 	}
-	for _, q := range []string{"*A*", "*Z3*", "*ZZ*", "*" + c.rows[1].all[3:7] + "*", "*A* *B*", "*O-*", "*CHANGED*", "*QQQQQQQ*", "*.*", "*É*", "*\x00*"} {
+	for _, q := range []string{"*A*", "*Z3*", "*ZZ*", "*" + c.rows[1].all[3:7] + "*", "*A* *B*", "*O-*", "*CHANGED*", "*QQQQQQQ*", "*.*", "*É*", "*\x00*", "*NA*", "*AM*", "*NA* *Z3*"} {
 		for _, f := range []*licenseFilter{{hi: math.MaxInt64}, {hi: math.MaxInt64, partner: 3, hasPartner: true}} {
 			var terms []string
 			infix := search.Parse(q)
