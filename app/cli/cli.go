@@ -58,6 +58,7 @@ func commands() []command {
 		{"backup", "FILE [flags]", "write a consistent copy of the data to FILE (works while the server runs)", runBackup},
 		{"restore", "FILE [flags]", "replace the data with a backup (server stopped)", runRestore},
 		{"reindex", "[flags]", "rebuild the search index from the data (server stopped)", runReindex},
+		{"compact", "[flags]", "rewrite the data file without its free pages (server stopped)", runCompact},
 		{"check", "[flags]", "report every record of the data file that does not decode (server stopped)", runCheck},
 		{"import", "FILE --partner P-XXXX-XXXX [flags]", "import licenses from a license CSV (server stopped)", runImport},
 		{"user", "add|passwd|list [flags]", "manage logins (server stopped)", runUser},
