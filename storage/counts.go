@@ -37,7 +37,9 @@ func GetCountIn(b *bolt.Bucket, key []byte) uint64 {
 // appendOnly buckets get keys in increasing order (ids, sequences): pages
 // are filled before a new one starts, instead of bbolt's default half,
 // which doubles such a bucket's size on disk.
-var appendOnly = map[string]bool{Licenses: true, Audit: true, Changes: true}
+var appendOnly = map[string]bool{Licenses: true, Audit: true, Changes: true,
+	Customers: true, LicenseCustomer: true, Orders: true, Invoices: true, InvoiceLines: true,
+	Outbox: true, Transfers: true, TransferItems: true}
 
 // fill sets the fill percent of an append-only bucket; bbolt resets it for
 // every transaction.
