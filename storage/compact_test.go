@@ -2,7 +2,6 @@ package storage_test
 
 import (
 	"errors"
-	"fmt"
 	"testing"
 	"time"
 
@@ -88,7 +87,7 @@ func TestCompactShrinksTheFileAndKeepsEveryRecord(t *testing.T) {
 	}
 	// Writes go on after compaction.
 	if err := db.Update(func(tx *storage.Tx) error {
-		return tx.PutRaw(storage.Licenses, storage.EncodeID(20001), []byte(fmt.Sprint("after")))
+		return tx.PutRaw(storage.Licenses, storage.EncodeID(20001), []byte("after"))
 	}); err != nil {
 		t.Fatal(err)
 	}
