@@ -22,20 +22,7 @@ func BenchmarkClientActivateNew(b *testing.B) {
 	if b.N > licenses {
 		b.Fatalf("-benchtime %dx: at most %d activations (one per license)", b.N, licenses)
 	}
-	e := &env{dir: b.TempDir(), clk: newClock()}
-	svc, err := app.Open(app.Options{DataDir: e.dir, Logger: quiet, Now: e.clk.Now})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { svc.Close() })
-	p, err := svc.CreatePartner(app.System, app.PartnerInput{Name: ptr("Bench")})
-	if err != nil {
-		b.Fatal(err)
-	}
-	prod, err := svc.CreateProduct(app.System, productInput("bench"))
-	if err != nil {
-		b.Fatal(err)
-	}
+	svc, e, p, prod := benchClientDesk(b)
 	now := e.clk.Now().UTC()
 	from, to := now.AddDate(0, -1, 0), now.AddDate(1, 0, 0)
 	ls := make([]app.License, licenses)

@@ -12,20 +12,7 @@ import (
 // file. go test -run X -bench Client ./app/
 func benchClient(b *testing.B) (*app.Service, []app.ClientCall) {
 	b.Helper()
-	e := &env{dir: b.TempDir(), clk: newClock()}
-	svc, err := app.Open(app.Options{DataDir: e.dir, Logger: quiet, Now: e.clk.Now})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { svc.Close() })
-	p, err := svc.CreatePartner(app.System, app.PartnerInput{Name: ptr("Bench")})
-	if err != nil {
-		b.Fatal(err)
-	}
-	prod, err := svc.CreateProduct(app.System, productInput("bench"))
-	if err != nil {
-		b.Fatal(err)
-	}
+	svc, _, p, prod := benchClientDesk(b)
 	ls, err := svc.CreateLicenses(app.System, app.LicenseCreate{ProductID: prod.ID, Edition: "business", Seats: 3, PeriodMonths: 12, PartnerID: p.ID, Count: 200})
 	if err != nil {
 		b.Fatal(err)
@@ -71,4 +58,25 @@ func BenchmarkClientLicenseFile(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// benchClientDesk opens a desk in a temporary directory, on a clock the
+// benchmark moves, with one partner and one product.
+func benchClientDesk(b *testing.B) (*app.Service, *env, app.Partner, app.Product) {
+	b.Helper()
+	e := &env{dir: b.TempDir(), clk: newClock()}
+	svc, err := app.Open(app.Options{DataDir: e.dir, Logger: quiet, Now: e.clk.Now})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { svc.Close() })
+	p, err := svc.CreatePartner(app.System, app.PartnerInput{Name: ptr("Bench")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	prod, err := svc.CreateProduct(app.System, productInput("bench"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return svc, e, p, prod
 }

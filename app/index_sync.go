@@ -82,7 +82,12 @@ func (s *Service) stopIndexer() {
 // applies them, unless a reader is waiting for them: one index batch of a
 // few hundred changes costs far less than a hundred batches of a few
 // (each batch is a segment to write, fsync and later merge).
-const indexGather = 50 * time.Millisecond
+//
+// At 1M licenses, 32 clients editing notes through HTTP: 50 ms gave
+// 3,170–3,417 writes/s in three runs, 250 ms 3,057–4,610 in five (fewer,
+// larger index segments to persist and merge leave the cores to the
+// writes). A search still finds a write at once: it hurries the indexer.
+const indexGather = 250 * time.Millisecond
 
 // kickIndex tells the indexer a write committed: it applies the change
 // within indexGather, together with those that follow.

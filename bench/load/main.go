@@ -223,9 +223,11 @@ func run() error {
 		time.Sleep(5 * time.Millisecond)
 	}
 	startup := time.Since(start)
-	get := func(token, path string, q url.Values) (int, error) {
+	// fetch GETs path and reads the whole answer, which must be a 200:
+	// the size read, as a token (API) or a signed-in session (web UI).
+	fetch := func(path string, q url.Values, auth func(*http.Request)) (int, error) {
 		req, _ := http.NewRequest("GET", base+path+"?"+q.Encode(), nil)
-		req.Header.Set("Authorization", "Bearer "+token)
+		auth(req)
 		resp, err := client.Do(req)
 		if err != nil {
 			return 0, err
@@ -236,6 +238,9 @@ func run() error {
 			return 0, fmt.Errorf("%s: status %d", path, resp.StatusCode)
 		}
 		return int(nb), nil
+	}
+	get := func(token, path string, q url.Values) (int, error) {
+		return fetch(path, q, func(req *http.Request) { req.Header.Set("Authorization", "Bearer "+token) })
 	}
 	time.Sleep(500 * time.Millisecond) // let start-up work settle
 	idle := readRSS(pid)
@@ -263,18 +268,7 @@ func run() error {
 			return err
 		}
 		getWeb := func(path string, q url.Values) (int, error) {
-			req, _ := http.NewRequest("GET", base+path+"?"+q.Encode(), nil)
-			req.AddCookie(&http.Cookie{Name: "ld_session", Value: sid})
-			resp, err := client.Do(req)
-			if err != nil {
-				return 0, err
-			}
-			defer resp.Body.Close()
-			nb, _ := io.Copy(io.Discard, resp.Body)
-			if resp.StatusCode != 200 {
-				return 0, fmt.Errorf("%s: status %d", path, resp.StatusCode)
-			}
-			return int(nb), nil
+			return fetch(path, q, func(req *http.Request) { req.AddCookie(&http.Cookie{Name: "ld_session", Value: sid}) })
 		}
 		rs, err := viewScenarios(get, st.opToken, getWeb, *n, *views)
 		if err != nil {
