@@ -58,23 +58,8 @@ func nextInvoiceID(tx *storage.Tx) (uint64, error) { return tx.NextID(storage.In
 // putInvoice writes an invoice header and moves its index entries from
 // old (nil for a new invoice) in the caller's transaction.
 func putInvoice(tx *storage.Tx, old, inv *Invoice) error {
-	oldKeys := map[string]bool{}
-	for _, k := range invoiceIndexKeys(old) {
-		oldKeys[string(k)] = true
-	}
-	for _, k := range invoiceIndexKeys(inv) {
-		if oldKeys[string(k)] {
-			delete(oldKeys, string(k))
-			continue
-		}
-		if err := tx.PutRaw(storage.InvoiceIndex, k, nil); err != nil {
-			return err
-		}
-	}
-	for k := range oldKeys {
-		if err := tx.Delete(storage.InvoiceIndex, []byte(k)); err != nil {
-			return err
-		}
+	if err := moveIndexKeys(tx, storage.InvoiceIndex, invoiceIndexKeys(old), invoiceIndexKeys(inv)); err != nil {
+		return err
 	}
 	if old == nil {
 		if err := tx.Unique(storage.InvoicesByNumber, inv.Number, inv.ID); err != nil {

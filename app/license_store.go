@@ -128,15 +128,8 @@ func putLicense(tx *storage.Tx, old, l *License) error {
 	if slices.EqualFunc(olds, news, bytes.Equal) { // no index key moves (a machine, a note)
 		olds, news = nil, nil
 	}
-	oldKeys := make(map[string]bool, len(olds))
-	for _, k := range olds {
-		oldKeys[string(k)] = true
-	}
-	for _, k := range news {
-		if oldKeys[string(k)] {
-			delete(oldKeys, string(k))
-			continue
-		}
+	puts, dels := keyMoves(olds, news)
+	for _, k := range puts {
 		if err := tx.PutRaw(storage.LicenseIndex, k, nil); err != nil {
 			return err
 		}
@@ -146,11 +139,11 @@ func putLicense(tx *storage.Tx, old, l *License) error {
 			}
 		}
 	}
-	for k := range oldKeys {
-		if err := tx.Delete(storage.LicenseIndex, []byte(k)); err != nil {
+	for _, k := range dels {
+		if err := tx.Delete(storage.LicenseIndex, k); err != nil {
 			return err
 		}
-		if ck, ok := countKey([]byte(k)); ok {
+		if ck, ok := countKey(k); ok {
 			if err := tx.AddCount(storage.LicenseCounts, ck, -1); err != nil {
 				return err
 			}
@@ -311,22 +304,9 @@ func countLicenses(tx *storage.Tx, mask byte, partner uint64, status Status, pro
 // in random order into one node cost quadratic time, sorted ones do not.
 func putLicenses(tx *storage.Tx, olds, ls []License) error {
 	dels, puts := make([][]byte, 0, 2*len(ls)), make([][]byte, 0, 2*len(ls))
-	oldKeys := map[string]bool{}
 	for i := range ls {
-		clear(oldKeys)
-		for _, k := range indexKeys(&olds[i]) {
-			oldKeys[string(k)] = true
-		}
-		for _, k := range indexKeys(&ls[i]) {
-			if oldKeys[string(k)] {
-				delete(oldKeys, string(k))
-				continue
-			}
-			puts = append(puts, k)
-		}
-		for k := range oldKeys {
-			dels = append(dels, []byte(k))
-		}
+		p, d := keyMoves(indexKeys(&olds[i]), indexKeys(&ls[i]))
+		puts, dels = append(puts, p...), append(dels, d...)
 	}
 	// The list totals move with the keys, in the same transaction.
 	counts := map[string]int64{}

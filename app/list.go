@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"licensedesk/storage"
 )
 
 // ListParams is one page request: paging, sort ("name", "-created") and
@@ -198,4 +200,45 @@ func newestFirst(sort string) (bool, error) {
 		return false, nil
 	}
 	return false, Invalid("sort", "sort by created or number, newest first with a leading -")
+}
+
+// keyMoves says how a record's index entries move when it changes from
+// the keys olds to news: the keys to add (in news' order) and those to
+// delete. A key in both stays where it is.
+func keyMoves(olds, news [][]byte) (puts, dels [][]byte) {
+	stay := make(map[string]bool, len(olds))
+	for _, k := range olds {
+		stay[string(k)] = true
+	}
+	for _, k := range news {
+		if stay[string(k)] {
+			delete(stay, string(k))
+			continue
+		}
+		puts = append(puts, k)
+	}
+	for _, k := range olds {
+		if stay[string(k)] {
+			delete(stay, string(k))
+			dels = append(dels, k)
+		}
+	}
+	return puts, dels
+}
+
+// moveIndexKeys moves a record's entries in a list index bucket from the
+// keys olds to news (keyMoves).
+func moveIndexKeys(tx *storage.Tx, bucket string, olds, news [][]byte) error {
+	puts, dels := keyMoves(olds, news)
+	for _, k := range puts {
+		if err := tx.PutRaw(bucket, k, nil); err != nil {
+			return err
+		}
+	}
+	for _, k := range dels {
+		if err := tx.Delete(bucket, k); err != nil {
+			return err
+		}
+	}
+	return nil
 }

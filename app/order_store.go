@@ -75,23 +75,8 @@ func nextOrderID(tx *storage.Tx) (uint64, error) { return tx.NextID(storage.Orde
 // putOrder writes an order and moves its index entries from old (nil for
 // a new order) in the caller's transaction.
 func putOrder(tx *storage.Tx, old, o *Order) error {
-	oldKeys := map[string]bool{}
-	for _, k := range orderIndexKeys(old) {
-		oldKeys[string(k)] = true
-	}
-	for _, k := range orderIndexKeys(o) {
-		if oldKeys[string(k)] {
-			delete(oldKeys, string(k))
-			continue
-		}
-		if err := tx.PutRaw(storage.OrderIndex, k, nil); err != nil {
-			return err
-		}
-	}
-	for k := range oldKeys {
-		if err := tx.Delete(storage.OrderIndex, []byte(k)); err != nil {
-			return err
-		}
+	if err := moveIndexKeys(tx, storage.OrderIndex, orderIndexKeys(old), orderIndexKeys(o)); err != nil {
+		return err
 	}
 	if old == nil {
 		if err := tx.Unique(storage.OrdersByNumber, o.Number, o.ID); err != nil {
