@@ -55,6 +55,27 @@ func pathID(c *fiber.Ctx) (uint64, error) {
 }
 
 // decode reads a JSON body strictly: an unknown field is named in the error.
+// pathBody reads the record id from the path and, once see says the
+// caller may see that record, decodes the JSON body into v: another
+// partner's record is a 404 before its body is read.
+func pathBody(c *fiber.Ctx, see func(app.Actor, uint64) error, v any) (app.Actor, uint64, error) {
+	id, err := pathID(c)
+	if err != nil {
+		return app.Actor{}, 0, err
+	}
+	a := mustActor(c)
+	if err := see(a, id); err != nil {
+		return app.Actor{}, 0, err
+	}
+	return a, id, decode(c, v)
+}
+
+// seeLicense is pathBody's check for a license.
+func (s *Server) seeLicense(a app.Actor, id uint64) error {
+	_, err := s.svc.GetLicense(a, id)
+	return err
+}
+
 func decode(c *fiber.Ctx, v any) error {
 	body := c.Body()
 	if len(bytes.TrimSpace(body)) == 0 {

@@ -46,16 +46,9 @@ func (s *Server) apiCustomerGet(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiCustomerUpdate(c *fiber.Ctx) error {
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
-	a := mustActor(c)
-	if _, err := s.svc.GetCustomer(a, id); err != nil {
-		return err // another partner's record: 404 before the body is read
-	}
 	var in app.CustomerInput
-	if err := decode(c, &in); err != nil {
+	a, id, err := pathBody(c, func(a app.Actor, id uint64) error { _, err := s.svc.GetCustomer(a, id); return err }, &in)
+	if err != nil {
 		return err
 	}
 	cu, err := s.svc.UpdateCustomer(a, id, in)
@@ -109,18 +102,11 @@ func (s *Server) apiActivationLinkRevoke(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiActivationLinkMail(c *fiber.Ctx) error {
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
-	a := mustActor(c)
-	if _, err := s.svc.GetLicense(a, id); err != nil {
-		return err
-	}
 	var in struct {
 		Email string `json:"email"`
 	}
-	if err := decode(c, &in); err != nil {
+	a, id, err := pathBody(c, s.seeLicense, &in)
+	if err != nil {
 		return err
 	}
 	m, err := s.svc.MailActivationLink(a, id, in.Email, s.baseURL(c))
@@ -131,16 +117,9 @@ func (s *Server) apiActivationLinkMail(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiLicenseActivate(c *fiber.Ctx) error {
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
-	a := mustActor(c)
-	if _, err := s.svc.GetLicense(a, id); err != nil {
-		return err
-	}
 	var ch app.CustomerChoice
-	if err := decode(c, &ch); err != nil {
+	a, id, err := pathBody(c, s.seeLicense, &ch)
+	if err != nil {
 		return err
 	}
 	done, err := s.svc.ActivateForCustomer(a, id, ch)
@@ -163,18 +142,11 @@ func (s *Server) apiLicenseMachines(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiLicenseMachineRemove(c *fiber.Ctx) error {
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
-	a := mustActor(c)
-	if _, err := s.svc.GetLicense(a, id); err != nil {
-		return err
-	}
 	var in struct {
 		Machine string `json:"machine"`
 	}
-	if err := decode(c, &in); err != nil {
+	a, id, err := pathBody(c, s.seeLicense, &in)
+	if err != nil {
 		return err
 	}
 	l, err := s.svc.RemoveMachine(a, id, in.Machine)

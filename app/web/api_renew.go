@@ -64,18 +64,12 @@ func (s *Server) apiRenewalQuote(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiRenew(c *fiber.Ctx) error {
-	id, err := pathID(c)
+	var in app.RenewInput
+	a, id, err := pathBody(c, s.seeLicense, &in)
 	if err != nil {
 		return err
 	}
-	if _, err := s.svc.GetLicense(mustActor(c), id); err != nil {
-		return err // another partner's license is not found, before the body is read
-	}
-	var in app.RenewInput
-	if err := decode(c, &in); err != nil {
-		return err
-	}
-	res, err := s.svc.RenewLicense(mustActor(c), id, in)
+	res, err := s.svc.RenewLicense(a, id, in)
 	if err != nil {
 		return err
 	}
