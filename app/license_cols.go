@@ -43,14 +43,12 @@ type licenseCols struct {
 	common     *commonPairs
 	commonBits []uint64
 
-	// arena holds every row's text as built, one after another in id
-	// order, each ended by '\n', so a million rows' texts are one
-	// allocation rather than a million. starts[i] is where the text of
-	// row ids[i] begins. Rows changed since the build (dirty) have their
-	// own text; when many have, the arena is packed again.
-	arena  string
-	starts []int
-	ids    []uint64
+	// Every row's text is a slice of one string made when the copy is
+	// packed (packLocked), so a million rows' texts are one allocation
+	// rather than a million. packed counts the rows then; rows changed
+	// since (dirty) have their own text, and when a quarter of them have,
+	// the copy is packed again.
+	packed int
 	dirty  map[uint64]bool
 
 	stop  chan struct{}
@@ -237,26 +235,21 @@ func (s *Service) buildCols() error {
 // rows changed since.
 func (c *licenseCols) packLocked() {
 	var b strings.Builder
-	var starts []int
-	var ids []uint64
+	n := 0
 	for id := range c.rows {
-		if c.rows[id].status == 0 {
-			continue
+		if c.rows[id].status != 0 {
+			b.WriteString(c.rows[id].all)
+			n++
 		}
-		starts = append(starts, b.Len())
-		ids = append(ids, uint64(id))
-		b.WriteString(c.rows[id].all)
-		b.WriteByte('\n')
 	}
-	arena := b.String()
-	for i, id := range ids {
-		end := len(arena)
-		if i+1 < len(starts) {
-			end = starts[i+1]
+	arena, at := b.String(), 0
+	for id := range c.rows {
+		if r := &c.rows[id]; r.status != 0 {
+			r.all = arena[at : at+len(r.all)] // shares the arena's memory
+			at += len(r.all)
 		}
-		c.rows[id].all = arena[starts[i] : end-1] // shares the arena's memory
 	}
-	c.arena, c.starts, c.ids, c.dirty = arena, starts, ids, map[uint64]bool{}
+	c.packed, c.dirty = n, map[uint64]bool{}
 }
 
 // colRowOf makes the copy's row of l, its texts interned in d.
@@ -303,7 +296,7 @@ func (c *licenseCols) refresh(tx *storage.Tx, ids []uint64) {
 			c.refreshLocked(tx, id)
 		}
 	}
-	if c.ready && len(c.dirty) > len(c.ids)/4+1000 {
+	if c.ready && len(c.dirty) > c.packed/4+1000 {
 		c.packLocked()
 	}
 }
@@ -353,10 +346,7 @@ func (c *licenseCols) match(f *licenseFilter, infix []search.Term, cand []uint64
 	for _, p := range parts {
 		hits = append(hits, p.(*hitList).hits...)
 	}
-	if !slices.IsSortedFunc(hits, compareHitIDs) {
-		slices.SortFunc(hits, compareHitIDs) // dirty rows come last
-	}
-	return hits, true
+	return hits, true // each part a stretch of ids, in order
 }
 
 // matchPage is match for one page of a list sorted by end date: it
@@ -390,8 +380,6 @@ type colSink interface{ add(colHit) }
 type hitList struct{ hits []colHit }
 
 func (l *hitList) add(h colHit) { l.hits = append(l.hits, h) }
-
-func compareHitIDs(a, b colHit) int { return cmp.Compare(a.id, b.id) }
 
 // scan passes every row that matches the filter and the infix terms to a
 // sink, in id order: one sink a core, each over its own stretch of ids.

@@ -159,7 +159,7 @@ func (c *licenseCols) order(field string) *colOrder {
 		return o
 	}
 	key := c.keyFunc(field)
-	rows := make([]sortRow, 0, len(c.ids)+len(c.dirty))
+	rows := make([]sortRow, 0, c.packed+len(c.dirty))
 	for id := range c.rows {
 		if c.rows[id].status != 0 {
 			rows = append(rows, key(uint64(id)))
