@@ -23,7 +23,7 @@ func benchShop(b *testing.B) (*app.Service, app.Actor, app.BasketLine) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if _, err := svc.RecordBalance(app.System, p.ID, app.BalanceInput{Amount: 1e15, Kind: app.LedgerTopUp, Reason: "bench"}); err != nil {
+	if _, err := svc.RecordBalance(app.System, p.ID, app.BalanceInput{Amount: 1e12, Kind: app.LedgerTopUp, Reason: "bench"}); err != nil {
 		b.Fatal(err)
 	}
 	u, err := svc.CreateUser(app.System, app.UserInput{Email: ptr("buyer@alpha.example"), Role: ptr(app.RolePartner), PartnerID: ptr(p.ID), Password: ptr(goodPassword)})

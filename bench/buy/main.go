@@ -46,6 +46,7 @@ func run() error {
 	bulkRuns := pflag.Int("bulk-runs", 10, "1,000-key orders to time")
 	dir := pflag.String("data", "", "data directory (default: a new temporary one)")
 	cpuProfile := pflag.String("cpuprofile", "", "write a CPU profile of the concurrent purchases (server and clients) to this file")
+	memProfile := pflag.String("memprofile", "", "write an allocation profile of the run (server and clients) to this file")
 	pflag.Parse()
 	if *dir == "" {
 		d, err := os.MkdirTemp("", "licensedesk-buy-")
@@ -134,6 +135,7 @@ func run() error {
 			return err
 		}
 	}
+	ws0 := svc.WriteStats()
 	stop := time.Now().Add(*dur)
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -160,6 +162,12 @@ func run() error {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	ws := svc.WriteStats()
+	if *memProfile != "" {
+		if err := writeHeapProfile(*memProfile); err != nil {
+			return err
+		}
+	}
 	if *cpuProfile != "" {
 		pprof.StopCPUProfile()
 	}
@@ -171,6 +179,11 @@ func run() error {
 	fmt.Printf("| scenario | count | rate | p50 | p99 |\n|---|---|---|---|---|\n")
 	fmt.Printf("| buy 1 license by balance, %d partners at once | %d | %.0f/s | %s | %s |\n", *partners, n.Load(),
 		float64(n.Load())/elapsed.Seconds(), q(lat, 0.5).Round(10*time.Microsecond), q(lat, 0.99).Round(10*time.Microsecond))
+	if c := ws.Commits - ws0.Commits; c > 0 {
+		busy := ws.Busy - ws0.Busy
+		fmt.Printf("\n%d commits of %.1f writes on average, %.2f ms each; writer busy %.0f %% of the time\n\n",
+			c, float64(ws.Writes-ws0.Writes)/float64(c), float64(busy.Microseconds())/float64(c)/1000, 100*busy.Seconds()/elapsed.Seconds())
+	}
 
 	// Scenario 2: 1,000-key orders, end to end.
 	var bulk []time.Duration
@@ -201,4 +214,18 @@ func run() error {
 	out, _ := json.Marshal(map[string]any{"purchases": n.Load(), "seconds": elapsed.Seconds()})
 	fmt.Fprintln(os.Stderr, string(out))
 	return nil
+}
+
+// writeHeapProfile writes the allocations so far (go tool pprof
+// -sample_index=alloc_space) to path.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
