@@ -5,8 +5,6 @@ import (
 	"math"
 
 	"licensedesk/storage"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // scan walks the expiry index for the filter's partner/status/product in
@@ -14,13 +12,12 @@ import (
 // false. Without a status filter it merges the six status ranges, which
 // come out in one (expiry, id) order as if they were one.
 func (f *licenseFilter) scan(tx *storage.Tx, desc bool, fn func(sortVal int64, id uint64) bool) {
-	b := tx.Bucket([]byte(storage.LicenseIndex))
 	var runs []*indexRun
 	if f.status != "" {
-		runs = append(runs, f.run(b, f.status, desc))
+		runs = append(runs, f.run(tx, f.status, desc))
 	} else {
 		for _, st := range allStatuses {
-			runs = append(runs, f.run(b, st, desc))
+			runs = append(runs, f.run(tx, st, desc))
 		}
 	}
 	for {
@@ -52,16 +49,16 @@ func (f *licenseFilter) scan(tx *storage.Tx, desc bool, fn func(sortVal int64, i
 // indexRun is one cursor over a prefix of the expiry index, within the
 // filter's expiry range.
 type indexRun struct {
-	c      *bolt.Cursor
+	c      storage.Cursor
 	prefix []byte
 	lo, hi int64
 	desc   bool
 	k      []byte // current key, nil when done
 }
 
-func (f *licenseFilter) run(b *bolt.Bucket, st Status, desc bool) *indexRun {
+func (f *licenseFilter) run(tx *storage.Tx, st Status, desc bool) *indexRun {
 	prefix := validPrefix(f.mask()|maskStatus, f.partner, st, f.product)
-	r := &indexRun{c: b.Cursor(), prefix: prefix, lo: f.lo, hi: f.hi, desc: desc}
+	r := &indexRun{c: tx.Cursor(storage.LicenseIndex), prefix: prefix, lo: f.lo, hi: f.hi, desc: desc}
 	if desc {
 		start := appendSortID(prefix, f.hi, math.MaxUint64)
 		k, _ := r.c.Seek(start)

@@ -133,7 +133,7 @@ func orderByNumber(tx *storage.Tx, number string) (uint64, bool) {
 func eachOrderKey(tx *storage.Tx, prefix []byte, from, to int64, desc bool, fn func(id uint64) bool) {
 	lo := appendSortID(append([]byte(nil), prefix...), from, 0)
 	hi := appendSortID(append([]byte(nil), prefix...), to, 0)
-	c := tx.Bucket([]byte(storage.OrderIndex)).Cursor()
+	c := tx.Cursor(storage.OrderIndex)
 	if !desc {
 		for k, _ := c.Seek(lo); k != nil && string(k) < string(hi); k, _ = c.Next() {
 			if len(k) != len(prefix)+16 || string(k[:len(prefix)]) != string(prefix) {

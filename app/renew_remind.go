@@ -248,7 +248,7 @@ func (s *Service) SendCustomerMails(period time.Time) (int, error) {
 	until := period.AddDate(0, 0, CustomerMailDays)
 	var due []uint64
 	if err := s.db.View(func(tx *storage.Tx) error {
-		c := tx.Bucket([]byte(storage.LicenseIndex)).Cursor()
+		c := tx.Cursor(storage.LicenseIndex)
 		for k, _ := c.Seek(appendSortID([]byte{famDue}, now.Unix(), 0)); k != nil && k[0] == famDue; k, _ = c.Next() {
 			at, id := decodeSortID(k)
 			if at > until.Unix() {

@@ -180,6 +180,9 @@ func (g *grouper) commit(calls []*groupCall) {
 					return err
 				}
 			}
+			if err := tx.moveFresh(); err != nil {
+				return err
+			}
 			seq = tx.LastChange()
 			return nil
 		})

@@ -156,12 +156,20 @@ func (db *DB) Bolt() *bolt.DB { return db.bolt }
 
 // Update runs fn in one read-write transaction: all of it or none.
 func (db *DB) Update(fn func(tx *Tx) error) error {
-	return db.bolt.Update(func(btx *bolt.Tx) error { return fn(&Tx{Tx: btx}) })
+	return db.bolt.Update(func(btx *bolt.Tx) error { return runWrite(fn, &Tx{Tx: btx}) })
 }
 
 // Batch is Update for concurrent callers; fn may run more than once.
 func (db *DB) Batch(fn func(tx *Tx) error) error {
-	return db.bolt.Batch(func(btx *bolt.Tx) error { return fn(&Tx{Tx: btx}) })
+	return db.bolt.Batch(func(btx *bolt.Tx) error { return runWrite(fn, &Tx{Tx: btx}) })
+}
+
+// runWrite runs fn and then moves full write buffers (fresh.go).
+func runWrite(fn func(tx *Tx) error, tx *Tx) error {
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.moveFresh()
 }
 
 // View runs fn in a read-only transaction.
@@ -199,7 +207,7 @@ func (tx *Tx) bucket(name string) *bolt.Bucket {
 
 // Get decodes the JSON record at key into v, or returns ErrNotFound.
 func (tx *Tx) Get(bucket string, key []byte, v any) error {
-	raw := tx.bucket(bucket).Get(key)
+	raw := tx.getRaw(bucket, key)
 	if raw == nil {
 		return ErrNotFound
 	}
@@ -208,7 +216,7 @@ func (tx *Tx) Get(bucket string, key []byte, v any) error {
 
 // GetRaw returns a copy of the bytes at key, or nil.
 func (tx *Tx) GetRaw(bucket string, key []byte) []byte {
-	raw := tx.bucket(bucket).Get(key)
+	raw := tx.getRaw(bucket, key)
 	if raw == nil {
 		return nil
 	}
@@ -221,17 +229,17 @@ func (tx *Tx) Put(bucket string, key []byte, v any) error {
 	if err != nil {
 		return err
 	}
-	return tx.bucket(bucket).Put(key, raw)
+	return tx.putRaw(bucket, key, raw)
 }
 
 // PutRaw stores bytes at key.
 func (tx *Tx) PutRaw(bucket string, key, val []byte) error {
-	return tx.bucket(bucket).Put(key, val)
+	return tx.putRaw(bucket, key, val)
 }
 
 // Delete removes key.
 func (tx *Tx) Delete(bucket string, key []byte) error {
-	return tx.bucket(bucket).Delete(key)
+	return tx.deleteRaw(bucket, key)
 }
 
 // NextID returns the next sequence number of bucket (starting at 1).
@@ -241,13 +249,18 @@ func (tx *Tx) NextID(bucket string) (uint64, error) {
 
 // Count returns the number of keys in bucket.
 func (tx *Tx) Count(bucket string) int {
+	if _, ok := buffered[bucket]; ok {
+		n := 0
+		tx.Each(bucket, nil, func(_, _ []byte) bool { n++; return true })
+		return n
+	}
 	return tx.bucket(bucket).Stats().KeyN
 }
 
 // Each calls fn for each key with the given prefix in order (all when
 // prefix is nil); fn returning false stops. Values are valid only inside fn.
 func (tx *Tx) Each(bucket string, prefix []byte, fn func(k, v []byte) bool) {
-	c := tx.bucket(bucket).Cursor()
+	c := tx.Cursor(bucket)
 	for k, v := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, v = c.Next() {
 		if !fn(k, v) {
 			return
@@ -258,7 +271,7 @@ func (tx *Tx) Each(bucket string, prefix []byte, fn func(k, v []byte) bool) {
 // EachFrom calls fn for each key from start (inclusive) to the end of the
 // bucket; fn returning false stops.
 func (tx *Tx) EachFrom(bucket string, start []byte, fn func(k, v []byte) bool) {
-	c := tx.bucket(bucket).Cursor()
+	c := tx.Cursor(bucket)
 	for k, v := c.Seek(start); k != nil; k, v = c.Next() {
 		if !fn(k, v) {
 			return
@@ -269,7 +282,7 @@ func (tx *Tx) EachFrom(bucket string, start []byte, fn func(k, v []byte) bool) {
 // EachBefore calls fn for each key with prefix that sorts at or before
 // start, from start backwards; fn returning false stops.
 func (tx *Tx) EachBefore(bucket string, prefix, start []byte, fn func(k, v []byte) bool) {
-	c := tx.bucket(bucket).Cursor()
+	c := tx.Cursor(bucket)
 	k, v := c.Seek(start)
 	switch {
 	case k == nil:
@@ -286,7 +299,7 @@ func (tx *Tx) EachBefore(bucket string, prefix, start []byte, fn func(k, v []byt
 
 // EachReverse is Each from the last key backwards.
 func (tx *Tx) EachReverse(bucket string, prefix []byte, fn func(k, v []byte) bool) {
-	c := tx.bucket(bucket).Cursor()
+	c := tx.Cursor(bucket)
 	var k, v []byte
 	if len(prefix) == 0 {
 		k, v = c.Last()
@@ -328,16 +341,15 @@ func prefixEnd(p []byte) []byte {
 // Unique claims value in a unique-index bucket for id. Claiming a value
 // another id holds returns ErrConflict; the same id may claim it again.
 func (tx *Tx) Unique(bucket, value string, id uint64) error {
-	b := tx.bucket(bucket)
-	if cur := b.Get([]byte(value)); cur != nil && DecodeID(cur) != id {
+	if cur := tx.getRaw(bucket, []byte(value)); cur != nil && DecodeID(cur) != id {
 		return ErrConflict
 	}
-	return b.Put([]byte(value), EncodeID(id))
+	return tx.putRaw(bucket, []byte(value), EncodeID(id))
 }
 
 // Lookup returns the id a unique-index bucket holds for value.
 func (tx *Tx) Lookup(bucket, value string) (uint64, error) {
-	v := tx.bucket(bucket).Get([]byte(value))
+	v := tx.getRaw(bucket, []byte(value))
 	if v == nil {
 		return 0, ErrNotFound
 	}

@@ -1,0 +1,264 @@
+package storage
+
+import (
+	"bytes"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Write buffers for the indexes that purchases spread over their trees.
+//
+// A purchase adds keys under its partner in the order, license and outbox
+// list indexes and in the ledger: a dozen places far apart in big trees.
+// Every leaf a commit touches is rewritten whole (4 KiB) and synced, so 30
+// purchases of 30 partners in one group commit rewrote some 250 leaves of
+// these trees alone, most of what the commit wrote. New keys of these
+// buckets therefore go first to a small companion bucket ("fresh"), where a
+// commit's keys share a few leaves, and move into the big bucket in one
+// sorted pass once the fresh bucket holds freshMax keys: the big tree's
+// leaves are then rewritten once per thousand keys instead of once per key.
+//
+// Readers see the union: every Get and walk of a buffered bucket through
+// Tx (Get, GetRaw, Each*, Cursor, Lookup) merges the two trees in key
+// order, the fresh value winning where both hold a key. Delete removes a
+// key from both. The move happens at the end of a transaction (never while
+// a caller's cursor is open), in the same transaction, so the data file
+// is consistent at every commit and a crash loses nothing.
+//
+// Bulk loaders may write the big bucket directly (bucket.Put in sorted
+// order): the union stays right.
+
+// buffered maps each buffered bucket to its fresh companion.
+var buffered = map[string]string{
+	LicenseIndex: LicenseIndex + "~fresh",
+	OrderIndex:   OrderIndex + "~fresh",
+	OutboxIdx:    OutboxIdx + "~fresh",
+	Ledger:       Ledger + "~fresh",
+}
+
+func init() {
+	// The companions are created at open with the other buckets.
+	for _, big := range []string{LicenseIndex, OrderIndex, OutboxIdx, Ledger} {
+		AllBuckets = append(AllBuckets, buffered[big])
+	}
+}
+
+// freshMax is how many keys a fresh bucket takes before they move. A
+// commit's keys dirty about freshMax/70 of its leaves; moving them
+// rewrites the big tree's touched leaves once. Measured with 32 partners
+// buying at once (bench/buy), 1,024 keeps both small. A transaction that
+// writes more (a bulk change) puts the rest straight into the big bucket.
+const freshMax = 1024
+
+// freshOf returns bucket's fresh companion in tx, or nil when the bucket
+// is not buffered (or the file predates the companion: read-only opens).
+func (tx *Tx) freshOf(bucket string) *bolt.Bucket {
+	name, ok := buffered[bucket]
+	if !ok {
+		return nil
+	}
+	return tx.Tx.Bucket([]byte(name))
+}
+
+// getRaw reads key from bucket and its fresh companion; the returned
+// bytes are valid for the transaction only.
+func (tx *Tx) getRaw(bucket string, key []byte) []byte {
+	if f := tx.freshOf(bucket); f != nil {
+		if v := f.Get(key); v != nil {
+			return v
+		}
+	}
+	return tx.bucket(bucket).Get(key)
+}
+
+// putRaw stores key in bucket: a buffered bucket's key goes to the fresh
+// companion while it has room (or already holds the key).
+func (tx *Tx) putRaw(bucket string, key, val []byte) error {
+	if f := tx.freshOf(bucket); f != nil && tx.Writable() {
+		if f.Get(key) != nil {
+			return f.Put(key, val)
+		}
+		if n := f.Sequence(); n < freshMax {
+			if err := f.Put(key, val); err != nil {
+				return err
+			}
+			return f.SetSequence(n + 1)
+		}
+	}
+	return tx.bucket(bucket).Put(key, val)
+}
+
+// deleteRaw removes key from bucket and its fresh companion.
+func (tx *Tx) deleteRaw(bucket string, key []byte) error {
+	if f := tx.freshOf(bucket); f != nil && f.Get(key) != nil {
+		if err := f.Delete(key); err != nil {
+			return err
+		}
+		if err := f.SetSequence(f.Sequence() - 1); err != nil {
+			return err
+		}
+	}
+	return tx.bucket(bucket).Delete(key)
+}
+
+// moveFresh moves the keys of every fresh companion that is full into its
+// big bucket. It runs when a write transaction's work is done, before
+// the commit, so no cursor of the caller is open.
+func (tx *Tx) moveFresh() error {
+	for big, name := range buffered {
+		f := tx.Tx.Bucket([]byte(name))
+		if f == nil || f.Sequence() < freshMax {
+			continue
+		}
+		b := tx.bucket(big)
+		c := f.Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if err := b.Put(k, v); err != nil {
+				return err
+			}
+		}
+		// Dropping the companion frees its pages in one step.
+		if err := tx.DeleteBucket([]byte(name)); err != nil {
+			return err
+		}
+		if _, err := tx.CreateBucket([]byte(name)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Cursor walks a bucket in key order. For a buffered bucket it walks the
+// union of the bucket and its fresh companion.
+type Cursor interface {
+	First() (k, v []byte)
+	Last() (k, v []byte)
+	Seek(seek []byte) (k, v []byte)
+	Next() (k, v []byte)
+	Prev() (k, v []byte)
+}
+
+// Cursor opens a cursor on bucket; like bbolt's, it must not outlive the
+// transaction, and the bucket must not be written while it is in use.
+func (tx *Tx) Cursor(bucket string) Cursor {
+	main := tx.bucket(bucket).Cursor()
+	f := tx.freshOf(bucket)
+	if f == nil || f.Sequence() == 0 {
+		return main
+	}
+	return &mergedCursor{a: main, b: f.Cursor()}
+}
+
+// mergedCursor is the union of two cursors over disjoint-or-overlapping
+// key sets; where both hold a key, b's value is the one seen.
+type mergedCursor struct {
+	a, b   *bolt.Cursor
+	ak, av []byte
+	bk, bv []byte
+	fwd    bool
+	k      []byte // current key, nil when off either end
+}
+
+func (m *mergedCursor) pick() ([]byte, []byte) {
+	switch {
+	case m.ak == nil && m.bk == nil:
+		m.k = nil
+		return nil, nil
+	case m.ak == nil:
+		m.k = m.bk
+		return m.bk, m.bv
+	case m.bk == nil:
+		m.k = m.ak
+		return m.ak, m.av
+	}
+	c := bytes.Compare(m.ak, m.bk)
+	if !m.fwd {
+		c = -c
+	}
+	if c < 0 {
+		m.k = m.ak
+		return m.ak, m.av
+	}
+	m.k = m.bk
+	return m.bk, m.bv
+}
+
+func (m *mergedCursor) First() ([]byte, []byte) {
+	m.fwd = true
+	m.ak, m.av = m.a.First()
+	m.bk, m.bv = m.b.First()
+	return m.pick()
+}
+
+func (m *mergedCursor) Last() ([]byte, []byte) {
+	m.fwd = false
+	m.ak, m.av = m.a.Last()
+	m.bk, m.bv = m.b.Last()
+	return m.pick()
+}
+
+func (m *mergedCursor) Seek(seek []byte) ([]byte, []byte) {
+	m.fwd = true
+	m.ak, m.av = m.a.Seek(seek)
+	m.bk, m.bv = m.b.Seek(seek)
+	return m.pick()
+}
+
+func (m *mergedCursor) Next() ([]byte, []byte) {
+	if m.k == nil {
+		return nil, nil
+	}
+	cur := m.k
+	if !m.fwd {
+		// Turning round: put both just past the current key.
+		m.fwd = true
+		m.ak, m.av = seekAfter(m.a, cur)
+		m.bk, m.bv = seekAfter(m.b, cur)
+		return m.pick()
+	}
+	if m.ak != nil && bytes.Equal(m.ak, cur) {
+		m.ak, m.av = m.a.Next()
+	}
+	if m.bk != nil && bytes.Equal(m.bk, cur) {
+		m.bk, m.bv = m.b.Next()
+	}
+	return m.pick()
+}
+
+func (m *mergedCursor) Prev() ([]byte, []byte) {
+	if m.k == nil {
+		return nil, nil
+	}
+	cur := m.k
+	if m.fwd {
+		// Turning round: put both just before the current key.
+		m.fwd = false
+		m.ak, m.av = seekBefore(m.a, cur)
+		m.bk, m.bv = seekBefore(m.b, cur)
+		return m.pick()
+	}
+	if m.ak != nil && bytes.Equal(m.ak, cur) {
+		m.ak, m.av = m.a.Prev()
+	}
+	if m.bk != nil && bytes.Equal(m.bk, cur) {
+		m.bk, m.bv = m.b.Prev()
+	}
+	return m.pick()
+}
+
+// seekAfter positions c on the first key after k.
+func seekAfter(c *bolt.Cursor, k []byte) ([]byte, []byte) {
+	ck, cv := c.Seek(k)
+	if ck != nil && bytes.Equal(ck, k) {
+		return c.Next()
+	}
+	return ck, cv
+}
+
+// seekBefore positions c on the last key before k.
+func seekBefore(c *bolt.Cursor, k []byte) ([]byte, []byte) {
+	if ck, _ := c.Seek(k); ck == nil {
+		return c.Last()
+	}
+	return c.Prev()
+}
