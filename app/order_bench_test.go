@@ -11,7 +11,7 @@ import (
 
 // benchShop opens a fresh service with a product and a partner with a
 // large balance.
-func benchShop(b *testing.B) (*app.Service, app.Actor, app.BasketLine) {
+func benchShop(b testing.TB) (*app.Service, app.Actor, app.BasketLine) {
 	b.Helper()
 	svc, err := app.Open(app.Options{DataDir: b.TempDir(), Logger: quiet})
 	if err != nil {

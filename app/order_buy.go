@@ -12,7 +12,7 @@ const MaxIdempotencyKey = 200
 
 // buyer resolves whose order this is: a partner buys for itself, the
 // operator names the partner.
-func buyer(tx *storage.Tx, a Actor, in OrderInput, need bool) (Partner, bool, error) {
+func (s *Service) buyer(tx *storage.Tx, a Actor, in OrderInput, need bool) (Partner, bool, error) {
 	id := in.PartnerID
 	if !a.IsOperator() {
 		if id != 0 && id != a.PartnerID {
@@ -26,7 +26,7 @@ func buyer(tx *storage.Tx, a Actor, in OrderInput, need bool) (Partner, bool, er
 		}
 		return Partner{}, false, nil
 	}
-	p, err := getPartner(tx, id)
+	p, err := s.partnerCache.get(tx, storage.Partners, id)
 	if errors.Is(err, ErrNotFound) {
 		return Partner{}, false, Invalid("partner_id", "there is no partner %d", id)
 	}
@@ -39,15 +39,15 @@ func buyer(tx *storage.Tx, a Actor, in OrderInput, need bool) (Partner, bool, er
 	return p, true, nil
 }
 
-// priceOrder prices in for partner p (none: list prices) in tx.
-func (s *Service) priceOrder(tx *storage.Tx, in OrderInput, p Partner, hasPartner bool) ([]PricedLine, Money, *SpecialPrice, error) {
+// priceOrder prices in for partner p (none: list prices) in tx. It also
+// returns the basket's products (read-only: shared with the cache).
+func (s *Service) priceOrder(tx *storage.Tx, in OrderInput, p Partner, hasPartner bool) ([]PricedLine, Money, *SpecialPrice, map[uint64]Product, error) {
 	prods := map[uint64]Product{}
 	for _, l := range in.Lines {
 		if _, ok := prods[l.ProductID]; ok {
 			continue
 		}
-		var prod Product
-		if err := tx.Get(storage.Products, storage.EncodeID(l.ProductID), &prod); err == nil {
+		if prod, err := s.productCache.get(tx, storage.Products, l.ProductID); err == nil {
 			prods[l.ProductID] = prod
 		}
 	}
@@ -55,34 +55,34 @@ func (s *Service) priceOrder(tx *storage.Tx, in OrderInput, p Partner, hasPartne
 	var sp *SpecialPrice
 	if code := strings.TrimSpace(in.SpecialPrice); code != "" {
 		if !hasPartner {
-			return nil, Money{}, nil, Invalid("partner_id", "name the partner the special price is for")
+			return nil, Money{}, nil, nil, Invalid("partner_id", "name the partner the special price is for")
 		}
 		got, err := checkSpecialPrice(tx, code, p.ID, s.now())
 		if err != nil {
-			return nil, Money{}, nil, err
+			return nil, Money{}, nil, nil, err
 		}
 		sp = &got
 		terms.SpecialBP, terms.Special = got.DiscountBP, got.Reason
 	}
 	lines, total, err := PriceBasket(prods, in.Lines, terms)
 	if err != nil {
-		return nil, Money{}, nil, err
+		return nil, Money{}, nil, nil, err
 	}
 	if hasPartner && total.Currency != p.Currency {
-		return nil, Money{}, nil, Invalid("lines[0].product_id", "this is priced in %s and %s's account is in %s", total.Currency, p.Name, p.Currency)
+		return nil, Money{}, nil, nil, Invalid("lines[0].product_id", "this is priced in %s and %s's account is in %s", total.Currency, p.Name, p.Currency)
 	}
-	return lines, total, sp, nil
+	return lines, total, sp, prods, nil
 }
 
 // QuoteOrder prices a basket without buying anything (F17).
 func (s *Service) QuoteOrder(a Actor, in OrderInput) (Quote, error) {
 	var q Quote
 	err := s.db.View(func(tx *storage.Tx) error {
-		p, has, err := buyer(tx, a, in, false)
+		p, has, err := s.buyer(tx, a, in, false)
 		if err != nil {
 			return err
 		}
-		lines, total, sp, err := s.priceOrder(tx, in, p, has)
+		lines, total, sp, _, err := s.priceOrder(tx, in, p, has)
 		if err != nil {
 			return err
 		}
@@ -129,7 +129,7 @@ func (s *Service) PlaceOrder(a Actor, in OrderInput, idemKey string) (OrderView,
 				return nil
 			}
 		}
-		p, _, err := buyer(tx, a, in, true)
+		p, _, err := s.buyer(tx, a, in, true)
 		if err != nil {
 			return err
 		}
@@ -137,7 +137,7 @@ func (s *Service) PlaceOrder(a Actor, in OrderInput, idemKey string) (OrderView,
 		if err != nil {
 			return err
 		}
-		lines, total, sp, err := s.priceOrder(tx, in, p, true)
+		lines, total, sp, prods, err := s.priceOrder(tx, in, p, true)
 		if err != nil {
 			return err
 		}
@@ -166,10 +166,7 @@ func (s *Service) PlaceOrder(a Actor, in OrderInput, idemKey string) (OrderView,
 			}
 		}
 		for li, line := range lines {
-			var prod Product
-			if err := tx.Get(storage.Products, storage.EncodeID(line.ProductID), &prod); err != nil {
-				return err
-			}
+			prod := prods[line.ProductID] // priced above: it is there
 			cfg, err := licenseConfig(prod, nil)
 			if err != nil {
 				return err

@@ -92,6 +92,9 @@ type Service struct {
 	signer       signerCache   // the current signing key, expanded
 	// Activation links (activation*.go).
 	activationLimits clientLimiter // failed links and codes, codes mailed, per address
+	// Decoded products and partners for purchases (record_cache.go).
+	productCache recordCache[Product]
+	partnerCache recordCache[Partner]
 }
 
 // Open opens the data directory: the bbolt file (created and migrated as
