@@ -117,8 +117,9 @@ func (s *Service) PlaceOrder(a Actor, in OrderInput, idemKey string) (OrderView,
 	}
 	var o Order
 	var created bool
+	var statuses []Status // of the licenses made, for the answer
 	err := s.update(func(tx *storage.Tx) error {
-		o, created = Order{}, false // fn may run again (batched writes)
+		o, created, statuses = Order{}, false, statuses[:0] // fn may run again (batched writes)
 		if idemKey != "" {
 			if id, ok := orderByIdempotency(tx, idemKey); ok {
 				prev, err := getOrder(tx, id)
@@ -193,6 +194,7 @@ func (s *Service) PlaceOrder(a Actor, in OrderInput, idemKey string) (OrderView,
 					return err
 				}
 				o.Items = append(o.Items, OrderItem{LicenseID: lid, Line: li, Price: price})
+				statuses = append(statuses, l.Status)
 			}
 		}
 		moved, err := method.Charge(s, tx, a, p, &o)
@@ -217,6 +219,14 @@ func (s *Service) PlaceOrder(a Actor, in OrderInput, idemKey string) (OrderView,
 	if err != nil {
 		return OrderView{}, false, err
 	}
-	v, err := s.GetOrder(a, o.ID)
-	return v, created, err
+	if !created { // the first order of this idempotency key, as it is now
+		v, err := s.GetOrder(a, o.ID)
+		return v, false, err
+	}
+	// The order as committed, without reading it back.
+	v := newOrderView(o)
+	for _, st := range statuses {
+		v.count(st)
+	}
+	return v, true, nil
 }

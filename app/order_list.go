@@ -137,6 +137,19 @@ func (s *Service) ListOrders(a Actor, p ListParams) (Page[OrderView], error) {
 
 // orderView counts the order's licenses by use.
 func orderView(tx *storage.Tx, o Order) OrderView {
+	v := newOrderView(o)
+	for _, it := range o.Items {
+		l, err := getLicense(tx, it.LicenseID)
+		if err != nil {
+			continue
+		}
+		v.count(l.Status)
+	}
+	return v
+}
+
+// newOrderView is o's view before its licenses are counted.
+func newOrderView(o Order) OrderView {
 	v := OrderView{Order: o, LicenseIDList: o.LicenseIDs(), Due: o.Due()}
 	if v.Items == nil {
 		v.Items = []OrderItem{}
@@ -144,19 +157,17 @@ func orderView(tx *storage.Tx, o Order) OrderView {
 	if v.Events == nil {
 		v.Events = []OrderEvent{}
 	}
-	for _, it := range o.Items {
-		l, err := getLicense(tx, it.LicenseID)
-		if err != nil {
-			continue
-		}
-		switch l.Status {
-		case StatusActive:
-			v.Active++
-		case StatusOrdered:
-			v.Available++
-		}
-	}
 	return v
+}
+
+// count adds a license of the order in status st to the view's counts.
+func (v *OrderView) count(st Status) {
+	switch st {
+	case StatusActive:
+		v.Active++
+	case StatusOrdered:
+		v.Available++
+	}
 }
 
 // GetOrder returns an order the actor may see.
