@@ -2,7 +2,6 @@ package app
 
 import (
 	"crypto/rand"
-	"math/big"
 	"strings"
 )
 
@@ -15,22 +14,39 @@ const (
 )
 
 // NewLicenseKey returns a fresh random key like 7KQ2M-XR4PD-…
+// Each character is one random byte below the largest multiple of the
+// alphabet's size (the rest are drawn again), so every character is
+// equally likely; one crypto/rand read serves the whole key.
 func NewLicenseKey() string {
-	var b strings.Builder
-	n := big.NewInt(int64(len(keyAlphabet)))
-	for g := 0; g < keyGroups; g++ {
-		if g > 0 {
-			b.WriteByte('-')
-		}
-		for i := 0; i < keyGroupLen; i++ {
-			r, err := rand.Int(rand.Reader, n)
-			if err != nil {
-				panic("crypto/rand failed: " + err.Error())
+	const n = len(keyAlphabet)
+	const limit = 256 - 256%n
+	var pool [64]byte
+	used := len(pool)
+	draw := func() byte {
+		for {
+			if used == len(pool) {
+				if _, err := rand.Read(pool[:]); err != nil {
+					panic("crypto/rand failed: " + err.Error())
+				}
+				used = 0
 			}
-			b.WriteByte(keyAlphabet[r.Int64()])
+			b := pool[used]
+			used++
+			if int(b) < limit {
+				return keyAlphabet[int(b)%n]
+			}
 		}
 	}
-	return b.String()
+	out := make([]byte, 0, keyGroups*(keyGroupLen+1)-1)
+	for g := range keyGroups {
+		if g > 0 {
+			out = append(out, '-')
+		}
+		for range keyGroupLen {
+			out = append(out, draw())
+		}
+	}
+	return string(out)
 }
 
 // NormaliseKey turns a typed key ("7kq2m xr4pd…", with or without
