@@ -3,6 +3,7 @@ package app
 import (
 	"encoding/binary"
 	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,7 +26,9 @@ const (
 )
 
 func orderPrefix(mask byte, partner uint64, state OrderState, product uint64) []byte {
-	k := []byte{famOrderList, mask}
+	// Room for the whole key: the caller appends created and id.
+	k := make([]byte, 0, 2+8+len(state)+1+8+16)
+	k = append(k, famOrderList, mask)
 	if mask&orderMaskPartner != 0 {
 		k = binary.BigEndian.AppendUint64(k, partner)
 	}
@@ -40,13 +43,25 @@ func orderPrefix(mask byte, partner uint64, state OrderState, product uint64) []
 }
 
 func orderProducts(o *Order) []uint64 {
-	var ids []uint64
-	seen := map[uint64]bool{}
+	ids := make([]uint64, 0, min(len(o.Lines), 8))
+	var seen map[uint64]bool // for long orders (renewals, monthly bills)
 	for _, l := range o.Lines {
-		if !seen[l.ProductID] {
+		switch {
+		case seen != nil:
+			if seen[l.ProductID] {
+				continue
+			}
 			seen[l.ProductID] = true
-			ids = append(ids, l.ProductID)
+		case slices.Contains(ids, l.ProductID):
+			continue
+		case len(ids) == 8:
+			seen = make(map[uint64]bool, 16)
+			for _, id := range ids {
+				seen[id] = true
+			}
+			seen[l.ProductID] = true
 		}
+		ids = append(ids, l.ProductID)
 	}
 	return ids
 }
@@ -55,14 +70,15 @@ func orderIndexKeys(o *Order) [][]byte {
 	if o == nil {
 		return nil
 	}
-	var keys [][]byte
+	products := orderProducts(o)
+	keys := make([][]byte, 0, 4+4*len(products))
 	at := o.Created.Unix()
 	for mask := byte(0); mask < 8; mask++ {
 		if mask&orderMaskProduct == 0 {
 			keys = append(keys, appendSortID(orderPrefix(mask, o.PartnerID, o.State, 0), at, o.ID))
 			continue
 		}
-		for _, p := range orderProducts(o) {
+		for _, p := range products {
 			keys = append(keys, appendSortID(orderPrefix(mask, o.PartnerID, o.State, p), at, o.ID))
 		}
 	}
