@@ -43,7 +43,7 @@ func (s *Service) authenticate(email, password, addr string) (userRecord, error)
 	err := s.db.View(func(tx *storage.Tx) error {
 		var err error
 		rec, err = userByEmail(tx, email)
-		blocked = err == nil && !signInAllowed(tx, rec)
+		blocked = err == nil && !s.signInAllowed(tx, rec)
 		return err
 	})
 	if err != nil && !errors.Is(err, ErrNotFound) {
@@ -65,14 +65,14 @@ func (s *Service) authenticate(email, password, addr string) (userRecord, error)
 // signInAllowed reports whether a user may sign in or use its session and
 // tokens: not when it is disabled, nor when the partner it acts for is
 // disabled or gone.
-func signInAllowed(tx *storage.Tx, rec userRecord) bool {
+func (s *Service) signInAllowed(tx *storage.Tx, rec userRecord) bool {
 	if rec.Disabled {
 		return false
 	}
 	if rec.Role != RolePartner {
 		return true
 	}
-	p, err := getPartner(tx, rec.PartnerID)
+	p, err := cachedByID(&s.partnerCache, tx, storage.Partners, rec.PartnerID)
 	return err == nil && !p.Disabled
 }
 
@@ -134,7 +134,7 @@ func (s *Service) SessionActor(sid, addr string) (Actor, string, error) {
 		}
 		var err error
 		rec, err = getUser(tx, sess.UserID)
-		blocked = err == nil && !signInAllowed(tx, rec)
+		blocked = err == nil && !s.signInAllowed(tx, rec)
 		return err
 	})
 	now := s.now()
@@ -307,14 +307,17 @@ func (s *Service) TokenActor(raw, addr string) (Actor, error) {
 	var t Token
 	var rec userRecord
 	blocked := false
+	key := hashSecret(raw)
 	err := s.db.View(func(tx *storage.Tx) error {
-		if err := tx.Get(storage.Tokens, hashSecret(raw), &t); err != nil {
+		var err error
+		if t, err = s.tokenCache.get(tx, storage.Tokens, string(key), key); err != nil {
 			return err
 		}
-		var err error
-		rec, err = getUser(tx, t.UserID)
-		blocked = err == nil && !signInAllowed(tx, rec)
-		return err
+		if rec, err = cachedByID(&s.userCache, tx, storage.Users, t.UserID); err != nil {
+			return err
+		}
+		blocked = !s.signInAllowed(tx, rec)
+		return nil
 	})
 	if errors.Is(err, ErrNotFound) || err == nil && blocked {
 		return Actor{}, ErrUnauthorized
@@ -322,7 +325,7 @@ func (s *Service) TokenActor(raw, addr string) (Actor, error) {
 	if err != nil {
 		return Actor{}, err
 	}
-	s.noteTokenUse(hashSecret(raw), t)
+	s.noteTokenUse(key, t)
 	return toActor(rec.User, addr), nil
 }
 

@@ -26,7 +26,7 @@ func (s *Service) buyer(tx *storage.Tx, a Actor, in OrderInput, need bool) (Part
 		}
 		return Partner{}, false, nil
 	}
-	p, err := s.partnerCache.get(tx, storage.Partners, id)
+	p, err := cachedByID(&s.partnerCache, tx, storage.Partners, id)
 	if errors.Is(err, ErrNotFound) {
 		return Partner{}, false, Invalid("partner_id", "there is no partner %d", id)
 	}
@@ -47,7 +47,7 @@ func (s *Service) priceOrder(tx *storage.Tx, in OrderInput, p Partner, hasPartne
 		if _, ok := prods[l.ProductID]; ok {
 			continue
 		}
-		if prod, err := s.productCache.get(tx, storage.Products, l.ProductID); err == nil {
+		if prod, err := cachedByID(&s.productCache, tx, storage.Products, l.ProductID); err == nil {
 			prods[l.ProductID] = prod
 		}
 	}

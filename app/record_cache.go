@@ -17,9 +17,9 @@ import (
 //
 // Values share their slices with the cache: callers read them and must
 // not modify them in place.
-type recordCache[T any] struct {
+type recordCache[K comparable, T any] struct {
 	mu sync.Mutex
-	m  map[uint64]cachedRecord[T]
+	m  map[K]cachedRecord[T]
 }
 
 type cachedRecord[T any] struct {
@@ -30,15 +30,21 @@ type cachedRecord[T any] struct {
 // recordCacheMax bounds the cache; past it, it starts again empty.
 const recordCacheMax = 4096
 
-// get reads id from bucket in tx, decoding only when its bytes changed.
-func (c *recordCache[T]) get(tx *storage.Tx, bucket string, id uint64) (T, error) {
+// cachedByID reads the record at id from bucket in tx through c.
+func cachedByID[T any](c *recordCache[uint64, T], tx *storage.Tx, bucket string, id uint64) (T, error) {
+	return c.get(tx, bucket, id, storage.EncodeID(id))
+}
+
+// get reads the record at key from bucket in tx, cached under k,
+// decoding only when its bytes changed.
+func (c *recordCache[K, T]) get(tx *storage.Tx, bucket string, k K, key []byte) (T, error) {
 	var zero T
-	raw := tx.Bucket([]byte(bucket)).Get(storage.EncodeID(id))
+	raw := tx.Bucket([]byte(bucket)).Get(key)
 	if raw == nil {
 		return zero, ErrNotFound
 	}
 	c.mu.Lock()
-	e, ok := c.m[id]
+	e, ok := c.m[k]
 	c.mu.Unlock()
 	if ok && bytes.Equal(e.raw, raw) {
 		return e.v, nil
@@ -49,9 +55,9 @@ func (c *recordCache[T]) get(tx *storage.Tx, bucket string, id uint64) (T, error
 	}
 	c.mu.Lock()
 	if c.m == nil || len(c.m) >= recordCacheMax {
-		c.m = map[uint64]cachedRecord[T]{}
+		c.m = map[K]cachedRecord[T]{}
 	}
-	c.m[id] = cachedRecord[T]{raw: bytes.Clone(raw), v: v}
+	c.m[k] = cachedRecord[T]{raw: bytes.Clone(raw), v: v}
 	c.mu.Unlock()
 	return v, nil
 }

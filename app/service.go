@@ -92,9 +92,11 @@ type Service struct {
 	signer       signerCache   // the current signing key, expanded
 	// Activation links (activation*.go).
 	activationLimits clientLimiter // failed links and codes, codes mailed, per address
-	// Decoded products and partners for purchases (record_cache.go).
-	productCache recordCache[Product]
-	partnerCache recordCache[Partner]
+	// Decoded records every purchase or API call reads (record_cache.go).
+	productCache recordCache[uint64, Product]
+	partnerCache recordCache[uint64, Partner]
+	userCache    recordCache[uint64, userRecord]
+	tokenCache   recordCache[string, Token]
 }
 
 // Open opens the data directory: the bbolt file (created and migrated as
