@@ -72,9 +72,10 @@ func (tx *Tx) getRaw(bucket string, key []byte) []byte {
 }
 
 // putRaw stores key in bucket: a buffered bucket's key goes to the fresh
-// companion while it has room (or already holds the key).
+// companion while it has room (or already holds the key); once it is
+// full (a bulk change), straight to the big bucket.
 func (tx *Tx) putRaw(bucket string, key, val []byte) error {
-	if f := tx.freshOf(bucket); f != nil && tx.Writable() {
+	if f := tx.freshOf(bucket); f != nil {
 		if f.Get(key) != nil {
 			return f.Put(key, val)
 		}
@@ -90,7 +91,7 @@ func (tx *Tx) putRaw(bucket string, key, val []byte) error {
 
 // deleteRaw removes key from bucket and its fresh companion.
 func (tx *Tx) deleteRaw(bucket string, key []byte) error {
-	if f := tx.freshOf(bucket); f != nil && f.Get(key) != nil {
+	if f := tx.freshOf(bucket); f != nil && f.Sequence() > 0 && f.Get(key) != nil {
 		if err := f.Delete(key); err != nil {
 			return err
 		}
