@@ -117,9 +117,9 @@ func (s *Service) PlaceOrder(a Actor, in OrderInput, idemKey string) (OrderView,
 	}
 	var o Order
 	var created bool
-	var statuses []Status // of the licenses made, for the answer
+	var made []License // in item order: for the mail and the answer
 	err := s.update(func(tx *storage.Tx) error {
-		o, created, statuses = Order{}, false, statuses[:0] // fn may run again (batched writes)
+		o, created, made = Order{}, false, made[:0] // fn may run again (batched writes)
 		if idemKey != "" {
 			if id, ok := orderByIdempotency(tx, idemKey); ok {
 				prev, err := getOrder(tx, id)
@@ -194,7 +194,7 @@ func (s *Service) PlaceOrder(a Actor, in OrderInput, idemKey string) (OrderView,
 					return err
 				}
 				o.Items = append(o.Items, OrderItem{LicenseID: lid, Line: li, Price: price})
-				statuses = append(statuses, l.Status)
+				made = append(made, l)
 			}
 		}
 		moved, err := method.Charge(s, tx, a, p, &o)
@@ -210,7 +210,7 @@ func (s *Service) PlaceOrder(a Actor, in OrderInput, idemKey string) (OrderView,
 				return err
 			}
 		}
-		if _, err := s.queueConfirmation(tx, a, p, &o, false); err != nil {
+		if _, err := s.queueConfirmation(tx, a, p, &o, made, false); err != nil {
 			return err
 		}
 		created = true
@@ -225,8 +225,8 @@ func (s *Service) PlaceOrder(a Actor, in OrderInput, idemKey string) (OrderView,
 	}
 	// The order as committed, without reading it back.
 	v := newOrderView(o)
-	for _, st := range statuses {
-		v.count(st)
+	for _, l := range made {
+		v.count(l.Status)
 	}
 	return v, true, nil
 }

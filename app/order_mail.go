@@ -24,7 +24,9 @@ func orderRecipient(a Actor, p Partner) string {
 }
 
 // confirmationText renders the mail body of an order.
-func (s *Service) confirmationText(tx *storage.Tx, o *Order, p Partner) string {
+// made holds licenses the caller has just written (a purchase), so they
+// are not read back; others are read from tx.
+func (s *Service) confirmationText(tx *storage.Tx, o *Order, p Partner, made []License) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Hello %s,\n\nthank you for your order %s of %s (UTC).\n\n", p.Name, o.Number, o.Created.Format("2006-01-02 15:04"))
 	for _, l := range o.Lines {
@@ -44,10 +46,15 @@ func (s *Service) confirmationText(tx *storage.Tx, o *Order, p Partner) string {
 		b.WriteString("Payment: from your balance.\n")
 	}
 	b.WriteString("\nYour license keys and their activation links. A license period starts when its key is first activated or assigned to a customer.\n\n")
-	for _, it := range o.Items {
-		l, err := rawLicense(tx, it.LicenseID)
-		if err != nil {
-			continue
+	for i, it := range o.Items {
+		var l License
+		if i < len(made) && made[i].ID == it.LicenseID {
+			l = made[i]
+		} else {
+			var err error
+			if l, err = rawLicense(tx, it.LicenseID); err != nil {
+				continue
+			}
 		}
 		if path, err := s.activationPathTx(tx, &l); err == nil && path != "" {
 			fmt.Fprintf(&b, "%s  %s%s\n", l.Key, s.baseURL, path)
@@ -61,7 +68,7 @@ func (s *Service) confirmationText(tx *storage.Tx, o *Order, p Partner) string {
 
 // queueConfirmation writes an order's confirmation to the outbox in tx.
 // An order for a partner with no address writes none.
-func (s *Service) queueConfirmation(tx *storage.Tx, a Actor, p Partner, o *Order, resend bool) (bool, error) {
+func (s *Service) queueConfirmation(tx *storage.Tx, a Actor, p Partner, o *Order, made []License, resend bool) (bool, error) {
 	to := orderRecipient(a, p)
 	if to == "" {
 		return false, nil
@@ -71,7 +78,7 @@ func (s *Service) queueConfirmation(tx *storage.Tx, a Actor, p Partner, o *Order
 		subject = "Again: " + subject
 	}
 	_, err := s.queueMail(tx, MailInput{Kind: "order_confirmation", PartnerID: p.ID, Ref: "order:" + uintStr(o.ID),
-		To: []string{to}, Subject: subject, Text: s.confirmationText(tx, o, p)})
+		To: []string{to}, Subject: subject, Text: s.confirmationText(tx, o, p, made)})
 	return err == nil, err
 }
 
@@ -86,7 +93,7 @@ func (s *Service) ResendConfirmation(a Actor, orderID uint64) error {
 		if err != nil {
 			return err
 		}
-		ok, err := s.queueConfirmation(tx, a, p, &o, true)
+		ok, err := s.queueConfirmation(tx, a, p, &o, nil, true)
 		if err != nil {
 			return err
 		}
