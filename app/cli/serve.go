@@ -49,6 +49,7 @@ with a demo catalogue, partners and users and prints their logins.`)
 		return err
 	}
 	defer svc.Close()
+	defer HoldGCHeadroom(GCHeadroom)()
 
 	f, err := web.New(svc, cfg, log)
 	if err != nil {

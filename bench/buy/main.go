@@ -30,6 +30,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"licensedesk/app"
+	"licensedesk/app/cli"
 	"licensedesk/app/web"
 )
 
@@ -91,6 +92,7 @@ func run() error {
 			return err
 		}
 	}
+	defer cli.HoldGCHeadroom(cli.GCHeadroom)() // as licensedesk serve does
 	srv, err := web.New(svc, app.Defaults(), quiet)
 	if err != nil {
 		return err

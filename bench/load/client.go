@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"licensedesk/app"
+	"licensedesk/app/cli"
 	"licensedesk/app/web"
 )
 
@@ -151,6 +152,7 @@ func runClient(data string, conns int, dur time.Duration, machines int) error {
 	}
 	cfg := app.Defaults()
 	cfg.ClientAddr = addr
+	defer cli.HoldGCHeadroom(cli.GCHeadroom)() // as licensedesk serve does
 	srv := web.NewClient(svc, cfg, log)
 	go srv.Listen(addr)
 	defer srv.Shutdown()

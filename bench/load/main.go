@@ -32,6 +32,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"licensedesk/app"
+	"licensedesk/app/cli"
 	"licensedesk/app/web"
 )
 
@@ -200,6 +201,7 @@ func run() error {
 		return err
 	}
 	defer svc.Close()
+	defer cli.HoldGCHeadroom(cli.GCHeadroom)() // as licensedesk serve does
 	srv, err := web.New(svc, app.Defaults(), log)
 	if err != nil {
 		return err
