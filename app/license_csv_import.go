@@ -415,9 +415,12 @@ func (s *Service) ImportLicensesCSV(a Actor, r io.ReadSeeker, opt CSVImportOptio
 	vals := map[string]string{}
 	var newLines []CSVRow // kept only while they fit the report
 	type pending struct {
-		line int
-		l    License
+		line, ord int // ord: the row's place in the file, from 0
+		l         License
 	}
+	// fresh marks, by place in the file, the rows found new: the second
+	// pass writes those, without hashing every key into seen again.
+	var fresh []uint64
 	var batch []pending
 	flush := func() error {
 		// Look the keys of a batch up in one read transaction.
@@ -429,6 +432,10 @@ func (s *Service) ImportLicensesCSV(a Actor, r io.ReadSeeker, opt CSVImportOptio
 				case errors.Is(err, ErrNotFound):
 					row.Outcome = RowNew
 					rep.New++
+					for len(fresh) <= p.ord/64 {
+						fresh = append(fresh, 0)
+					}
+					fresh[p.ord/64] |= 1 << (p.ord % 64)
 				case err != nil:
 					return err
 				default:
@@ -471,7 +478,7 @@ func (s *Service) ImportLicensesCSV(a Actor, r io.ReadSeeker, opt CSVImportOptio
 					err = Invalid("key", "appears again; first on line %d", first)
 				} else {
 					seen[h] = line
-					batch = append(batch, pending{line, l})
+					batch = append(batch, pending{line, rep.Rows - 1, l})
 					if len(batch) >= csvImportBatch {
 						if err := flush(); err != nil {
 							return rep, err
@@ -491,6 +498,7 @@ func (s *Service) ImportLicensesCSV(a Actor, r io.ReadSeeker, opt CSVImportOptio
 	if err := flush(); err != nil {
 		return rep, err
 	}
+	seen = nil // a million keys' hashes: not needed from here on
 	for _, row := range newLines {
 		rep.addOutcome(row)
 	}
@@ -507,7 +515,7 @@ func (s *Service) ImportLicensesCSV(a Actor, r io.ReadSeeker, opt CSVImportOptio
 	if cr, err = newCSVReader(r); err != nil {
 		return rep, err
 	}
-	clear(seen)
+	s.cols.reserve(rep.New)
 	var ls []License
 	write := func() error {
 		if len(ls) == 0 {
@@ -532,22 +540,18 @@ func (s *Service) ImportLicensesCSV(a Actor, r io.ReadSeeker, opt CSVImportOptio
 		if errors.Is(err, io.EOF) {
 			break
 		}
+		ord := rows
 		rows++
 		if opt.Progress != nil && rows%10000 == 0 {
 			opt.Progress(2, rows)
 		}
-		if err != nil {
-			continue
+		if err != nil || ord/64 >= len(fresh) || fresh[ord/64]&(1<<(ord%64)) == 0 {
+			continue // not a new row when checked (the file is read as it was)
 		}
 		l, err := cx.rowLicense(vals)
 		if err != nil {
 			continue
 		}
-		h := keyHash(l.Key)
-		if _, dup := seen[h]; dup {
-			continue
-		}
-		seen[h] = 1
 		ls = append(ls, l)
 		if len(ls) >= csvImportBatch {
 			if err := write(); err != nil {
