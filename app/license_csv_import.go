@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/csv"
 	"errors"
@@ -516,50 +517,36 @@ func (s *Service) ImportLicensesCSV(a Actor, r io.ReadSeeker, opt CSVImportOptio
 		return rep, err
 	}
 	s.cols.reserve(rep.New)
-	var ls []License
-	write := func() error {
-		if len(ls) == 0 {
-			return nil
+	// The file is read and its rows built in a goroutine of its own, a
+	// batch ahead of the writes: the next batch is parsed while the last
+	// one commits (and waits for the disk).
+	batches := make(chan []License, 1)
+	readErr := make(chan error, 1)
+	done := make(chan struct{})
+	go func() {
+		defer close(batches)
+		readErr <- readFreshRows(cr, cx, fresh, opt.Progress, batches, done)
+	}()
+	var werr error
+	for ls := range batches {
+		if werr != nil {
+			continue // drain: the reader stops at done
 		}
 		n := 0
-		err := s.update(func(tx *storage.Tx) error {
+		werr = s.update(func(tx *storage.Tx) error {
 			var err error
 			n, err = s.insertImported(tx, a, ls)
 			return err
 		})
-		if err != nil {
-			return err
-		}
-		rep.Imported += n
-		ls = ls[:0]
-		return nil
-	}
-	rows := 0
-	for {
-		_, err := cr.next(vals)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		ord := rows
-		rows++
-		if opt.Progress != nil && rows%10000 == 0 {
-			opt.Progress(2, rows)
-		}
-		if err != nil || ord/64 >= len(fresh) || fresh[ord/64]&(1<<(ord%64)) == 0 {
-			continue // not a new row when checked (the file is read as it was)
-		}
-		l, err := cx.rowLicense(vals)
-		if err != nil {
+		if werr != nil {
+			close(done)
 			continue
 		}
-		ls = append(ls, l)
-		if len(ls) >= csvImportBatch {
-			if err := write(); err != nil {
-				return rep, err
-			}
-		}
+		rep.Imported += n
 	}
-	if err := write(); err != nil {
+	// The reader has ended (batches closed): nothing reads the file
+	// once this returns.
+	if err := cmp.Or(werr, <-readErr); err != nil {
 		return rep, err
 	}
 	if err := s.db.Update(func(tx *storage.Tx) error {
@@ -569,6 +556,56 @@ func (s *Service) ImportLicensesCSV(a Actor, r io.ReadSeeker, opt CSVImportOptio
 		return rep, err
 	}
 	return rep, nil
+}
+
+// readFreshRows reads the file again (the second pass) and sends, in
+// batches of csvImportBatch, the licenses of the rows the first pass found
+// new (fresh, by place in the file), until the file ends or done closes.
+func readFreshRows(cr *csvReader, cx *csvContext, fresh []uint64, progress func(pass, rows int),
+	batches chan<- []License, done <-chan struct{}) error {
+	vals := map[string]string{}
+	var ls []License
+	send := func() bool {
+		if len(ls) == 0 {
+			return true
+		}
+		select {
+		case batches <- ls:
+			ls = make([]License, 0, csvImportBatch)
+			return true
+		case <-done:
+			return false
+		}
+	}
+	rows := 0
+	for {
+		_, err := cr.next(vals)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		var ve *ValidationError
+		if err != nil && !errors.As(err, &ve) {
+			return err // the file could not be read
+		}
+		ord := rows
+		rows++
+		if progress != nil && rows%10000 == 0 {
+			progress(2, rows)
+		}
+		if err != nil || ord/64 >= len(fresh) || fresh[ord/64]&(1<<(ord%64)) == 0 {
+			continue // not a new row when checked (the file is read as it was)
+		}
+		l, err := cx.rowLicense(vals)
+		if err != nil {
+			continue
+		}
+		ls = append(ls, l)
+		if len(ls) >= csvImportBatch && !send() {
+			return nil
+		}
+	}
+	send()
+	return nil
 }
 
 func keyHash(key string) [16]byte {
