@@ -221,7 +221,7 @@ func (s *Service) buildCols() error {
 	c.gen++
 	err := s.db.View(func(tx *storage.Tx) error {
 		for id := range c.pending {
-			c.refreshLocked(tx, id)
+			c.refreshLocked(tx, id, nil)
 		}
 		return nil
 	})
@@ -235,6 +235,15 @@ func (s *Service) buildCols() error {
 // rows changed since.
 func (c *licenseCols) packLocked() {
 	var b strings.Builder
+	size := 0
+	for id := range c.rows {
+		if c.rows[id].status != 0 {
+			size += len(c.rows[id].all)
+		}
+	}
+	// One allocation of the exact size: grown by appending, the arena
+	// would be copied a dozen times and keep up to twice its length.
+	b.Grow(size)
 	n := 0
 	for id := range c.rows {
 		if c.rows[id].status != 0 {
@@ -280,20 +289,26 @@ func sameColRow(a, b *License) bool {
 	return colRowOf(a, &d) == colRowOf(b, &d)
 }
 
-// refresh brings the rows of the given licenses up to their state in tx.
-func (c *licenseCols) refresh(tx *storage.Tx, ids []uint64) {
+// refresh brings the rows of the given licenses up to their state in tx;
+// ls, when not nil, holds for each id the license already read from tx
+// (or nil: it is read here).
+func (c *licenseCols) refresh(tx *storage.Tx, ids []uint64, ls []*License) {
 	if len(ids) == 0 {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for _, id := range ids {
+	for i, id := range ids {
 		if c.pending != nil {
 			c.pending[id] = true
 			continue
 		}
 		if c.ready {
-			c.refreshLocked(tx, id)
+			var l *License
+			if ls != nil {
+				l = ls[i]
+			}
+			c.refreshLocked(tx, id, l)
 		}
 	}
 	if c.ready && len(c.dirty) > c.packed/4+1000 {
@@ -301,9 +316,28 @@ func (c *licenseCols) refresh(tx *storage.Tx, ids []uint64) {
 	}
 }
 
-func (c *licenseCols) refreshLocked(tx *storage.Tx, id uint64) {
+// reserve makes room for n more rows at the end of the copy at once, so
+// a bulk load that adds them one refresh at a time does not copy every
+// column over and over as it grows (each copy briefly holding the old
+// and the new arrays: hundreds of MB at a million rows).
+func (c *licenseCols) reserve(n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.ready || n <= 0 || cap(c.rows)-len(c.rows) >= n {
+		return
+	}
+	c.rows = slices.Grow(c.rows, n)
+	c.scans = slices.Grow(c.scans, n)
+	c.pairs2 = slices.Grow(c.pairs2, n)
+	c.commonBits = slices.Grow(c.commonBits, n)
+	c.changed = slices.Grow(c.changed, n)
+}
+
+func (c *licenseCols) refreshLocked(tx *storage.Tx, id uint64, l *License) {
 	var r colRow
-	if l, err := rawLicense(tx, id); err == nil {
+	if l != nil {
+		r = colRowOf(l, &c.dict)
+	} else if l, err := rawLicense(tx, id); err == nil {
 		r = colRowOf(&l, &c.dict)
 	}
 	for uint64(len(c.rows)) <= id {
@@ -312,11 +346,14 @@ func (c *licenseCols) refreshLocked(tx *storage.Tx, id uint64) {
 		c.pairs2 = append(c.pairs2, pairBits{})
 		c.commonBits = append(c.commonBits, 0)
 	}
-	c.rows[id] = r
-	c.scans[id], c.pairs2[id], c.commonBits[id] = scanOf(&r), rowPairs2(r.all), c.common.bits(r.all)
-	if c.dirty != nil {
+	// Only a row that had a text can leave a dead stretch in the arena;
+	// a new license (a bulk import's million) adds none, so it never
+	// makes the copy pack again.
+	if c.dirty != nil && c.rows[id].status != 0 {
 		c.dirty[id] = true
 	}
+	c.rows[id] = r
+	c.scans[id], c.pairs2[id], c.commonBits[id] = scanOf(&r), rowPairs2(r.all), c.common.bits(r.all)
 	c.changed = append(c.changed, id)
 }
 

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/csv"
 	"errors"
@@ -415,9 +416,12 @@ func (s *Service) ImportLicensesCSV(a Actor, r io.ReadSeeker, opt CSVImportOptio
 	vals := map[string]string{}
 	var newLines []CSVRow // kept only while they fit the report
 	type pending struct {
-		line int
-		l    License
+		line, ord int // ord: the row's place in the file, from 0
+		l         License
 	}
+	// fresh marks, by place in the file, the rows found new: the second
+	// pass writes those, without hashing every key into seen again.
+	var fresh []uint64
 	var batch []pending
 	flush := func() error {
 		// Look the keys of a batch up in one read transaction.
@@ -429,6 +433,10 @@ func (s *Service) ImportLicensesCSV(a Actor, r io.ReadSeeker, opt CSVImportOptio
 				case errors.Is(err, ErrNotFound):
 					row.Outcome = RowNew
 					rep.New++
+					for len(fresh) <= p.ord/64 {
+						fresh = append(fresh, 0)
+					}
+					fresh[p.ord/64] |= 1 << (p.ord % 64)
 				case err != nil:
 					return err
 				default:
@@ -471,7 +479,7 @@ func (s *Service) ImportLicensesCSV(a Actor, r io.ReadSeeker, opt CSVImportOptio
 					err = Invalid("key", "appears again; first on line %d", first)
 				} else {
 					seen[h] = line
-					batch = append(batch, pending{line, l})
+					batch = append(batch, pending{line, rep.Rows - 1, l})
 					if len(batch) >= csvImportBatch {
 						if err := flush(); err != nil {
 							return rep, err
@@ -491,6 +499,7 @@ func (s *Service) ImportLicensesCSV(a Actor, r io.ReadSeeker, opt CSVImportOptio
 	if err := flush(); err != nil {
 		return rep, err
 	}
+	seen = nil // a million keys' hashes: not needed from here on
 	for _, row := range newLines {
 		rep.addOutcome(row)
 	}
@@ -507,55 +516,37 @@ func (s *Service) ImportLicensesCSV(a Actor, r io.ReadSeeker, opt CSVImportOptio
 	if cr, err = newCSVReader(r); err != nil {
 		return rep, err
 	}
-	clear(seen)
-	var ls []License
-	write := func() error {
-		if len(ls) == 0 {
-			return nil
+	s.cols.reserve(rep.New)
+	// The file is read and its rows built in a goroutine of its own, a
+	// batch ahead of the writes: the next batch is parsed while the last
+	// one commits (and waits for the disk).
+	batches := make(chan []License, 1)
+	readErr := make(chan error, 1)
+	done := make(chan struct{})
+	go func() {
+		defer close(batches)
+		readErr <- readFreshRows(cr, cx, fresh, opt.Progress, batches, done)
+	}()
+	var werr error
+	for ls := range batches {
+		if werr != nil {
+			continue // drain: the reader stops at done
 		}
 		n := 0
-		err := s.update(func(tx *storage.Tx) error {
+		werr = s.update(func(tx *storage.Tx) error {
 			var err error
 			n, err = s.insertImported(tx, a, ls)
 			return err
 		})
-		if err != nil {
-			return err
+		if werr != nil {
+			close(done)
+			continue
 		}
 		rep.Imported += n
-		ls = ls[:0]
-		return nil
 	}
-	rows := 0
-	for {
-		_, err := cr.next(vals)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		rows++
-		if opt.Progress != nil && rows%10000 == 0 {
-			opt.Progress(2, rows)
-		}
-		if err != nil {
-			continue
-		}
-		l, err := cx.rowLicense(vals)
-		if err != nil {
-			continue
-		}
-		h := keyHash(l.Key)
-		if _, dup := seen[h]; dup {
-			continue
-		}
-		seen[h] = 1
-		ls = append(ls, l)
-		if len(ls) >= csvImportBatch {
-			if err := write(); err != nil {
-				return rep, err
-			}
-		}
-	}
-	if err := write(); err != nil {
+	// The reader has ended (batches closed): nothing reads the file
+	// once this returns.
+	if err := cmp.Or(werr, <-readErr); err != nil {
 		return rep, err
 	}
 	if err := s.db.Update(func(tx *storage.Tx) error {
@@ -565,6 +556,56 @@ func (s *Service) ImportLicensesCSV(a Actor, r io.ReadSeeker, opt CSVImportOptio
 		return rep, err
 	}
 	return rep, nil
+}
+
+// readFreshRows reads the file again (the second pass) and sends, in
+// batches of csvImportBatch, the licenses of the rows the first pass found
+// new (fresh, by place in the file), until the file ends or done closes.
+func readFreshRows(cr *csvReader, cx *csvContext, fresh []uint64, progress func(pass, rows int),
+	batches chan<- []License, done <-chan struct{}) error {
+	vals := map[string]string{}
+	var ls []License
+	send := func() bool {
+		if len(ls) == 0 {
+			return true
+		}
+		select {
+		case batches <- ls:
+			ls = make([]License, 0, csvImportBatch)
+			return true
+		case <-done:
+			return false
+		}
+	}
+	rows := 0
+	for {
+		_, err := cr.next(vals)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		var ve *ValidationError
+		if err != nil && !errors.As(err, &ve) {
+			return err // the file could not be read
+		}
+		ord := rows
+		rows++
+		if progress != nil && rows%10000 == 0 {
+			progress(2, rows)
+		}
+		if err != nil || ord/64 >= len(fresh) || fresh[ord/64]&(1<<(ord%64)) == 0 {
+			continue // not a new row when checked (the file is read as it was)
+		}
+		l, err := cx.rowLicense(vals)
+		if err != nil {
+			continue
+		}
+		ls = append(ls, l)
+		if len(ls) >= csvImportBatch && !send() {
+			return nil
+		}
+	}
+	send()
+	return nil
 }
 
 func keyHash(key string) [16]byte {

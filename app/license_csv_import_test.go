@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -124,5 +125,54 @@ func TestCSVImportHostileFiles(t *testing.T) {
 	}
 	if _, err := f.svc.ImportLicensesCSV(f.ua, strings.NewReader(csv), app.CSVImportOptions{Partner: f.pa.PublicID}); err == nil {
 		t.Error("a partner imported a CSV")
+	}
+}
+
+// TestCSVImportManyBatches: a file of several write batches with invalid
+// and repeated rows among them imports, with "import the valid rows",
+// each valid row once, as written on its own line, and search finds them
+// all when the import returns.
+func TestCSVImportManyBatches(t *testing.T) {
+	t.Parallel()
+	f := newLicFix(t)
+	const n = 12345
+	var b strings.Builder
+	b.WriteString("key,product,name,status,valid_to\n")
+	invalid, valid := 0, 0
+	for i := range n {
+		switch {
+		case i%1000 == 999:
+			fmt.Fprintf(&b, "BULK-%06d-KEYS,nope,Bulkrow %d,active,2027-01-31\n", i, i)
+			invalid++
+		case i == n-1: // the key of row 5,000 again
+			fmt.Fprintf(&b, "BULK-%06d-KEYS,av,Bulkrow again,active,2027-01-31\n", 5000)
+			invalid++
+		default:
+			fmt.Fprintf(&b, "BULK-%06d-KEYS,av,Bulkrow %d,active,2027-01-31\n", i, i)
+			valid++
+		}
+	}
+	rep := importCSV(t, f, b.String(), app.CSVImportOptions{Partner: f.pa.PublicID, ImportValid: true})
+	if rep.Rows != n || rep.New != valid || rep.Invalid != invalid || rep.Imported != valid {
+		t.Fatalf("report: rows %d new %d invalid %d imported %d; want %d, %d, %d, %d", rep.Rows, rep.New, rep.Invalid, rep.Imported, n, valid, invalid, valid)
+	}
+	for _, i := range []int{0, 63, 64, 998, 1000, 4998, 5000, 5001, 12343} {
+		l, err := f.svc.LicenseByKey(app.System, fmt.Sprintf("BULK-%06d-KEYS", i))
+		if err != nil {
+			t.Fatalf("row %d: %v", i, err)
+		}
+		if want := fmt.Sprintf("Bulkrow %d", i); l.Name != want {
+			t.Errorf("row %d imported as %q, want %q", i, l.Name, want)
+		}
+	}
+	if _, err := f.svc.LicenseByKey(app.System, "BULK-000999-KEYS"); err == nil {
+		t.Error("a row with an unknown product was imported")
+	}
+	pg, err := f.svc.ListLicenses(app.System, app.ListParams{PerPage: 1, Filters: map[string]string{"q": "*ulkro*"}})
+	if err != nil || pg.Total != valid {
+		t.Errorf("an infix search finds %d of %d imported licenses: %v", pg.Total, valid, err)
+	}
+	if pg := f.list(app.System, map[string]string{"q": "Bulkrow 7777"}, ""); pg.Total != 1 {
+		t.Errorf("a search for one imported row finds %d", pg.Total)
 	}
 }

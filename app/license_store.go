@@ -245,6 +245,24 @@ func licenseDoc(l *License) *search.Doc {
 	}
 }
 
+// loadLicenseDoc reads a license for the search index: its document
+// (ErrNotFound when it is missing or deleted) and the license as decoded
+// (nil when missing or it does not decode), for the in-memory copy.
+func loadLicenseDoc(tx *storage.Tx, id uint64) (*search.Doc, *License, error) {
+	raw := tx.GetRaw(storage.Licenses, storage.EncodeID(id))
+	if raw == nil {
+		return nil, nil, ErrNotFound
+	}
+	l, err := decodeLicense(raw)
+	if err != nil {
+		return nil, nil, err
+	}
+	if l.Deleted != nil {
+		return nil, &l, ErrNotFound
+	}
+	return licenseDoc(&l), &l, nil
+}
+
 func init() {
 	docSources["license"] = docSource{bucket: storage.Licenses, build: func(raw []byte) (*search.Doc, error) {
 		l, err := decodeLicense(raw)
