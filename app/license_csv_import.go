@@ -555,6 +555,14 @@ func (s *Service) ImportLicensesCSV(a Actor, r io.ReadSeeker, opt CSVImportOptio
 	}); err != nil {
 		return rep, err
 	}
+	// The import is done when search finds its rows: catch the index up
+	// here rather than leave the first search to wait (a search waits at
+	// most indexWaitBound, less than a large import's indexing takes).
+	if rep.Imported > 0 {
+		if err := s.SyncIndex(); err != nil {
+			s.log.Warn("search index still catching up after the import", "err", err)
+		}
+	}
 	return rep, nil
 }
 
