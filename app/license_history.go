@@ -82,9 +82,8 @@ func (s *Service) writeHistory(tx *storage.Tx, a Actor, action string, old, l *L
 		if err != nil {
 			return err
 		}
-		return tx.Put(storage.LicenseHistory, storage.Key(storage.EncodeID(l.ID), id), HistoryEntry{
-			ID: id, LicenseID: l.ID, At: at, Actor: a.Email, Action: action, Field: field, Old: o, New: n, PartnerID: l.PartnerID,
-		})
+		e := HistoryEntry{ID: id, LicenseID: l.ID, At: at, Actor: a.Email, Action: action, Field: field, Old: o, New: n, PartnerID: l.PartnerID}
+		return tx.PutRaw(storage.LicenseHistory, storage.Key(storage.EncodeID(l.ID), id), appendHistoryJSON(make([]byte, 0, 256), &e))
 	}
 	wrote := false
 	for _, f := range historyFields {
@@ -168,7 +167,7 @@ func writeHistoryEntry(tx *storage.Tx, e HistoryEntry) error {
 		return err
 	}
 	e.ID = id
-	return tx.Put(storage.LicenseHistory, storage.Key(storage.EncodeID(e.LicenseID), id), e)
+	return tx.PutRaw(storage.LicenseHistory, storage.Key(storage.EncodeID(e.LicenseID), id), appendHistoryJSON(make([]byte, 0, 256), &e))
 }
 
 // writeHistoryNote records a note on a license's history in the caller's
