@@ -23,9 +23,8 @@ func (s *Service) audit(tx *storage.Tx, a Actor, action, target, detail string) 
 	if err != nil {
 		return err
 	}
-	return tx.Put(storage.Audit, storage.EncodeID(id), AuditEntry{
-		ID: id, At: s.now(), Actor: a.Email, Action: action, Target: target, Detail: detail, Addr: a.Addr,
-	})
+	e := AuditEntry{ID: id, At: s.now(), Actor: a.Email, Action: action, Target: target, Detail: detail, Addr: a.Addr}
+	return tx.PutRaw(storage.Audit, storage.EncodeID(id), appendAuditJSON(make([]byte, 0, 192), &e))
 }
 
 // ListAudit returns the newest audit entries first (operator only).

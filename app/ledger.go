@@ -97,7 +97,7 @@ func (s *Service) addLedger(tx *storage.Tx, a Actor, p Partner, amount int64, ki
 		return LedgerEntry{}, err
 	}
 	e := LedgerEntry{ID: id, PartnerID: p.ID, Amount: amount, Currency: p.Currency, Kind: kind, Reason: reason, By: a.Email, At: s.now(), Balance: after}
-	if err := tx.Put(storage.Ledger, storage.Key(storage.EncodeID(p.ID), id), e); err != nil {
+	if err := tx.PutRaw(storage.Ledger, storage.Key(storage.EncodeID(p.ID), id), appendLedgerJSON(make([]byte, 0, 192), &e)); err != nil {
 		return LedgerEntry{}, err
 	}
 	if err := tx.PutRaw(storage.Balances, storage.EncodeID(p.ID), storage.EncodeID(uint64(after))); err != nil {

@@ -7,11 +7,11 @@ import (
 	"time"
 )
 
-// The hand-written history encoder writes what encoding/json writes, for
+// The hand-written encoders write what encoding/json writes, for
 // ordinary and hostile strings (quotes, control characters, HTML, line
-// separators, invalid UTF-8), empty and set optional fields, and times
-// with and without fractions and zones.
-func TestHistoryJSONIsEncodingJSON(t *testing.T) {
+// separators, invalid UTF-8), empty and set optional fields, signed
+// amounts, and times with and without fractions and zones.
+func TestRecordJSONIsEncodingJSON(t *testing.T) {
 	pieces := []string{"", "a", "status", "ordered", "Ünïcödé ✓", `"quoted"`, `back\slash`, "tab\tnew\nline\r",
 		"\x00\x01\x1f\x7f", "<script>&</script>", "\u2028\u2029", "\xff\xfe bad", "日本語", "emoji 😀", "a\u00a0b"}
 	r := rand.New(rand.NewPCG(7, 9))
@@ -35,6 +35,16 @@ func TestHistoryJSONIsEncodingJSON(t *testing.T) {
 		}
 		if got := appendHistoryJSON(nil, &e); string(got) != string(want) {
 			t.Fatalf("entry %+v:\n got %s\nwant %s", e, got, want)
+		}
+		au := AuditEntry{ID: e.ID, At: e.At, Actor: str(), Action: str(), Target: str(), Detail: str(), Addr: str()}
+		want, _ = json.Marshal(au)
+		if got := appendAuditJSON(nil, &au); string(got) != string(want) {
+			t.Fatalf("audit %+v:\n got %s\nwant %s", au, got, want)
+		}
+		le := LedgerEntry{ID: e.ID, PartnerID: e.PartnerID, Amount: r.Int64N(1<<50) - 1<<49, Currency: str(), Kind: str(), Reason: str(), By: str(), At: e.At, Balance: r.Int64() - 1<<62}
+		want, _ = json.Marshal(le)
+		if got := appendLedgerJSON(nil, &le); string(got) != string(want) {
+			t.Fatalf("ledger %+v:\n got %s\nwant %s", le, got, want)
 		}
 	}
 }
