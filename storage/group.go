@@ -57,6 +57,7 @@ type grouper struct {
 type WriteStats struct {
 	Commits, Writes int64
 	Busy            time.Duration
+	Pages           int64 // pages written to the file by every write transaction
 }
 
 // WriteStats returns the group commit's figures so far.
@@ -67,7 +68,9 @@ func (db *DB) WriteStats() WriteStats {
 	if g == nil {
 		return WriteStats{}
 	}
-	return WriteStats{Commits: g.commits.Load(), Writes: g.members.Load(), Busy: time.Duration(g.busyNanos.Load())}
+	st := db.bolt.Stats()
+	return WriteStats{Commits: g.commits.Load(), Writes: g.members.Load(), Busy: time.Duration(g.busyNanos.Load()),
+		Pages: st.TxStats.GetWrite()}
 }
 
 var errClosed = errors.New("the data file is closed")

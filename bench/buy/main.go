@@ -189,8 +189,9 @@ func run() error {
 		float64(n.Load())/elapsed.Seconds(), q(lat, 0.5).Round(10*time.Microsecond), q(lat, 0.99).Round(10*time.Microsecond))
 	if c := ws.Commits - ws0.Commits; c > 0 {
 		busy := ws.Busy - ws0.Busy
-		fmt.Printf("\n%d commits of %.1f writes on average, %.2f ms each; writer busy %.0f %% of the time\n\n",
-			c, float64(ws.Writes-ws0.Writes)/float64(c), float64(busy.Microseconds())/float64(c)/1000, 100*busy.Seconds()/elapsed.Seconds())
+		fmt.Printf("\n%d commits of %.1f writes on average, %.2f ms and %.0f pages each; writer busy %.0f %% of the time\n\n",
+			c, float64(ws.Writes-ws0.Writes)/float64(c), float64(busy.Microseconds())/float64(c)/1000,
+			float64(ws.Pages-ws0.Pages)/float64(c), 100*busy.Seconds()/elapsed.Seconds())
 	}
 
 	// Scenario 2: 1,000-key orders, end to end.
