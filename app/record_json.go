@@ -19,24 +19,10 @@ func appendHistoryJSON(b []byte, e *HistoryEntry) []byte {
 	b = strconv.AppendUint(b, e.ID, 10)
 	b = append(b, `,"license_id":`...)
 	b = strconv.AppendUint(b, e.LicenseID, 10)
-	b = append(b, `,"at":"`...)
-	b = e.At.AppendFormat(b, time.RFC3339Nano)
-	b = append(b, `","actor":`...)
-	b = appendJSONString(b, e.Actor)
-	b = append(b, `,"action":`...)
-	b = appendJSONString(b, e.Action)
-	if e.Field != "" {
-		b = append(b, `,"field":`...)
-		b = appendJSONString(b, e.Field)
-	}
-	if e.Old != "" {
-		b = append(b, `,"old":`...)
-		b = appendJSONString(b, e.Old)
-	}
-	if e.New != "" {
-		b = append(b, `,"new":`...)
-		b = appendJSONString(b, e.New)
-	}
+	b = appendWhoWhen(b, e.At, e.Actor, e.Action)
+	b = appendOptString(b, "field", e.Field)
+	b = appendOptString(b, "old", e.Old)
+	b = appendOptString(b, "new", e.New)
 	if e.PartnerID != 0 {
 		b = append(b, `,"partner_id":`...)
 		b = strconv.AppendUint(b, e.PartnerID, 10)
@@ -48,24 +34,10 @@ func appendHistoryJSON(b []byte, e *HistoryEntry) []byte {
 func appendAuditJSON(b []byte, e *AuditEntry) []byte {
 	b = append(b, `{"id":`...)
 	b = strconv.AppendUint(b, e.ID, 10)
-	b = append(b, `,"at":"`...)
-	b = e.At.AppendFormat(b, time.RFC3339Nano)
-	b = append(b, `","actor":`...)
-	b = appendJSONString(b, e.Actor)
-	b = append(b, `,"action":`...)
-	b = appendJSONString(b, e.Action)
-	if e.Target != "" {
-		b = append(b, `,"target":`...)
-		b = appendJSONString(b, e.Target)
-	}
-	if e.Detail != "" {
-		b = append(b, `,"detail":`...)
-		b = appendJSONString(b, e.Detail)
-	}
-	if e.Addr != "" {
-		b = append(b, `,"addr":`...)
-		b = appendJSONString(b, e.Addr)
-	}
+	b = appendWhoWhen(b, e.At, e.Actor, e.Action)
+	b = appendOptString(b, "target", e.Target)
+	b = appendOptString(b, "detail", e.Detail)
+	b = appendOptString(b, "addr", e.Addr)
 	return append(b, '}')
 }
 
@@ -90,6 +62,29 @@ func appendLedgerJSON(b []byte, e *LedgerEntry) []byte {
 	b = append(b, `","balance":`...)
 	b = strconv.AppendInt(b, e.Balance, 10)
 	return append(b, '}')
+}
+
+// appendWhoWhen appends the "at", "actor" and "action" fields history
+// and audit entries share, in that order.
+func appendWhoWhen(b []byte, at time.Time, actor, action string) []byte {
+	b = append(b, `,"at":"`...)
+	b = at.AppendFormat(b, time.RFC3339Nano)
+	b = append(b, `","actor":`...)
+	b = appendJSONString(b, actor)
+	b = append(b, `,"action":`...)
+	return appendJSONString(b, action)
+}
+
+// appendOptString appends ,"key":value for a string field marked
+// omitempty, nothing when it is empty.
+func appendOptString(b []byte, key, v string) []byte {
+	if v == "" {
+		return b
+	}
+	b = append(b, ',', '"')
+	b = append(b, key...)
+	b = append(b, '"', ':')
+	return appendJSONString(b, v)
 }
 
 const hexDigits = "0123456789abcdef"

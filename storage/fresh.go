@@ -209,46 +209,43 @@ func (m *mergedCursor) Seek(seek []byte) ([]byte, []byte) {
 	return m.pick()
 }
 
-func (m *mergedCursor) Next() ([]byte, []byte) {
+func (m *mergedCursor) Next() ([]byte, []byte) { return m.step(true) }
+
+func (m *mergedCursor) Prev() ([]byte, []byte) { return m.step(false) }
+
+// step moves one key forward or backward.
+func (m *mergedCursor) step(fwd bool) ([]byte, []byte) {
 	if m.k == nil {
 		return nil, nil
 	}
 	cur := m.k
-	if !m.fwd {
+	if m.fwd != fwd {
 		// Turning round: put both just past the current key.
-		m.fwd = true
-		m.ak, m.av = seekAfter(m.a, cur)
-		m.bk, m.bv = seekAfter(m.b, cur)
+		m.fwd = fwd
+		m.ak, m.av = seekPast(m.a, cur, fwd)
+		m.bk, m.bv = seekPast(m.b, cur, fwd)
 		return m.pick()
 	}
+	move := (*bolt.Cursor).Next
+	if !fwd {
+		move = (*bolt.Cursor).Prev
+	}
 	if m.ak != nil && bytes.Equal(m.ak, cur) {
-		m.ak, m.av = m.a.Next()
+		m.ak, m.av = move(m.a)
 	}
 	if m.bk != nil && bytes.Equal(m.bk, cur) {
-		m.bk, m.bv = m.b.Next()
+		m.bk, m.bv = move(m.b)
 	}
 	return m.pick()
 }
 
-func (m *mergedCursor) Prev() ([]byte, []byte) {
-	if m.k == nil {
-		return nil, nil
+// seekPast positions c on the first key after k (fwd) or the last
+// before it.
+func seekPast(c *bolt.Cursor, k []byte, fwd bool) ([]byte, []byte) {
+	if fwd {
+		return seekAfter(c, k)
 	}
-	cur := m.k
-	if m.fwd {
-		// Turning round: put both just before the current key.
-		m.fwd = false
-		m.ak, m.av = seekBefore(m.a, cur)
-		m.bk, m.bv = seekBefore(m.b, cur)
-		return m.pick()
-	}
-	if m.ak != nil && bytes.Equal(m.ak, cur) {
-		m.ak, m.av = m.a.Prev()
-	}
-	if m.bk != nil && bytes.Equal(m.bk, cur) {
-		m.bk, m.bv = m.b.Prev()
-	}
-	return m.pick()
+	return seekBefore(c, k)
 }
 
 // seekAfter positions c on the first key after k.
