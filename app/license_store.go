@@ -253,6 +253,12 @@ func loadLicenseDoc(tx *storage.Tx, id uint64) (*search.Doc, *License, error) {
 	if raw == nil {
 		return nil, nil, ErrNotFound
 	}
+	return licenseDocFrom(raw)
+}
+
+// licenseDocFrom decodes a stored license into its search document
+// (ErrNotFound when deleted) and the license (nil when it does not decode).
+func licenseDocFrom(raw []byte) (*search.Doc, *License, error) {
 	l, err := decodeLicense(raw)
 	if err != nil {
 		return nil, nil, err
@@ -265,14 +271,8 @@ func loadLicenseDoc(tx *storage.Tx, id uint64) (*search.Doc, *License, error) {
 
 func init() {
 	docSources["license"] = docSource{bucket: storage.Licenses, build: func(raw []byte) (*search.Doc, error) {
-		l, err := decodeLicense(raw)
-		if err != nil {
-			return nil, err
-		}
-		if l.Deleted != nil {
-			return nil, ErrNotFound
-		}
-		return licenseDoc(&l), nil
+		doc, _, err := licenseDocFrom(raw)
+		return doc, err
 	}}
 	productUse = func(tx *storage.Tx, id uint64) int {
 		return int(countLicenses(tx, maskProduct, 0, "", id))
