@@ -39,7 +39,7 @@ func cachedByID[T any](c *recordCache[uint64, T], tx *storage.Tx, bucket string,
 // decoding only when its bytes changed.
 func (c *recordCache[K, T]) get(tx *storage.Tx, bucket string, k K, key []byte) (T, error) {
 	var zero T
-	raw := tx.Bucket([]byte(bucket)).Get(key)
+	raw := tx.Peek(bucket, key)
 	if raw == nil {
 		return zero, ErrNotFound
 	}

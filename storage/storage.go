@@ -214,6 +214,12 @@ func (tx *Tx) Get(bucket string, key []byte, v any) error {
 	return json.Unmarshal(raw, v)
 }
 
+// Peek returns the bytes at key, or nil, without copying them: they are
+// valid only until the transaction ends and must not be changed.
+func (tx *Tx) Peek(bucket string, key []byte) []byte {
+	return tx.getRaw(bucket, key)
+}
+
 // GetRaw returns a copy of the bytes at key, or nil.
 func (tx *Tx) GetRaw(bucket string, key []byte) []byte {
 	raw := tx.getRaw(bucket, key)
