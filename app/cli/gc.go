@@ -5,7 +5,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
-	"sync/atomic"
+	"sync"
 )
 
 // GCHeadroom is how far the server's heap may grow past its live data
@@ -31,7 +31,9 @@ func HoldGCHeadroom(headroom uint64) (stop func()) {
 	debug.SetGCPercent(t.base)
 	t.arm()
 	return func() {
-		t.stopped.Store(true)
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		t.stopped = true
 		debug.SetGCPercent(t.base)
 	}
 }
@@ -39,7 +41,8 @@ func HoldGCHeadroom(headroom uint64) (stop func()) {
 type gcTuner struct {
 	headroom uint64
 	base     int // the setting found, restored by stop
-	stopped  atomic.Bool
+	mu       sync.Mutex
+	stopped  bool // under mu: a retune cannot land after stop restored base
 	sample   [1]metrics.Sample
 }
 
@@ -48,11 +51,9 @@ type gcTuner struct {
 func (t *gcTuner) arm() {
 	s := &gcSentinel{t: t}
 	runtime.SetFinalizer(s, func(s *gcSentinel) {
-		if s.t.stopped.Load() {
-			return
+		if s.t.retune() {
+			s.t.arm()
 		}
-		s.t.retune()
-		s.t.arm()
 	})
 }
 
@@ -64,12 +65,18 @@ type gcSentinel struct {
 // gcPercentMax bounds the setting for a nearly empty heap.
 const gcPercentMax = 1000
 
-// retune sets GOGC so the next goal is live + max(live, headroom).
-func (t *gcTuner) retune() {
+// retune sets GOGC so the next goal is live + max(live, headroom); it
+// reports false once stopped.
+func (t *gcTuner) retune() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.stopped {
+		return false
+	}
 	t.sample[0].Name = "/gc/heap/live:bytes"
 	metrics.Read(t.sample[:])
 	if t.sample[0].Value.Kind() != metrics.KindUint64 {
-		return
+		return true
 	}
 	live := t.sample[0].Value.Uint64()
 	pct := t.base
@@ -77,4 +84,5 @@ func (t *gcTuner) retune() {
 		pct = int(min(t.headroom*100/live, gcPercentMax))
 	}
 	debug.SetGCPercent(pct)
+	return true
 }
