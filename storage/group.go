@@ -58,6 +58,11 @@ type WriteStats struct {
 	Commits, Writes int64
 	Busy            time.Duration
 	Pages           int64 // pages written to the file by every write transaction
+	// Of every write transaction's commit: the time spent laying out its
+	// dirty pages (Spill), and writing them and the meta page to the file
+	// with their two fsyncs (Disk). Busy less these is the time the writer
+	// spent running the transactions' functions.
+	Spill, Disk time.Duration
 }
 
 // WriteStats returns the group commit's figures so far.
@@ -70,7 +75,7 @@ func (db *DB) WriteStats() WriteStats {
 	}
 	st := db.bolt.Stats()
 	return WriteStats{Commits: g.commits.Load(), Writes: g.members.Load(), Busy: time.Duration(g.busyNanos.Load()),
-		Pages: st.TxStats.GetWrite()}
+		Pages: st.TxStats.GetWrite(), Spill: st.TxStats.GetSpillTime(), Disk: st.TxStats.GetWriteTime()}
 }
 
 var errClosed = errors.New("the data file is closed")

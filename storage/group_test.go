@@ -142,4 +142,12 @@ func TestWriteGroupsWritersThatComeBack(t *testing.T) {
 	if after.Busy <= st.Busy {
 		t.Error("the writer's busy time did not grow")
 	}
+	// Every commit writes and syncs pages: that time is counted, and it is
+	// part of the writer's busy time.
+	if after.Disk <= st.Disk || after.Spill < st.Spill || after.Pages <= st.Pages {
+		t.Errorf("commit figures did not grow: disk %v -> %v, spill %v -> %v, pages %d -> %d", st.Disk, after.Disk, st.Spill, after.Spill, st.Pages, after.Pages)
+	}
+	if d, s, b := after.Disk-st.Disk, after.Spill-st.Spill, after.Busy-st.Busy; d+s > b {
+		t.Errorf("writing %v and laying out %v pages took longer than the writer was busy (%v)", d, s, b)
+	}
 }

@@ -128,6 +128,20 @@ func run() error {
 		return nil
 	}
 
+	// Measure the desk as it runs, not as it starts (as bench/load does): on
+	// a big desk the first list waits for the in-memory license copy built
+	// at start-up, and the sort orders built after it get a few seconds.
+	for t0 := time.Now(); ; {
+		t := time.Now()
+		if _, err := svc.ListLicenses(app.System, app.ListParams{PerPage: 1, Filters: map[string]string{"q": "*A*"}}); err != nil {
+			return err
+		}
+		if time.Since(t) < time.Second || time.Since(t0) > 3*time.Minute {
+			break
+		}
+	}
+	time.Sleep(5 * time.Second)
+
 	// Scenario 1: concurrent single-license purchases.
 	var n atomic.Int64
 	var mu sync.Mutex
@@ -189,9 +203,12 @@ func run() error {
 		float64(n.Load())/elapsed.Seconds(), q(lat, 0.5).Round(10*time.Microsecond), q(lat, 0.99).Round(10*time.Microsecond))
 	if c := ws.Commits - ws0.Commits; c > 0 {
 		busy := ws.Busy - ws0.Busy
-		fmt.Printf("\n%d commits of %.1f writes on average, %.2f ms and %.0f pages each; writer busy %.0f %% of the time\n\n",
-			c, float64(ws.Writes-ws0.Writes)/float64(c), float64(busy.Microseconds())/float64(c)/1000,
-			float64(ws.Pages-ws0.Pages)/float64(c), 100*busy.Seconds()/elapsed.Seconds())
+		ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(c) / 1000 }
+		spill, disk := ws.Spill-ws0.Spill, ws.Disk-ws0.Disk
+		fmt.Printf("\n%d commits of %.1f writes on average, %.2f ms and %.0f pages each; writer busy %.0f %% of the time\n",
+			c, float64(ws.Writes-ws0.Writes)/float64(c), ms(busy), float64(ws.Pages-ws0.Pages)/float64(c), 100*busy.Seconds()/elapsed.Seconds())
+		fmt.Printf("a commit's time: %.2f ms running the purchases, %.2f ms laying out pages, %.2f ms writing and syncing them\n\n",
+			ms(busy-spill-disk), ms(spill), ms(disk))
 	}
 
 	// Scenario 2: 1,000-key orders, end to end.
@@ -203,8 +220,10 @@ func run() error {
 		}
 		bulk = append(bulk, time.Since(t))
 	}
-	slices.Sort(bulk)
-	fmt.Printf("| one order of 1,000 keys | %d | | %s | %s (worst) |\n", len(bulk), q(bulk, 0.5).Round(time.Millisecond), bulk[len(bulk)-1].Round(time.Millisecond))
+	if len(bulk) > 0 {
+		slices.Sort(bulk)
+		fmt.Printf("| one order of 1,000 keys | %d | | %s | %s (worst) |\n", len(bulk), q(bulk, 0.5).Round(time.Millisecond), bulk[len(bulk)-1].Round(time.Millisecond))
+	}
 
 	// Every running balance equals its ledger's sum.
 	for _, id := range ids {
