@@ -185,3 +185,164 @@ func TestKillNineLosesNoAcknowledgedWrite(t *testing.T) {
 		t.Fatal("no write was acknowledged before the kills")
 	}
 }
+
+// Fault test for purchases: kill -9 of the real binary while partners buy
+// licenses from their balances (group commits, write buffers, the ledger,
+// the outbox). After each restart every acknowledged order is there with
+// its license and mail, each running balance equals its ledger's sum and
+// what was spent, and the order and license lists count what is stored.
+func TestKillNineDuringPurchasesKeepsMoneyAndOrders(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and kills the real binary")
+	}
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	const topUp = 1_000_000_00
+	svc, err := app.Open(app.Options{DataDir: dir, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, name, cur := "av", "Antivirus", "EUR"
+	eds, periods := []app.Edition{{Code: "business", Name: "Business"}}, []int{12}
+	prices := []app.Price{{Edition: "business", PeriodMonths: 12, PerSeat: 1999}}
+	prod, err := svc.CreateProduct(app.System, app.ProductInput{Code: &code, Name: &name, Currency: &cur, Editions: &eds, Periods: &periods, Prices: &prices})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type buyer struct {
+		partner uint64
+		token   string
+	}
+	var buyers []buyer
+	pw := app.GeneratePassword()
+	for i := range 4 {
+		pname := fmt.Sprintf("Partner %d", i+1)
+		p, err := svc.CreatePartner(app.System, app.PartnerInput{Name: &pname})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.RecordBalance(app.System, p.ID, app.BalanceInput{Amount: topUp, Kind: app.LedgerTopUp, Reason: "wire"}); err != nil {
+			t.Fatal(err)
+		}
+		email, role, pid := fmt.Sprintf("buyer@p%d.example", i+1), app.RolePartner, p.ID
+		if _, err := svc.CreateUser(app.System, app.UserInput{Email: &email, Role: &role, PartnerID: &pid, Password: &pw}); err != nil {
+			t.Fatal(err)
+		}
+		tok, _, err := svc.CreateTokenForUser(app.System, email, "crash")
+		if err != nil {
+			t.Fatal(err)
+		}
+		buyers = append(buyers, buyer{p.ID, tok})
+	}
+	svc.Close()
+
+	body := fmt.Sprintf(`{"lines":[{"product_id":%d,"edition":"business","seats":1,"period_months":12,"quantity":1}],"payment":"balance"}`, prod.ID)
+	acked := map[uint64]uint64{} // order id -> partner
+	for round := range 3 {
+		s := startBinary(t, bin, dir)
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		stop := make(chan struct{})
+		for c := range 2 * len(buyers) { // two at once per partner
+			b := buyers[c%len(buyers)]
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					status, out, err := s.do(b.token, "POST", "/api/v1/orders", body)
+					if err != nil {
+						return // the server is gone
+					}
+					if status != http.StatusCreated {
+						t.Errorf("buy: %d %s", status, out)
+						return
+					}
+					var o struct{ ID uint64 }
+					if err := json.Unmarshal(out, &o); err != nil || o.ID == 0 {
+						t.Errorf("buy answered %s", out)
+						return
+					}
+					mu.Lock()
+					acked[o.ID] = b.partner
+					mu.Unlock()
+				}
+			}()
+		}
+		time.Sleep(time.Duration(300+rand.IntN(700)) * time.Millisecond)
+		if err := s.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		s.cmd.Wait()
+		close(stop)
+		wg.Wait()
+
+		// Reopen the killed desk's data and check it through the service.
+		svc, err := app.Open(app.Options{DataDir: dir, Logger: quiet})
+		if err != nil {
+			t.Fatalf("round %d: open after kill -9: %v", round, err)
+		}
+		for id, partner := range acked {
+			v, err := svc.GetOrder(app.System, id)
+			if err != nil || v.PartnerID != partner || len(v.LicenseIDList) != 1 {
+				svc.Close()
+				t.Fatalf("round %d: acknowledged order %d after kill -9: %+v %v", round, id, v, err)
+			}
+		}
+		stored := 0
+		for _, b := range buyers {
+			acc, err := svc.GetAccount(app.System, b.partner)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var sum int64
+			for _, e := range acc.Entries {
+				sum += e.Amount
+			}
+			f := map[string]string{"partner_id": fmt.Sprint(b.partner)}
+			orders, err := svc.ListOrders(app.System, app.ListParams{PerPage: app.MaxPerPage, Filters: f})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var spent int64
+			for page := 1; ; page++ {
+				for _, o := range orders.Items {
+					spent += o.Total.Amount
+				}
+				if page*app.MaxPerPage >= orders.Total {
+					break
+				}
+				if orders, err = svc.ListOrders(app.System, app.ListParams{Page: page + 1, PerPage: app.MaxPerPage, Filters: f}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			licenses, err := svc.ListLicenses(app.System, app.ListParams{PerPage: 1, Filters: f})
+			if err != nil {
+				t.Fatal(err)
+			}
+			mails, err := svc.ListOutbox(app.Actor{Email: "check@example.com", Role: app.RolePartner, PartnerID: b.partner}, app.ListParams{PerPage: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sum != acc.Balance.Amount || topUp-acc.Balance.Amount != spent || acc.Balance.Amount < 0 {
+				t.Errorf("round %d, partner %d: balance %d, ledger sum %d, spent on orders %d of %d", round, b.partner, acc.Balance.Amount, sum, spent, topUp)
+			}
+			if licenses.Total != orders.Total || mails.Total != orders.Total {
+				t.Errorf("round %d, partner %d: %d orders, %d licenses, %d confirmation mails", round, b.partner, orders.Total, licenses.Total, mails.Total)
+			}
+			stored += orders.Total
+		}
+		svc.Close()
+		if stored < len(acked) {
+			t.Fatalf("round %d: %d orders stored, %d acknowledged", round, stored, len(acked))
+		}
+		t.Logf("round %d: %d acknowledged orders, %d stored, money and lists consistent", round, len(acked), stored)
+	}
+	if len(acked) == 0 {
+		t.Fatal("no purchase was acknowledged before the kills")
+	}
+}
