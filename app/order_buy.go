@@ -99,10 +99,40 @@ func (s *Service) QuoteOrder(a Actor, in OrderInput) (Quote, error) {
 	return q, err
 }
 
+// sameOrderRequest reports whether in asks for what order o, placed
+// under the same idempotency key, bought: the same partner, payment,
+// special price and lines. A retry sends the same request; a different
+// one under a used key is a client's mistake, refused rather than
+// answered with an order it did not ask for.
+func sameOrderRequest(a Actor, in OrderInput, o *Order) bool {
+	partner := in.PartnerID
+	if !a.IsOperator() {
+		partner = a.PartnerID
+	}
+	pay := strings.ToLower(strings.TrimSpace(in.Payment))
+	if pay == "" && (o.Payment == PayBalance || o.Payment == PayMonthly) {
+		pay = o.Payment // the default for the partner's program
+	}
+	if partner != o.PartnerID || pay != o.Payment || !strings.EqualFold(strings.TrimSpace(in.SpecialPrice), o.SpecialPrice) ||
+		len(in.Lines) != len(o.Lines) {
+		return false
+	}
+	for i, l := range in.Lines {
+		was := o.Lines[i]
+		ed := strings.TrimSpace(l.Edition)
+		if l.ProductID != was.ProductID || l.Seats != was.Seats || l.PeriodMonths != was.PeriodMonths || l.Quantity != was.Quantity ||
+			!strings.EqualFold(ed, was.Edition) && !strings.EqualFold(ed, was.EditionName) {
+			return false
+		}
+	}
+	return true
+}
+
 // PlaceOrder buys: the order, its licenses (ordered, period not started,
 // F7), the balance entry or the unpaid state, the special price's use and
 // the history, all in one transaction. With an idempotency key, a second
-// request with the same key returns the first order and buys nothing.
+// request with the same key returns the first order and buys nothing; a
+// different request under that key is refused (ErrConflict).
 // The second result reports whether this call created the order.
 func (s *Service) PlaceOrder(a Actor, in OrderInput, idemKey string) (OrderView, bool, error) {
 	if _, ok := paymentMethods[strings.ToLower(strings.TrimSpace(in.Payment))]; !ok && strings.TrimSpace(in.Payment) != "" {
@@ -125,6 +155,9 @@ func (s *Service) PlaceOrder(a Actor, in OrderInput, idemKey string) (OrderView,
 				prev, err := getOrder(tx, id)
 				if err != nil {
 					return err
+				}
+				if !sameOrderRequest(a, in, &prev) {
+					return Conflict("Idempotency-Key", "this idempotency key was already used for order %s, which bought something else: nothing was bought now. Use a new key (or reload the form) for a new order", prev.Number)
 				}
 				o = prev
 				return nil

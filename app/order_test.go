@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -213,6 +214,50 @@ func TestIdempotencyKeyBuysOnce(t *testing.T) {
 	c, created, _ := s.svc.PlaceOrder(s.pa, in, "retry-8")
 	if !created || c.ID == a.ID {
 		t.Fatal("a new key did not buy")
+	}
+	// The same request again, written differently (edition by name in
+	// another case, payment spelled out): still the first order.
+	same := app.OrderInput{Lines: []app.BasketLine{s.line(2)}, Payment: " Balance "}
+	same.Lines[0].Edition = "business"
+	if d, created, err := s.svc.PlaceOrder(s.pa, same, "retry-7"); err != nil || created || d.ID != a.ID {
+		t.Fatalf("the same request, spelled differently: %v created=%v %v", d.Number, created, err)
+	}
+	// A different basket, payment or partner under a used key is refused
+	// naming the first order, and buys nothing.
+	bal, _ := s.account(s.p.ID)
+	invoice := in
+	invoice.Payment = "invoice"
+	for name, other := range map[string]app.OrderInput{
+		"more licenses": {Lines: []app.BasketLine{s.line(3)}},
+		"another line":  {Lines: []app.BasketLine{s.line(2), s.line(1)}},
+		"by invoice":    invoice,
+	} {
+		_, created, err := s.svc.PlaceOrder(s.pa, other, "retry-7")
+		var ce *app.ConflictError
+		if !errors.As(err, &ce) || created || ce.Field != "Idempotency-Key" || !strings.Contains(ce.Message, a.Number) {
+			t.Fatalf("%s under a used key: created=%v %v", name, created, err)
+		}
+	}
+	// The operator's key used for one partner cannot buy for another.
+	beta := s.partner("Beta")
+	if _, err := s.svc.RecordBalance(s.op, beta.ID, app.BalanceInput{Amount: 100000, Kind: app.LedgerTopUp, Reason: "wire"}); err != nil {
+		t.Fatal(err)
+	}
+	forAlpha := app.OrderInput{Lines: []app.BasketLine{s.line(1)}, PartnerID: s.p.ID}
+	first, created, err := s.svc.PlaceOrder(s.op, forAlpha, "nightly")
+	if err != nil || !created {
+		t.Fatal(err)
+	}
+	forBeta := forAlpha
+	forBeta.PartnerID = beta.ID
+	if _, _, err := s.svc.PlaceOrder(s.op, forBeta, "nightly"); !errors.Is(err, app.ErrConflict) {
+		t.Fatalf("the operator's key reused for another partner: %v", err)
+	}
+	if b, _ := s.account(beta.ID); b != 100000 {
+		t.Fatalf("Beta paid %d under Alpha's key", 100000-b)
+	}
+	if now, sum := s.account(s.p.ID); now != bal-first.Total.Amount || sum != now {
+		t.Fatalf("refused requests moved Alpha's balance: %d, want %d", now, bal-first.Total.Amount)
 	}
 }
 
