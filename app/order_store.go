@@ -186,7 +186,9 @@ func salesKey(partnerID uint64, month, currency string) []byte {
 	return storage.Key(partnerID, month, currency)
 }
 
-// addSales moves the month's net sales of the partner and of the desk.
+// addSales moves the month's net sales of the partner and of the desk. A
+// total that would leave int64 refuses the change (the caller's whole
+// transaction) rather than wrap round.
 func addSales(tx *storage.Tx, partnerID uint64, at time.Time, currency string, delta int64) error {
 	month := at.UTC().Format("2006-01")
 	for _, id := range []uint64{partnerID, 0} {
@@ -195,7 +197,11 @@ func addSales(tx *storage.Tx, partnerID uint64, at time.Time, currency string, d
 		if raw := tx.Bucket([]byte(storage.SalesByMonth)).Get(k); len(raw) == 8 {
 			cur = int64(binary.BigEndian.Uint64(raw))
 		}
-		if err := tx.PutRaw(storage.SalesByMonth, k, binary.BigEndian.AppendUint64(nil, uint64(cur+delta))); err != nil {
+		sum, err := addMoney(cur, delta)
+		if err != nil { // refused, not wrapped round into a negative month
+			return Invalid("total", "this would take %s's sales in %s past what the desk can count", currency, month)
+		}
+		if err := tx.PutRaw(storage.SalesByMonth, k, binary.BigEndian.AppendUint64(nil, uint64(sum))); err != nil {
 			return err
 		}
 	}

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"errors"
+	"math"
 	"strings"
 	"sync"
 	"testing"
@@ -524,5 +525,58 @@ func TestSalesByMonthFollowsPurchasesAndRefunds(t *testing.T) {
 	own, _ := s.svc.SalesByMonth(s.pa, 12)
 	if own.Amounts["EUR"][10] != a.Total.Amount || own.Amounts["EUR"][11] != -a.Items[0].Price {
 		t.Fatalf("partner's own %v", own.Amounts["EUR"])
+	}
+}
+
+// A month's sales cannot wrap round: the order that would take the total
+// past int64 is refused with nothing written, and the chart keeps the
+// orders that were counted.
+func TestMonthlySalesTotalIsOverflowChecked(t *testing.T) {
+	s := newShop(t, 0)
+	in := productInput("huge")
+	prices := []app.Price{{Edition: "business", PeriodMonths: 12, PerSeat: app.MaxAmount}}
+	in.Prices = &prices
+	eds := []app.Edition{{Code: "business", Name: "Business"}}
+	in.Editions, in.Periods = &eds, &[]int{12}
+	prod, err := s.svc.CreateProduct(s.op, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Up to 4e18 minor units an order (10^12 a seat, 10^6 seats, 4
+	// licenses, less the partner's discount), by invoice: a few fit in
+	// int64, then one does not.
+	order := app.OrderInput{Lines: []app.BasketLine{{ProductID: prod.ID, Edition: "business", Seats: app.MaxSeats, PeriodMonths: 12, Quantity: 4}}, Payment: "invoice"}
+	var total int64
+	accepted := 0
+	for {
+		before, err := s.svc.ListOrders(s.op, app.ListParams{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, _, err := s.svc.PlaceOrder(s.pa, order, "")
+		if err == nil {
+			if o.Total.Amount > math.MaxInt64-total {
+				t.Fatalf("order %d of %d accepted: the month's sales overflow", accepted+1, o.Total.Amount)
+			}
+			total += o.Total.Amount
+			accepted++
+			continue
+		}
+		wantField(t, err, "total")
+		after, err := s.svc.ListOrders(s.op, app.ListParams{})
+		if err != nil || after.Total != before.Total {
+			t.Fatalf("the refused order was written: %d orders, then %d (%v)", before.Total, after.Total, err)
+		}
+		break
+	}
+	if accepted < 2 {
+		t.Fatalf("only %d orders of %d accepted", accepted, total)
+	}
+	sales, err := s.svc.SalesByMonth(s.pa, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sales.Amounts["EUR"]; len(got) != 1 || got[0] != total {
+		t.Fatalf("this month's sales %v, want %d", got, total)
 	}
 }
