@@ -202,7 +202,14 @@ func (p *Product) validate() error {
 		}
 	}
 	for i, e := range p.Editions {
-		for _, to := range e.UpgradesTo {
+		seenTo := map[string]bool{}
+		for j, to := range e.UpgradesTo {
+			to = strings.ToLower(strings.TrimSpace(to)) // a code, as the editions' own
+			e.UpgradesTo[j] = to
+			if seenTo[to] {
+				return Invalid(fmt.Sprintf("editions[%d].upgrades_to", i), "edition %q is listed twice", to)
+			}
+			seenTo[to] = true
 			if !codes[to] {
 				return Invalid(fmt.Sprintf("editions[%d].upgrades_to", i), "there is no edition %q to upgrade to", to)
 			}

@@ -38,6 +38,11 @@ func TestProductValidationNamesTheField(t *testing.T) {
 			eds[1].UpgradesTo = []string{"enterprise"}
 			in.Editions = &eds
 		}, "editions[1].upgrades_to"},
+		{"upgrade listed twice", func(in *app.ProductInput) {
+			eds := slices.Clone(*in.Editions)
+			eds[0].UpgradesTo = []string{"enterprise", "Enterprise"}
+			in.Editions = &eds
+		}, "editions[0].upgrades_to"},
 		{"upgrade cycle", func(in *app.ProductInput) {
 			eds := slices.Clone(*in.Editions)
 			eds[1].UpgradesTo = []string{"business"}
@@ -113,6 +118,9 @@ func TestProductCreateDefaultsAndMoney(t *testing.T) {
 	in.Name = ptr("Antivirus Pro 2026!")
 	in.Currency = ptr("usd")
 	in.ConfigFields = &[]app.ConfigField{{Name: "mode", Type: "choice", Options: []string{"strict", "relaxed"}, Default: "strict"}}
+	// Edition codes are matched in any case, in upgrade paths as anywhere.
+	eds := []app.Edition{{Code: "Business", Name: "Business", UpgradesTo: []string{" Enterprise"}}, {Code: "ENTERPRISE", Name: "Enterprise"}}
+	in.Editions = &eds
 	p, err := e.svc.CreateProduct(app.System, in)
 	if err != nil {
 		t.Fatal(err)
