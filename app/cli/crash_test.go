@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -344,5 +345,128 @@ func TestKillNineDuringPurchasesKeepsMoneyAndOrders(t *testing.T) {
 	}
 	if len(acked) == 0 {
 		t.Fatal("no purchase was acknowledged before the kills")
+	}
+}
+
+// importProgress finds the writing pass's progress, which follows the
+// bytes read and is drawn every 10,000 rows: "import [####....]  50% ...".
+var importProgress = regexp.MustCompile(`import \[[#.]*\] +(\d\d)% `)
+
+// Fault test for the CSV import: kill -9 of `licensedesk import` part way
+// through a file of many batches. The desk opens, every row it holds is
+// whole (found by key and by search, the lists count it, check is clean),
+// and importing the same file again adds exactly the rest.
+func TestKillNineDuringCSVImportThenImportAgain(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and kills the real binary")
+	}
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	p := newPartner(t, dir, "Northwind IT")
+	svc := openSvc(t, dir)
+	code, name, cur := "av", "Sentinel", "EUR"
+	eds := []app.Edition{{Code: "business", Name: "Business"}}
+	periods := []int{12}
+	prices := []app.Price{{Edition: "business", PeriodMonths: 12, PerSeat: 100}}
+	if _, err := svc.CreateProduct(app.System, app.ProductInput{Code: &code, Name: &name, Currency: &cur, Editions: &eds, Periods: &periods, Prices: &prices}); err != nil {
+		t.Fatal(err)
+	}
+	svc.Close()
+	const rows = 40000
+	var b strings.Builder
+	b.WriteString("key,product,status,valid_to,customer\n")
+	for i := range rows {
+		fmt.Fprintf(&b, "K%07d-WXYZ,av,active,2027-01-31,Kunde%07d\n", i, i)
+	}
+	file := filepath.Join(t.TempDir(), "licenses.csv")
+	if err := os.WriteFile(file, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	cmd := exec.Command(bin, "import", file, "--partner", p.PublicID, "--data", dir)
+	var out strings.Builder
+	cmd.Stdout = &out
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Kill it once the writing pass has read 20,000 rows (its progress
+	// bar at half the file's bytes): the rows are read one batch of 5,000
+	// ahead of the writes through a channel of one, so at least the first
+	// batch is committed, and the rest of the file is not.
+	writing := make(chan struct{})
+	go func() {
+		var seen []byte
+		told := false
+		buf := make([]byte, 4096)
+		for {
+			n, err := stderr.Read(buf)
+			seen = append(seen, buf[:n]...)
+			if m := importProgress.FindAllSubmatch(seen, -1); !told && len(m) > 0 && string(m[len(m)-1][1]) >= "40" {
+				close(writing)
+				told = true
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	select {
+	case <-writing:
+	case <-time.After(time.Minute):
+		t.Fatal("the import never started writing")
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	killed := cmd.Wait() != nil
+
+	// What the cut-short import left: whole licenses, consistent lists.
+	svc, err = app.Open(app.Options{DataDir: dir, Logger: quiet})
+	if err != nil {
+		t.Fatalf("open after kill -9: %v\nimport said: %s", err, out.String())
+	}
+	f := map[string]string{"partner_id": fmt.Sprint(p.ID)}
+	pg, err := svc.ListLicenses(app.System, app.ListParams{PerPage: 1, Filters: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := pg.Total
+	if kept > 0 {
+		// The rows are written in file order: the last one kept is whole.
+		last := fmt.Sprintf("K%07d-WXYZ", kept-1)
+		l, err := svc.LicenseByKey(app.System, last)
+		if err != nil || l.PartnerID != p.ID || l.Customer != fmt.Sprintf("Kunde%07d", kept-1) {
+			t.Fatalf("the last row kept (%s) after kill -9: %+v %v", last, l, err)
+		}
+		found, err := svc.ListLicenses(app.System, app.ListParams{Filters: map[string]string{"q": l.Customer}})
+		if err != nil || found.Total != 1 {
+			t.Fatalf("search for %s after kill -9: %d hits, %v", l.Customer, found.Total, err)
+		}
+	}
+	if probs, err := svc.Check(); err != nil || len(probs) > 0 {
+		t.Fatalf("check after kill -9: %v %v", probs, err)
+	}
+	svc.Close()
+	if !killed || kept == 0 || kept == rows {
+		t.Fatalf("the kill did not land part way through the writes: killed=%v, %d of %d rows written", killed, kept, rows)
+	}
+	t.Logf("killed after %d of %d rows were written", kept, rows)
+
+	// The same file again adds the rest, and only the rest.
+	r := mustRun(t, "", "import", file, "--partner", p.PublicID, "--data", dir)
+	want := fmt.Sprintf("%d rows: %d new, %d same", rows, rows-kept, kept)
+	if !strings.Contains(r.stdout, want) || !strings.Contains(r.stdout, fmt.Sprintf("%d imported", rows-kept)) {
+		t.Fatalf("importing again: %q, want %q", r.stdout, want)
+	}
+	svc = openSvc(t, dir)
+	if pg, err := svc.ListLicenses(app.System, app.ListParams{PerPage: 1, Filters: f}); err != nil || pg.Total != rows {
+		t.Fatalf("after importing again: %d licenses, %v", pg.Total, err)
+	}
+	if found, err := svc.ListLicenses(app.System, app.ListParams{Filters: map[string]string{"q": fmt.Sprintf("Kunde%07d", rows-1)}}); err != nil || found.Total != 1 {
+		t.Fatalf("search for the file's last row: %d hits, %v", found.Total, err)
 	}
 }
