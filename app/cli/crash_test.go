@@ -89,6 +89,59 @@ func (s *binServer) do(token, method, path, body string) (int, []byte, error) {
 	return resp.StatusCode, b, err
 }
 
+// avProduct creates the product "av" (Business, 12 months) the fault
+// tests write licenses and orders of.
+func avProduct(t *testing.T, svc *app.Service) app.Product {
+	t.Helper()
+	code, name, cur := "av", "Antivirus", "EUR"
+	eds, periods := []app.Edition{{Code: "business", Name: "Business"}}, []int{12}
+	prices := []app.Price{{Edition: "business", PeriodMonths: 12, PerSeat: 1999}}
+	prod, err := svc.CreateProduct(app.System, app.ProductInput{Code: &code, Name: &name, Currency: &cur, Editions: &eds, Periods: &periods, Prices: &prices})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return prod
+}
+
+// writeUntilKilled runs clients that each POST to s again and again (post
+// gives client c's i-th token, path and body), kills s with -9 after d,
+// and returns when every client has stopped. Each answer must be 201 and
+// pass ack (which records it; it runs on the clients' goroutines).
+func writeUntilKilled(t *testing.T, s *binServer, clients int, d time.Duration, post func(c, i int) (token, path, body string), ack func(c, i int, out []byte) bool) {
+	t.Helper()
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	for c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				token, path, body := post(c, i)
+				status, out, err := s.do(token, "POST", path, body)
+				if err != nil {
+					return // the server is gone
+				}
+				if status != http.StatusCreated || !ack(c, i, out) {
+					t.Errorf("POST %s: %d %s", path, status, out)
+					return
+				}
+			}
+		}()
+	}
+	time.Sleep(d)
+	if err := s.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	s.cmd.Wait()
+	close(stop)
+	wg.Wait()
+}
+
 // Fault test (issue 7): kill -9 of the real binary at random moments
 // while several clients write; after every restart each acknowledged
 // write is there and findable by search.
@@ -103,13 +156,7 @@ func TestKillNineLosesNoAcknowledgedWrite(t *testing.T) {
 	if _, err := svc.CreateUser(app.System, app.UserInput{Email: &email, Password: &pw, Role: &role}); err != nil {
 		t.Fatal(err)
 	}
-	code, name, cur := "av", "Antivirus", "EUR"
-	eds, periods := []app.Edition{{Code: "business", Name: "Business"}}, []int{12}
-	prices := []app.Price{{Edition: "business", PeriodMonths: 12, PerSeat: 1999}}
-	prod, err := svc.CreateProduct(app.System, app.ProductInput{Code: &code, Name: &name, Currency: &cur, Editions: &eds, Periods: &periods, Prices: &prices})
-	if err != nil {
-		t.Fatal(err)
-	}
+	prod := avProduct(t, svc)
 	token, _, err := svc.CreateTokenForUser(app.System, email, "crash")
 	if err != nil {
 		t.Fatal(err)
@@ -125,46 +172,21 @@ func TestKillNineLosesNoAcknowledgedWrite(t *testing.T) {
 	for round := range rounds {
 		s := startBinary(t, bin, dir)
 		var mu sync.Mutex
-		var wg sync.WaitGroup
-		stop := make(chan struct{})
-		for c := range clients {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := 0; ; i++ {
-					select {
-					case <-stop:
-						return
-					default:
-					}
-					word := fmt.Sprintf("crashr%dc%dn%d", round, c, i)
-					body := fmt.Sprintf(`{"product_id":%d,"edition":"business","seats":1,"period_months":12,"name":"%s","customer":"Kunde %s"}`, prod.ID, word, word)
-					status, out, err := s.do(token, "POST", "/api/v1/licenses", body)
-					if err != nil {
-						return // the server is gone
-					}
-					if status != http.StatusCreated {
-						t.Errorf("create: %d %s", status, out)
-						return
-					}
-					var pg struct{ Items []struct{ ID uint64 } }
-					if err := json.Unmarshal(out, &pg); err != nil || len(pg.Items) != 1 {
-						t.Errorf("create answered %s", out)
-						return
-					}
-					mu.Lock()
-					acked = append(acked, ack{pg.Items[0].ID, word})
-					mu.Unlock()
+		word := func(c, i int) string { return fmt.Sprintf("crashr%dc%dn%d", round, c, i) }
+		writeUntilKilled(t, s, clients, time.Duration(150+rand.IntN(600))*time.Millisecond,
+			func(c, i int) (string, string, string) {
+				return token, "/api/v1/licenses", fmt.Sprintf(`{"product_id":%d,"edition":"business","seats":1,"period_months":12,"name":"%s","customer":"Kunde %s"}`, prod.ID, word(c, i), word(c, i))
+			},
+			func(c, i int, out []byte) bool {
+				var pg struct{ Items []struct{ ID uint64 } }
+				if err := json.Unmarshal(out, &pg); err != nil || len(pg.Items) != 1 {
+					return false
 				}
-			}()
-		}
-		time.Sleep(time.Duration(150+rand.IntN(600)) * time.Millisecond)
-		if err := s.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-			t.Fatal(err)
-		}
-		s.cmd.Wait()
-		close(stop)
-		wg.Wait()
+				mu.Lock()
+				acked = append(acked, ack{pg.Items[0].ID, word(c, i)})
+				mu.Unlock()
+				return true
+			})
 
 		// Restart: every acknowledged license is there and found.
 		s = startBinary(t, bin, dir)
@@ -203,13 +225,7 @@ func TestKillNineDuringPurchasesKeepsMoneyAndOrders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	code, name, cur := "av", "Antivirus", "EUR"
-	eds, periods := []app.Edition{{Code: "business", Name: "Business"}}, []int{12}
-	prices := []app.Price{{Edition: "business", PeriodMonths: 12, PerSeat: 1999}}
-	prod, err := svc.CreateProduct(app.System, app.ProductInput{Code: &code, Name: &name, Currency: &cur, Editions: &eds, Periods: &periods, Prices: &prices})
-	if err != nil {
-		t.Fatal(err)
-	}
+	prod := avProduct(t, svc)
 	type buyer struct {
 		partner uint64
 		token   string
@@ -242,45 +258,18 @@ func TestKillNineDuringPurchasesKeepsMoneyAndOrders(t *testing.T) {
 	for round := range 3 {
 		s := startBinary(t, bin, dir)
 		var mu sync.Mutex
-		var wg sync.WaitGroup
-		stop := make(chan struct{})
-		for c := range 2 * len(buyers) { // two at once per partner
-			b := buyers[c%len(buyers)]
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for {
-					select {
-					case <-stop:
-						return
-					default:
-					}
-					status, out, err := s.do(b.token, "POST", "/api/v1/orders", body)
-					if err != nil {
-						return // the server is gone
-					}
-					if status != http.StatusCreated {
-						t.Errorf("buy: %d %s", status, out)
-						return
-					}
-					var o struct{ ID uint64 }
-					if err := json.Unmarshal(out, &o); err != nil || o.ID == 0 {
-						t.Errorf("buy answered %s", out)
-						return
-					}
-					mu.Lock()
-					acked[o.ID] = b.partner
-					mu.Unlock()
+		writeUntilKilled(t, s, 2*len(buyers), time.Duration(300+rand.IntN(700))*time.Millisecond, // two at once per partner
+			func(c, _ int) (string, string, string) { return buyers[c%len(buyers)].token, "/api/v1/orders", body },
+			func(c, _ int, out []byte) bool {
+				var o struct{ ID uint64 }
+				if err := json.Unmarshal(out, &o); err != nil || o.ID == 0 {
+					return false
 				}
-			}()
-		}
-		time.Sleep(time.Duration(300+rand.IntN(700)) * time.Millisecond)
-		if err := s.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-			t.Fatal(err)
-		}
-		s.cmd.Wait()
-		close(stop)
-		wg.Wait()
+				mu.Lock()
+				acked[o.ID] = buyers[c%len(buyers)].partner
+				mu.Unlock()
+				return true
+			})
 
 		// Reopen the killed desk's data and check it through the service.
 		svc, err := app.Open(app.Options{DataDir: dir, Logger: quiet})
@@ -364,13 +353,7 @@ func TestKillNineDuringCSVImportThenImportAgain(t *testing.T) {
 	dir := t.TempDir()
 	p := newPartner(t, dir, "Northwind IT")
 	svc := openSvc(t, dir)
-	code, name, cur := "av", "Sentinel", "EUR"
-	eds := []app.Edition{{Code: "business", Name: "Business"}}
-	periods := []int{12}
-	prices := []app.Price{{Edition: "business", PeriodMonths: 12, PerSeat: 100}}
-	if _, err := svc.CreateProduct(app.System, app.ProductInput{Code: &code, Name: &name, Currency: &cur, Editions: &eds, Periods: &periods, Prices: &prices}); err != nil {
-		t.Fatal(err)
-	}
+	avProduct(t, svc)
 	svc.Close()
 	const rows = 40000
 	var b strings.Builder

@@ -17,13 +17,7 @@ func TestImportCommand(t *testing.T) {
 	dir := t.TempDir()
 	p := newPartner(t, dir, "Northwind IT")
 	svc := openSvc(t, dir)
-	code, name, cur := "av", "Sentinel", "EUR"
-	eds := []app.Edition{{Code: "business", Name: "Business"}}
-	periods := []int{12}
-	prices := []app.Price{{Edition: "business", PeriodMonths: 12, PerSeat: 100}}
-	if _, err := svc.CreateProduct(app.System, app.ProductInput{Code: &code, Name: &name, Currency: &cur, Editions: &eds, Periods: &periods, Prices: &prices}); err != nil {
-		t.Fatal(err)
-	}
+	avProduct(t, svc)
 	svc.Close()
 	var b strings.Builder
 	b.WriteString("key,product,status,valid_to,customer\n")
