@@ -163,3 +163,49 @@ func TestRefundRefusesALicenseInAnOpenTransfer(t *testing.T) {
 		t.Fatalf("refunded file license %s/%s", l.Status, l.Payment)
 	}
 }
+
+// A license sent to another desk by a transfer file, whose receipt came
+// back (transferred out), is the other desk's: the operator cannot refund
+// it to the buyer either, alone or with the whole order.
+func TestRefundRefusesALicenseTransferredToAnotherDesk(t *testing.T) {
+	s := newShop(t, 1000000)
+	o := s.buy(s.pa, app.OrderInput{Lines: []app.BasketLine{s.line(2)}})
+	out := o.Items[0].LicenseID
+	far := newEnv(t)
+	farPartner := far.partner("Far Away Reseller")
+	far.product("antivirus")
+	tr, err := s.svc.CreateTransfer(s.pa, app.TransferInput{LicenseIDs: []uint64{out}, Target: farPartner.PublicID, File: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	file, err := s.svc.TransferFile(s.pa, tr.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := far.svc.ImportTransferFile(app.System, file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := far.svc.ApproveTransfer(app.System, in.ID, tr.Secret); err != nil {
+		t.Fatal(err)
+	}
+	receipt, err := far.svc.TransferReceipt(app.System, in.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.svc.ImportReceipt(s.pa, receipt); err != nil {
+		t.Fatal(err)
+	}
+	if l, _ := s.svc.GetLicense(s.op, out); l.Status != app.StatusTransferredOut {
+		t.Fatalf("license after the receipt is %s", l.Status)
+	}
+	h := &handedOver{shop: s, order: o}
+	desk := fmt.Sprintf("license %d was handed over to another desk", out)
+	h.wantRefundRefused(s.op, app.RefundInput{LicenseIDs: []uint64{out}, Reason: "x"}, desk)
+	h.wantRefundRefused(s.pa, app.RefundInput{LicenseIDs: []uint64{out}, Reason: "x"}, desk)
+	h.wantRefundRefused(s.op, app.RefundInput{Reason: "all"}, desk, "license_ids")
+	// The other one is A's to refund.
+	if _, err := s.svc.RefundOrder(s.pa, o.ID, app.RefundInput{LicenseIDs: []uint64{o.Items[1].LicenseID}, Reason: "one too many"}); err != nil {
+		t.Fatal(err)
+	}
+}
