@@ -132,6 +132,11 @@ func (s *Service) ExportOrderCodesCSV(a Actor, orderID uint64, base string, w io
 	base = strings.TrimRight(base, "/")
 	return writeCSV(w, func(emit func(codeRow)) error {
 		for _, l := range ls {
+			if l.Withheld() { // what a partner sees of a license another partner has now
+				emit(codeRow{Order: number, LicenseID: l.ID, Product: SafeCell(l.ProductName), Edition: SafeCell(l.Edition),
+					Seats: l.Seats, PeriodMonths: l.PeriodMonths, Status: TransferredNote})
+				continue
+			}
 			emit(codeRow{Order: number, LicenseID: l.ID, Key: l.Key, Product: SafeCell(l.ProductName), Edition: SafeCell(l.Edition),
 				Seats: l.Seats, PeriodMonths: l.PeriodMonths, Status: string(l.Status), PaymentStatus: string(l.Payment),
 				ActivationLink: joinLink(base, l.ActivationPath)})

@@ -135,12 +135,14 @@ func (s *Service) ListOrders(a Actor, p ListParams) (Page[OrderView], error) {
 	return out, err
 }
 
-// orderView counts the order's licenses by use.
+// orderView counts the order's licenses by use: those the order's
+// partner still has (one handed over to another partner is that
+// partner's to use, not this order's).
 func orderView(tx *storage.Tx, o Order) OrderView {
 	v := newOrderView(o)
 	for _, it := range o.Items {
 		l, err := getLicense(tx, it.LicenseID)
-		if err != nil {
+		if err != nil || !o.owns(&l) {
 			continue
 		}
 		v.count(l.Status)
@@ -191,9 +193,15 @@ type OrderLicense struct {
 	Price          int64      `json:"price"`
 	Refunded       *time.Time `json:"refunded,omitempty"`
 	ActivationPath string     `json:"activation_path"` // "" when the key is used or its link revoked
+	// Transferred: the license belongs to another partner now. The
+	// order's partner sees only its id and the order line it was bought
+	// on; the operator sees it whole.
+	Transferred bool `json:"transferred,omitempty"`
 }
 
-// OrderLicenses lists an order's licenses with their keys and links.
+// OrderLicenses lists an order's licenses with their keys and links. A
+// license handed over to another partner since is, for a partner, only
+// "transferred to another partner" (see transferredLicense).
 func (s *Service) OrderLicenses(a Actor, id uint64) ([]OrderLicense, error) {
 	var out []OrderLicense
 	err := s.db.View(func(tx *storage.Tx) error {
@@ -207,12 +215,16 @@ func (s *Service) OrderLicenses(a Actor, id uint64) ([]OrderLicense, error) {
 			if err != nil {
 				continue
 			}
+			if !o.owns(&l) && !a.IsOperator() {
+				out = append(out, transferredLicense(&o, it))
+				continue
+			}
 			// The live activation link of an unused key (F34); "" once used or revoked.
 			path, err := s.activationPathTx(tx, &l)
 			if err != nil {
 				return err
 			}
-			out = append(out, OrderLicense{LicenseView: l.view(), Price: it.Price, Refunded: it.Refunded, ActivationPath: path})
+			out = append(out, OrderLicense{LicenseView: l.view(), Price: it.Price, Refunded: it.Refunded, ActivationPath: path, Transferred: !o.owns(&l)})
 		}
 		return nil
 	})

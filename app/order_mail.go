@@ -56,6 +56,10 @@ func (s *Service) confirmationText(tx *storage.Tx, o *Order, p Partner, made []L
 				continue
 			}
 		}
+		if !o.owns(&l) { // the mail goes to the order's partner, whoever resends it
+			fmt.Fprintf(&b, "License %d: %s; its key is no longer yours to hand out\n", it.LicenseID, TransferredNote)
+			continue
+		}
 		if path, err := s.activationPathTx(tx, &l); err == nil && path != "" {
 			fmt.Fprintf(&b, "%s  %s%s\n", l.Key, s.baseURL, path)
 		} else {

@@ -51,6 +51,7 @@ func (s *Service) RefundOrder(a Actor, orderID uint64, in RefundInput) (OrderVie
 		found := 0
 		var amount int64
 		var refunded []uint64
+		var blocked refundBlocks
 		for i := range o.Items {
 			it := &o.Items[i]
 			if len(want) > 0 && !want[it.LicenseID] {
@@ -61,6 +62,14 @@ func (s *Service) RefundOrder(a Actor, orderID uint64, in RefundInput) (OrderVie
 				if len(want) > 0 {
 					return Conflict("license_ids", "license %d was already refunded", it.LicenseID)
 				}
+				continue
+			}
+			why, err := s.refundBlock(tx, o.PartnerID, it.LicenseID)
+			if err != nil {
+				return err
+			}
+			if why != "" {
+				blocked.add(why, it.LicenseID)
 				continue
 			}
 			l, err := getLicense(tx, it.LicenseID)
@@ -87,6 +96,9 @@ func (s *Service) RefundOrder(a Actor, orderID uint64, in RefundInput) (OrderVie
 		}
 		if found < len(want) {
 			return Invalid("license_ids", "name licenses of order %s only", o.Number)
+		}
+		if err := blocked.err(o.Number, len(want) == 0); err != nil {
+			return err // nothing is written: the transaction rolls back
 		}
 		if len(refunded) == 0 {
 			return Conflict("license_ids", "order %s is already refunded", o.Number)

@@ -209,6 +209,14 @@ func (g *guessLimiter) fail(partner uint64, now time.Time) {
 	g.fails[partner] = append(recent(g.fails[partner], now), now)
 }
 
+// transferable is the one rule for which licenses a transfer may hand
+// over: not a cancelled one (it ended for good, perhaps refunded), nor one
+// that is with, or has gone to, another desk. Starting a transfer,
+// approving it, and importing and approving another desk's file all ask
+// it, so a license that stopped being transferable while its transfer
+// waited is not handed over.
+func transferable(st Status) bool { return !st.ReadOnly() && st != StatusCancelled }
+
 // effectiveState is the state as of now: a pending transfer past its
 // expiry is expired even before a write records it.
 func (t *Transfer) effectiveState(now time.Time) TransferState {

@@ -331,8 +331,10 @@ func (fl *fileLicense) check() error {
 	switch {
 	case NormaliseKey(fl.Key) == "" || len(fl.Key) > 100:
 		return errors.New("the key is missing or too long")
-	case !fl.Status.Valid() || fl.Status.ReadOnly():
+	case !fl.Status.Valid():
 		return fmt.Errorf("status %q is not one this desk knows", fl.Status)
+	case !transferable(fl.Status):
+		return fmt.Errorf("it is %s and cannot be transferred", fl.Status)
 	case fl.Payment != "" && !fl.Payment.Valid():
 		return fmt.Errorf("payment status %q is not one this desk knows", fl.Payment)
 	case fl.Seats < 0 || fl.PeriodMonths < 0 || fl.AutoRenewMonths < 0:
@@ -358,10 +360,14 @@ func (s *Service) approveIncomingTx(tx *storage.Tx, a Actor, r *transferRecord, 
 	now := s.now()
 	prods := map[string]Product{}
 	ls := make([]License, 0, len(items))
-	for _, it := range items {
+	for i, it := range items {
 		fl := it.Record
 		if fl == nil {
 			return errors.New("incoming transfer item without its license")
+		}
+		// A file kept from before the import checked it is held to the same rule.
+		if !transferable(fl.Status) {
+			return Conflict("licenses", "license %d of the file is %s and cannot be transferred; nothing was approved: reject this transfer", i+1, fl.Status)
 		}
 		if _, err := tx.Lookup(storage.LicensesByKey, NormaliseKey(fl.Key)); err == nil {
 			return Conflict("licenses", "key %s exists on this desk since the file was imported; nothing was approved", fl.Key)

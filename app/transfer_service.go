@@ -134,7 +134,7 @@ func (s *Service) planTransfer(tx *storage.Tx, a Actor, ids []uint64, target str
 		} else if l.PartnerID != r.SourcePartnerID {
 			return p, Invalid("license_ids", "the licenses belong to different partners; hand over one partner's licenses at a time")
 		}
-		if l.Status.ReadOnly() || l.Status == StatusCancelled {
+		if !transferable(l.Status) {
 			return p, Invalid("license_ids", "license %s is %s and cannot be transferred", l.Key, l.Status)
 		}
 		if _, busy := openTransferOf(tx, id); busy {
@@ -643,15 +643,17 @@ func (s *Service) approveLocalTx(tx *storage.Tx, a Actor, r *transferRecord) err
 	olds := make([]License, 0, len(items))
 	news := make([]License, 0, len(items))
 	for _, it := range items {
+		// Named by id: the receiver sees no key before the licenses are its own.
 		old, err := getLicense(tx, it.LicenseID)
 		if errors.Is(err, ErrNotFound) || err == nil && old.PartnerID != r.SourcePartnerID {
-			return Conflict("licenses", "license %s is no longer %s's; the giver must cancel this transfer and start a new one", it.Key, r.SourceName)
+			return Conflict("licenses", "license %d is no longer %s's; the giver must cancel this transfer and start a new one", it.LicenseID, r.SourceName)
 		}
 		if err != nil {
 			return err
 		}
-		if old.Status.ReadOnly() {
-			return Conflict("licenses", "license %s is %s", old.Key, old.Status)
+		if !transferable(old.Status) {
+			return Conflict("licenses", "license %d is %s since the transfer started and can no longer be transferred; nothing was approved: "+
+				"the giver can cancel this transfer (and start one without it), or the receiver reject it", old.ID, old.Status)
 		}
 		l := old
 		l.Config = maps.Clone(old.Config)
