@@ -149,7 +149,13 @@ func (s *Server) apiLicensesImport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	opt := app.CSVImportOptions{Partner: c.Query("partner"), DryRun: c.QueryBool("dry_run"), ImportValid: c.QueryBool("valid_only")}
+	opt := app.CSVImportOptions{Partner: c.Query("partner")}
+	if opt.DryRun, err = queryBool(c, "dry_run", false); err != nil {
+		return err
+	}
+	if opt.ImportValid, err = queryBool(c, "valid_only", false); err != nil {
+		return err
+	}
 	rep, err := s.svc.ImportLicensesCSV(mustActor(c), bytes.NewReader(data), opt)
 	if err != nil {
 		return err
