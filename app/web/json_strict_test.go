@@ -1,0 +1,209 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http/httptest"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"licensedesk/app"
+)
+
+// strictWorld is newWorld with partner A's balance topped up, and what
+// tells whether anything was bought: A's balance and order count.
+func strictWorld(t *testing.T) (*world, func() (int64, int)) {
+	t.Helper()
+	wd := newWorld(t)
+	op := wd.w.bearer("ops@example.com")
+	if r := wd.w.do(op, "POST", fmt.Sprintf("/api/v1/partners/%d/balance", wd.a.ID), `{"amount":20000,"kind":"topup","reason":"wire"}`); r.status != 201 && r.status != 200 {
+		t.Fatalf("top-up: %d %s", r.status, r.body)
+	}
+	state := func() (int64, int) {
+		t.Helper()
+		acc, err := wd.w.svc.GetAccount(app.System, wd.a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var pg struct {
+			Total int `json:"total"`
+		}
+		wd.w.do(wd.aToken, "GET", "/api/v1/orders", "").json(t, &pg)
+		return acc.Balance.Amount, pg.Total
+	}
+	return wd, state
+}
+
+// send posts body with the given Content-Type ("" for none).
+func (w *webEnv) send(c caller, method, path, ctype, body string) reply {
+	w.t.Helper()
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	resp, err := w.f.Test(req, -1)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return reply{status: resp.StatusCode, header: resp.Header, body: b}
+}
+
+func wantRefused(t *testing.T, what string, r reply, status int, field string) {
+	t.Helper()
+	if r.status != status {
+		t.Errorf("%s: %d %s, want %d", what, r.status, r.body, status)
+		return
+	}
+	e := r.apiError(t)
+	if e.Error.Field != field || (field != "" && !strings.Contains(e.Error.Message, field)) {
+		t.Errorf("%s: %s, want the error to name %q", what, r.body, field)
+	}
+}
+
+// TestJSONBodyDuplicateAndMiscasedKeys: a key twice in one object, or a
+// key that is not exactly a field's JSON name, is refused naming it and
+// nothing is bought. Before, {"payment":"invoice","payment":"balance"}
+// bought from the balance and {"LINES":[...]} was taken as lines.
+func TestJSONBodyDuplicateAndMiscasedKeys(t *testing.T) {
+	wd, state := strictWorld(t)
+	w := wd.w
+	line := fmt.Sprintf(`{"product_id":%d,"edition":"business","seats":2,"period_months":12,"quantity":1}`, wd.product.ID)
+	balance, orders := state()
+	for _, c := range []struct{ what, body, field string }{
+		{"payment twice", `{"lines":[` + line + `],"payment":"invoice","payment":"balance"}`, "payment"},
+		{"lines twice", `{"lines":[` + line + `],"lines":[` + line + `],"payment":"balance"}`, "lines"},
+		{"a line's seats twice", fmt.Sprintf(`{"lines":[%s,{"product_id":%d,"seats":1,"seats":5,"period_months":12,"quantity":1}],"payment":"balance"}`, line, wd.product.ID), "lines[1].seats"},
+		{"LINES", `{"LINES":[` + line + `],"payment":"balance"}`, "LINES"},
+		{"Payment", `{"lines":[` + line + `],"Payment":"balance"}`, "Payment"},
+		{"a line's Seats", fmt.Sprintf(`{"lines":[{"product_id":%d,"edition":"business","Seats":2,"period_months":12,"quantity":1}],"payment":"balance"}`, wd.product.ID), "lines[0].Seats"},
+	} {
+		wantRefused(t, c.what, w.postOrder(wd.aToken, c.body, ""), 422, c.field)
+	}
+	if b, n := state(); b != balance || n != orders {
+		t.Fatalf("refused orders changed the balance %d -> %d, orders %d -> %d", balance, b, orders, n)
+	}
+	// The same order written properly is bought.
+	r := w.postOrder(wd.aToken, `{"lines":[`+line+`],"payment":"balance"}`, "")
+	if r.status != 201 {
+		t.Fatalf("the order: %d %s", r.status, r.body)
+	}
+	if b, n := state(); b != balance-3998 || n != orders+1 {
+		t.Fatalf("after the order: balance %d, orders %d", b, n)
+	}
+}
+
+// TestJSONBodyNeedsItsContentType: a JSON API body sent as text, as a
+// form or without a Content-Type is refused with 415 and nothing bought.
+func TestJSONBodyNeedsItsContentType(t *testing.T) {
+	wd, state := strictWorld(t)
+	w := wd.w
+	body := fmt.Sprintf(`{"lines":[{"product_id":%d,"edition":"business","seats":2,"period_months":12,"quantity":1}],"payment":"balance"}`, wd.product.ID)
+	balance, orders := state()
+	for _, ct := range []string{"", "text/plain", "text/plain; charset=utf-8", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/jsonx", "text/json"} {
+		r := w.send(wd.aToken, "POST", "/api/v1/orders", ct, body)
+		if r.status != 415 || !strings.Contains(string(r.body), "application/json") || !strings.Contains(string(r.body), `"code":"unsupported_media_type"`) {
+			t.Errorf("Content-Type %q: %d %s, want 415", ct, r.status, r.body)
+		}
+	}
+	if b, n := state(); b != balance || n != orders {
+		t.Fatalf("refused bodies bought: balance %d -> %d, orders %d -> %d", balance, b, orders, n)
+	}
+	for _, ct := range []string{"application/json", "application/json; charset=utf-8", "Application/JSON"} {
+		if r := w.send(wd.aToken, "POST", "/api/v1/quote", ct, body); r.status != 200 {
+			t.Errorf("Content-Type %q: %d %s, want 200", ct, r.status, r.body)
+		}
+	}
+}
+
+// TestJSONTypeErrorsNameTheIndex: a value of the wrong type is named by
+// its path with indexes (lines[1].seats), not lines.seats.
+func TestJSONTypeErrorsNameTheIndex(t *testing.T) {
+	wd, state := strictWorld(t)
+	w := wd.w
+	line := fmt.Sprintf(`{"product_id":%d,"edition":"business","seats":2,"period_months":12,"quantity":1}`, wd.product.ID)
+	balance, orders := state()
+	for _, c := range []struct{ what, body, field string }{
+		{"seats as text", fmt.Sprintf(`{"lines":[%s,{"product_id":%d,"seats":"3","period_months":12,"quantity":1}],"payment":"balance"}`, line, wd.product.ID), "lines[1].seats"},
+		{"quantity a fraction", fmt.Sprintf(`{"lines":[{"product_id":%d,"seats":1,"period_months":12,"quantity":1.5}],"payment":"balance"}`, wd.product.ID), "lines[0].quantity"},
+		{"product_id negative", `{"lines":[{"product_id":-1}],"payment":"balance"}`, "lines[0].product_id"},
+		{"a line not an object", `{"lines":[` + line + `,7],"payment":"balance"}`, "lines[1]"},
+		{"lines an object", `{"lines":{"a":1},"payment":"balance"}`, "lines"},
+		{"payment a number", `{"lines":[` + line + `],"payment":1}`, "payment"},
+	} {
+		wantRefused(t, c.what, w.postOrder(wd.aToken, c.body, ""), 400, c.field)
+	}
+	if b, n := state(); b != balance || n != orders {
+		t.Fatalf("refused bodies bought: balance %d -> %d, orders %d -> %d", balance, b, orders, n)
+	}
+}
+
+// TestCheckJSONWalksTheTargetType: checkJSON follows encoding/json's
+// naming (tags, "-", untagged embedded structs, pointers, maps, values
+// decoding themselves) and refuses only what decode must refuse.
+func TestCheckJSONWalksTheTargetType(t *testing.T) {
+	type Inner struct {
+		N int `json:"n"`
+	}
+	type Embedded struct {
+		Promoted string `json:"promoted"`
+	}
+	type target struct {
+		Embedded
+		Plain    string            // no tag: its Go name
+		Skipped  string            `json:"-"`
+		Opt      *Inner            `json:"opt,omitempty"`
+		Items    []Inner           `json:"items"`
+		Grid     [][]int           `json:"grid"`
+		Labels   map[string]string `json:"labels"`
+		When     time.Time         `json:"when"`
+		Raw      json.RawMessage   `json:"raw"`
+		Anything any               `json:"anything"`
+	}
+	ty := reflect.TypeOf(&target{})
+	for _, ok := range []string{
+		`{"promoted":"x","Plain":"y","opt":{"n":1},"items":[{"n":1},{"n":2}],"grid":[[1],[2,3]],"labels":{"a":"b","A":"c"}}`,
+		`{"when":"2027-01-01T00:00:00Z","raw":{"X":1,"x":2},"anything":{"Y":[1,"a",null]},"opt":null}`,
+	} {
+		if err := checkJSON([]byte(ok), ty); err != nil {
+			t.Errorf("%s: %v", ok, err)
+		}
+	}
+	for _, c := range []struct{ body, field string }{
+		{`{"Skipped":"x"}`, "Skipped"},
+		{`{"plain":"x"}`, "plain"},
+		{`{"Promoted":"x"}`, "Promoted"},
+		{`{"opt":{"n":1,"N":2}}`, "opt.N"},
+		{`{"items":[{"n":1},{"n":1,"n":2}]}`, "items[1].n"},
+		{`{"labels":{"a":"b","a":"c"}}`, "labels.a"},
+		{`{"raw":{"x":1,"x":2}}`, "raw.x"},
+		{`{"anything":[{"k":1,"k":1}]}`, "anything[0].k"},
+	} {
+		err := checkJSON([]byte(c.body), ty)
+		var ve *app.ValidationError
+		if !errors.As(err, &ve) || ve.Field != c.field {
+			t.Errorf("%s: %v, want a validation error naming %s", c.body, err, c.field)
+		}
+	}
+	for _, c := range []struct{ body, field string }{
+		{`{"grid":[[1],[2,"x"]]}`, "grid[1][1]"},
+		{`{"items":[{"n":1},{"n":true}]}`, "items[1].n"},
+		{`{"labels":{"a":1}}`, "labels"},
+		{`{"opt":[]}`, "opt"},
+	} {
+		err := checkJSON([]byte(c.body), ty)
+		var te *json.UnmarshalTypeError
+		if !errors.As(err, &te) || te.Field != c.field {
+			t.Errorf("%s: %v, want a type error naming %s", c.body, err, c.field)
+		}
+	}
+	if err := checkJSON([]byte(`{"items":[{"n":1}`), ty); err != errTruncatedJSON {
+		t.Errorf("a truncated body: %v", err)
+	}
+}
