@@ -151,12 +151,14 @@ func (s *Server) limitBody(c *fiber.Ctx) error {
 		c.Context().SetConnectionClose()
 		return errLengthNeeded
 	}
+	defer func() { // also when the handler panics
+		if held, _ := c.Locals(keySlot).(bool); held {
+			<-s.uploads
+		}
+	}()
 	err := c.Next()
 	if _, read := c.Locals(keyUpload).([]byte); !read && c.Context().RequestBodyStream() != nil {
 		c.Context().SetConnectionClose() // refused before its body was read
-	}
-	if held, _ := c.Locals(keySlot).(bool); held {
-		<-s.uploads
 	}
 	return err
 }
