@@ -142,9 +142,28 @@ func TestUploadRefusedFromContentLength(t *testing.T) {
 			t.Errorf("%s: the connection stays open with the body unread", c.path)
 		}
 	}
+	// A page's upload form: the file's limit and 64 KiB for the form.
+	for _, c := range []struct {
+		path   string
+		length int
+	}{{"/transfers/receipt", 128<<10 + 1}, {"/transfers/import", 1<<20 + 64<<10 + 1}, {"/licenses/import", 1<<20 + 64<<10 + 1}} {
+		head := fmt.Sprintf("POST %s HTTP/1.1\r\nHost: d\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: %d\r\n\r\n", c.path, c.length)
+		resp, body, err := d.send(t, head, strings.NewReader(strings.Repeat("0", 16<<10)))
+		if err != nil {
+			t.Fatalf("%s: %v", c.path, err)
+		}
+		if resp.StatusCode != 413 || !resp.Close {
+			t.Errorf("%s (%d bytes): %d %.200s, want 413 and the connection closed", c.path, c.length, resp.StatusCode, body)
+		}
+	}
+	// A form without a length would be parsed from the stream unbounded.
+	head := "POST /transfers/import HTTP/1.1\r\nHost: d\r\nContent-Type: multipart/form-data; boundary=x\r\nTransfer-Encoding: chunked\r\n\r\n"
+	if resp, body, err := d.send(t, head, &chunked{src: zeros{}}); err != nil || resp.StatusCode != 411 {
+		t.Errorf("a chunked form upload: %v %v %.200s, want 411", err, resp, body)
+	}
 	// Within its limit a receipt reaches the service, which reads it.
 	junk := strings.Repeat("x", 60<<10)
-	head := fmt.Sprintf("POST /api/v1/transfers/receipt HTTP/1.1\r\nHost: d\r\nAuthorization: Bearer %s\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n", d.partner, len(junk))
+	head = fmt.Sprintf("POST /api/v1/transfers/receipt HTTP/1.1\r\nHost: d\r\nAuthorization: Bearer %s\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n", d.partner, len(junk))
 	resp, body, err := d.send(t, head, strings.NewReader(junk))
 	if err != nil || resp.StatusCode != 422 {
 		t.Fatalf("a 60 KiB receipt: %v %v %s, want the service's 422", err, resp, body)
