@@ -203,7 +203,24 @@ func TestCheckJSONWalksTheTargetType(t *testing.T) {
 			t.Errorf("%s: %v, want a type error naming %s", c.body, err, c.field)
 		}
 	}
-	if err := checkJSON([]byte(`{"items":[{"n":1}`), ty); err != errTruncatedJSON {
-		t.Errorf("a truncated body: %v", err)
+	// Malformed JSON is left to encoding/json, which decode runs next;
+	// the keys before the fault are still checked.
+	for _, bad := range []string{`{"items":[{"n":1}`, `{"Plain":`, `{"Plain":"x",}`, `{"items":[{"n":1},]}`, `{"Plain":"\x"}`, `{"Plain":tru}`, `{"n" 1}`} {
+		if err := checkJSON([]byte(bad), ty); err != nil {
+			t.Errorf("%s: %v, want it left to the decoder", bad, err)
+		}
+	}
+	if err := checkJSON([]byte(`{"Plain":"x","Plain":`), ty); err == nil {
+		t.Error("a key twice before the body breaks off was not refused")
+	}
+	// Escaped and non-ASCII keys are compared as encoding/json reads them.
+	if err := checkJSON([]byte(`{"Pl\u0061in":"x","Plain":"y"}`), ty); err == nil {
+		t.Error(`"Pl\u0061in" and "Plain" were taken as two keys`)
+	}
+	if err := checkJSON([]byte(`{"labels":{"\u00e9":"x","é":"y"}}`), ty); err == nil {
+		t.Error(`"\u00e9" and "é" were taken as two keys`)
+	}
+	if err := checkJSON([]byte(`{"labels":{"a\"b":"x","a\\b":"y"},"Plain":"tab\tand \"quote\""}`), ty); err != nil {
+		t.Errorf("escapes in keys and values: %v", err)
 	}
 }
