@@ -224,3 +224,71 @@ func TestCheckJSONWalksTheTargetType(t *testing.T) {
 		t.Errorf("escapes in keys and values: %v", err)
 	}
 }
+
+// FuzzCheckJSONFindsDuplicates: on valid JSON, checkJSON refuses a key
+// twice in one object exactly when encoding/json's own tokenizer sees
+// one, and never panics on anything.
+func FuzzCheckJSONFindsDuplicates(f *testing.F) {
+	for _, s := range []string{
+		`{}`, `{"a":1,"a":2}`, `{"a":{"b":[1,{"c":1,"c":2}]}}`, `{"a\u0062":1,"ab":2}`, `{"\u00e9":1,"é":2}`,
+		`[{"x":"\"","y":"\\"},{"x":1}]`, `{"a":[[],{},[{}]],"b":null,"c":true,"d":-1.5e3}`, `{"a":1,}`, `{"a"`, "\xff",
+		`{"` + "\xff" + `":1,"` + "\xfe" + `":2}`,
+	} {
+		f.Add(s)
+	}
+	anyType := reflect.TypeOf(new(any))
+	f.Fuzz(func(t *testing.T, body string) {
+		err := checkJSON([]byte(body), anyType)
+		if !json.Valid([]byte(body)) {
+			return
+		}
+		want := hasDuplicateKey(t, body)
+		var ve *app.ValidationError
+		got := errors.As(err, &ve) && strings.Contains(ve.Error(), "twice")
+		if got != want || (err != nil && !got) {
+			t.Fatalf("%q: checkJSON %v, encoding/json sees a duplicate: %v", body, err, want)
+		}
+	})
+}
+
+// hasDuplicateKey walks body with encoding/json's tokenizer.
+func hasDuplicateKey(t *testing.T, body string) bool {
+	dec := json.NewDecoder(strings.NewReader(body))
+	dec.UseNumber()
+	var stack []map[string]bool // nil for an array
+	expectKey := func() bool { return len(stack) > 0 && stack[len(stack)-1] != nil }
+	afterKey := false
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return false
+		}
+		if err != nil {
+			t.Fatalf("%q: %v", body, err)
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, map[string]bool{})
+			afterKey = false
+			continue
+		case json.Delim('['):
+			stack = append(stack, nil)
+			afterKey = false
+			continue
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:len(stack)-1]
+			afterKey = false
+			continue
+		}
+		if expectKey() && !afterKey {
+			k := tok.(string)
+			if stack[len(stack)-1][k] {
+				return true
+			}
+			stack[len(stack)-1][k] = true
+			afterKey = true
+			continue
+		}
+		afterKey = false
+	}
+}
