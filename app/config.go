@@ -36,8 +36,9 @@ type Config struct {
 	SMTP SMTPConfig `toml:"smtp"`
 	// TransferTTL is how long a transfer's secret stays usable (F38).
 	TransferTTL time.Duration `toml:"transfer_ttl"`
-	// MaxUpload caps an uploaded file (transfer file, receipt, license
-	// CSV) in bytes; larger uploads are refused before they are read.
+	// MaxUpload caps an uploaded transfer file or license CSV in bytes
+	// (a receipt has its own 64 KiB); larger uploads are refused before
+	// they are read.
 	MaxUpload int `toml:"max_upload"`
 	// Invoice is the [invoice] section: seller details and paper size.
 	Invoice InvoiceConfig `toml:"invoice"`

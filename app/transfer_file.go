@@ -35,7 +35,8 @@ const (
 
 	// MaxTransferFile bounds a transfer file before anything else is read.
 	MaxTransferFile = 256 << 20
-	maxReceiptFile  = 64 << 10
+	// MaxReceiptFile bounds a receipt the same way.
+	MaxReceiptFile = 64 << 10
 )
 
 type envelope struct {
@@ -496,7 +497,7 @@ func (s *Service) transferBlob(a Actor, id uint64, kind byte, check func(r *tran
 // meanwhile is skipped, as for an open transfer.
 func (s *Service) ImportReceipt(a Actor, data []byte) (Transfer, error) {
 	var p receiptPayload
-	if err := openEnvelope(data, receiptFormat, maxReceiptFile, &p, func() []byte { return p.PublicKey }); err != nil {
+	if err := openEnvelope(data, receiptFormat, MaxReceiptFile, &p, func() []byte { return p.PublicKey }); err != nil {
 		return Transfer{}, err
 	}
 	var out Transfer

@@ -1,12 +1,9 @@
 package web
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"io"
 	"strconv"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -54,7 +51,6 @@ func pathID(c *fiber.Ctx) (uint64, error) {
 	return id, nil
 }
 
-// decode reads a JSON body strictly: an unknown field is named in the error.
 // pathBody reads the record id from the path and, once see says the
 // caller may see that record, decodes the JSON body into v: another
 // partner's record is a 404 before its body is read.
@@ -74,29 +70,6 @@ func pathBody(c *fiber.Ctx, see func(app.Actor, uint64) error, v any) (app.Actor
 func (s *Server) seeLicense(a app.Actor, id uint64) error {
 	_, err := s.svc.GetLicense(a, id)
 	return err
-}
-
-func decode(c *fiber.Ctx, v any) error {
-	body := c.Body()
-	if len(bytes.TrimSpace(body)) == 0 {
-		return app.Invalid("", "send a JSON object in the request body")
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		if errors.Is(err, io.ErrUnexpectedEOF) {
-			return errTruncatedJSON
-		}
-		if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-			f = strings.Trim(f, `"`)
-			return app.Invalid(f, "is not a field of this object")
-		}
-		return err
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return app.Invalid("", "send one JSON object, nothing after it")
-	}
-	return nil
 }
 
 func mustActor(c *fiber.Ctx) app.Actor {

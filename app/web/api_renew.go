@@ -30,12 +30,9 @@ func renewFromQuery(c *fiber.Ctx) (app.RenewInput, error) {
 	if err := num("period_months", &in.PeriodMonths); err != nil {
 		return in, err
 	}
-	if v := c.Query("coupon"); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return in, app.Invalid("coupon", "must be true or false")
-		}
-		in.Coupon = b
+	var err error
+	if in.Coupon, err = queryBool(c, "coupon", false); err != nil {
+		return in, err
 	}
 	if v := c.Query("coupon_id"); v != "" {
 		id, err := strconv.ParseUint(v, 10, 64)

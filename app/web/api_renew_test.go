@@ -195,3 +195,22 @@ func TestRenewAPIOnInvoice(t *testing.T) {
 		t.Fatalf("B lists %d of A's invoices", n)
 	}
 }
+
+// TestRenewalQuoteStrictCoupon: coupon in the quote's query takes
+// true/false/1/0 only; coupon=yes is refused naming it, not read as false.
+func TestRenewalQuoteStrictCoupon(t *testing.T) {
+	t.Parallel()
+	e := newLAFixture(t)
+	id := laU(e.a1.ID)
+	for _, v := range []string{"yes", "T", "TRUE", "no", "f"} {
+		r := e.do(e.a, "GET", "/api/v1/licenses/"+id+"/renewal-quote?coupon="+v, "")
+		laWant(t, "coupon="+v, r, http.StatusUnprocessableEntity)
+		if !strings.Contains(string(r.body), `"field":"coupon"`) {
+			t.Errorf("coupon=%s: %s does not name coupon", v, r.body)
+		}
+	}
+	for _, v := range []string{"", "0", "false"} {
+		r := e.do(e.a, "GET", "/api/v1/licenses/"+id+"/renewal-quote?coupon="+v, "")
+		laWant(t, "coupon="+v, r, http.StatusOK)
+	}
+}

@@ -145,11 +145,18 @@ func (s *Server) apiTransferReceiptImport(c *fiber.Ctx) error {
 // apiLicensesImport takes a license CSV as the body:
 // ?partner=P-…&dry_run=true&valid_only=true.
 func (s *Server) apiLicensesImport(c *fiber.Ctx) error {
+	opt := app.CSVImportOptions{Partner: c.Query("partner")}
+	var err error
+	if opt.DryRun, err = queryBool(c, "dry_run", false); err != nil {
+		return err // refused before the file is read
+	}
+	if opt.ImportValid, err = queryBool(c, "valid_only", false); err != nil {
+		return err
+	}
 	data, err := s.uploadBody(c)
 	if err != nil {
 		return err
 	}
-	opt := app.CSVImportOptions{Partner: c.Query("partner"), DryRun: c.QueryBool("dry_run"), ImportValid: c.QueryBool("valid_only")}
 	rep, err := s.svc.ImportLicensesCSV(mustActor(c), bytes.NewReader(data), opt)
 	if err != nil {
 		return err

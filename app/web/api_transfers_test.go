@@ -156,3 +156,46 @@ func TestLicenseCSVImportAPI(t *testing.T) {
 		t.Errorf("partner import: %d", got.status)
 	}
 }
+
+// TestLicenseCSVImportStrictBooleans: a misspelt boolean in the query
+// (dry_run=yes) is refused naming the parameter and imports nothing;
+// it never falls back to false and turns the dry run into an import.
+func TestLicenseCSVImportStrictBooleans(t *testing.T) {
+	wd := newWorld(t)
+	w := wd.w
+	csv := "key,product,status,valid_to,customer\nAAAA-BBBB-CCCC-EEEE,antivirus-pro,active,2027-01-31,Imported Co\n"
+	path := "/api/v1/licenses/import?partner=" + wd.b.PublicID
+	op := w.bearer("ops@example.com")
+	for _, q := range []string{"&dry_run=yes", "&dry_run=True", "&dry_run=on", "&dry_run=t", "&dry_run=truee",
+		"&dry_run=true&valid_only=yes", "&valid_only=y", "&valid_only=2"} {
+		got := w.do(op, "POST", path+q, csv)
+		var e struct {
+			Error apiError `json:"error"`
+		}
+		got.json(t, &e)
+		want := "dry_run"
+		if strings.Contains(q, "valid_only") {
+			want = "valid_only"
+		}
+		if got.status != 422 || e.Error.Field != want || !strings.Contains(e.Error.Message, want) {
+			t.Errorf("%s: %d %s, want 422 naming %s", q, got.status, got.body, want)
+		}
+		if _, err := w.svc.LicenseByKey(app.System, "AAAA-BBBB-CCCC-EEEE"); err == nil {
+			t.Fatalf("%s imported", q)
+		}
+	}
+	for _, q := range []string{"&dry_run=1", "&dry_run=true&valid_only=0", "&dry_run=1&valid_only=true"} {
+		got := w.do(op, "POST", path+q, csv)
+		var rep app.CSVImportReport
+		got.json(t, &rep)
+		if got.status != 200 || !rep.DryRun || rep.New != 1 || rep.Imported != 0 {
+			t.Errorf("%s: %d %s, want a dry run", q, got.status, got.body)
+		}
+	}
+	got := w.do(op, "POST", path+"&dry_run=0&valid_only=", csv)
+	var rep app.CSVImportReport
+	got.json(t, &rep)
+	if got.status != 201 || rep.DryRun || rep.Imported != 1 {
+		t.Fatalf("dry_run=0: %d %s, want an import", got.status, got.body)
+	}
+}

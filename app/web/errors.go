@@ -94,6 +94,12 @@ func classify(err error) (int, apiError) {
 			code = "uri_too_long"
 		case fiber.StatusRequestHeaderFieldsTooLarge:
 			code = "headers_too_large"
+		case fiber.StatusUnsupportedMediaType:
+			code = "unsupported_media_type"
+		case fiber.StatusLengthRequired:
+			code = "length_required"
+		case fiber.StatusServiceUnavailable:
+			code = "busy"
 		}
 		return fe.Code, apiError{code, fe.Message, ""}
 	}

@@ -236,15 +236,17 @@ func (s *Server) uploadedFile(c *fiber.Ctx) ([]byte, error) {
 	if err != nil {
 		return nil, app.Invalid("file", "choose a file to upload")
 	}
-	if fh.Size > int64(s.cfg.MaxUpload) {
-		return nil, fiber.NewError(fiber.StatusRequestEntityTooLarge, "the file is larger than the upload limit (max_upload) of this desk")
+	u, _ := uploadOf(c)
+	limit, _ := s.fileLimit(u)
+	if fh.Size > int64(limit) {
+		return nil, s.uploadTooLarge(u)
 	}
 	f, err := fh.Open()
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return io.ReadAll(io.LimitReader(f, int64(s.cfg.MaxUpload)))
+	return io.ReadAll(io.LimitReader(f, int64(limit)))
 }
 
 func (s *Server) transferImport(c *fiber.Ctx) error {

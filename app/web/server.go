@@ -24,6 +24,9 @@ type Server struct {
 	ui  *ui.UI
 	// secureCookies is decided once from the config.
 	secureCookies bool
+	// uploads holds a slot for each upload over body_limit being read
+	// and handled (upload.go).
+	uploads chan struct{}
 }
 
 // New builds the Fiber app with every route.
@@ -32,7 +35,7 @@ func New(svc *app.Service, cfg app.Config, log *slog.Logger) (*fiber.App, error)
 	if err != nil {
 		return nil, fmt.Errorf("timezone: %w", err)
 	}
-	s := &Server{svc: svc, cfg: cfg, log: log, loc: loc}
+	s := &Server{svc: svc, cfg: cfg, log: log, loc: loc, uploads: make(chan struct{}, maxLargeUploads)}
 	s.ui, err = ui.New(s.funcs())
 	if err != nil {
 		return nil, err
@@ -48,9 +51,9 @@ func New(svc *app.Service, cfg app.Config, log *slog.Logger) (*fiber.App, error)
 		Immutable:    true, // values outlive the handler: see STACK-NOTES
 		ErrorHandler: s.errorHandler,
 		BodyLimit:    cfg.BodyLimit,
-		// Bodies over BodyLimit are streamed, not refused, so uploads
-		// (up to max_upload) are read by their handler; limitBody holds
-		// every other route to BodyLimit (upload.go).
+		// Bodies are streamed, not buffered before the handlers, so each
+		// upload route's own limit is enforced before its body is read;
+		// limitBody holds every other route to BodyLimit (upload.go).
 		StreamRequestBody:            true,
 		DisablePreParseMultipartForm: true,
 		ReadTimeout:                  30 * time.Second,
