@@ -69,3 +69,4 @@ echo "== fuzz (a few seconds per reader of outside files)"
 for target in FuzzTransferFile FuzzCSVReader; do
 	go test -run '^$' -fuzz "^${target}\$" -fuzztime 5s ./app/
 done
+go test -run '^$' -fuzz '^FuzzCheckJSONFindsDuplicates$' -fuzztime 5s ./app/web/ # every API request body
