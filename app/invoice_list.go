@@ -155,7 +155,7 @@ func (s *Service) ExportInvoicesCSV(a Actor, p ListParams, w io.Writer) (int, er
 				return err
 			}
 			for _, inv := range page.Items {
-				r := invoiceRow{Number: inv.Number, Date: inv.Created.Format(time.DateOnly), Partner: inv.PartnerName, PartnerID: inv.PartnerID,
+				r := invoiceRow{Number: inv.Number, Date: inv.Created.Format(time.DateOnly), Partner: SafeCell(inv.PartnerName), PartnerID: inv.PartnerID,
 					Lines: inv.LineCount, Subtotal: FormatAmount(inv.Subtotal.Amount, inv.Currency), Tax: FormatAmount(inv.Tax.Amount, inv.Currency),
 					Total: FormatAmount(inv.Total.Amount, inv.Currency), Paid: FormatAmount(inv.Paid.Amount, inv.Currency),
 					Currency: inv.Currency, State: string(inv.State), TotalMinor: inv.Total.Amount}
