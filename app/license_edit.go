@@ -173,7 +173,7 @@ func (s *Service) EditLicense(a Actor, id uint64, in LicenseEdit) (LicenseView, 
 			}
 		}
 		if in.Notes != nil {
-			l.Notes = strings.TrimSpace(*in.Notes)
+			l.Notes = cleanMultiLine(*in.Notes)
 		}
 		if err := checkLicenseText(l.Name, l.Customer, l.Notes); err != nil {
 			return err
@@ -199,6 +199,9 @@ func (s *Service) EditLicense(a Actor, id uint64, in LicenseEdit) (LicenseView, 
 			l.RegistrationKey = strings.TrimSpace(*in.RegistrationKey)
 			if len(l.RegistrationKey) > 200 {
 				return Invalid("registration_key", "must be at most 200 characters")
+			}
+			if err := checkOneLine("registration_key", l.RegistrationKey); err != nil {
+				return err
 			}
 		}
 		if in.ClearRegistrations {

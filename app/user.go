@@ -120,6 +120,9 @@ func (s *Service) applyUser(tx *storage.Tx, rec *userRecord, in UserInput, creat
 		if len(rec.Name) > 200 {
 			return Invalid("name", "must be at most 200 characters")
 		}
+		if err := checkOneLine("name", rec.Name); err != nil {
+			return err
+		}
 	}
 	if in.Role != nil {
 		if !in.Role.Valid() {
