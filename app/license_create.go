@@ -60,9 +60,12 @@ func (s *Service) CreateLicenses(a Actor, in LicenseCreate) ([]LicenseView, erro
 	in.Name = strings.TrimSpace(in.Name)
 	in.Customer = strings.TrimSpace(in.Customer)
 	in.CustomerEmail = normEmail(in.CustomerEmail)
-	in.Notes = strings.TrimSpace(in.Notes)
+	in.Notes = cleanMultiLine(in.Notes)
 	in.OrderNumber = strings.TrimSpace(in.OrderNumber)
 	if err := checkLicenseText(in.Name, in.Customer, in.Notes); err != nil {
+		return nil, err
+	}
+	if err := checkOneLine("order_number", in.OrderNumber); err != nil {
 		return nil, err
 	}
 	if in.CustomerEmail != "" {
@@ -225,7 +228,13 @@ func checkLicenseText(name, customer, notes string) error {
 	case len(notes) > 5000:
 		return Invalid("notes", "must be at most 5000 characters")
 	}
-	return nil
+	if err := checkOneLine("name", name); err != nil {
+		return err
+	}
+	if err := checkOneLine("customer", customer); err != nil {
+		return err
+	}
+	return checkMultiLine("notes", notes)
 }
 
 // normIP accepts an IPv4/IPv6 address (or empty) and returns it canonical.

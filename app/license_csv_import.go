@@ -330,7 +330,7 @@ func (cx *csvContext) rowLicense(v map[string]string) (License, error) {
 	if !l.Payment.Valid() {
 		return l, Invalid("payment_status", "%q is not pending, paid or refunded", v["payment_status"])
 	}
-	l.Name, l.Customer, l.Notes = v["name"], v["customer"], v["notes"]
+	l.Name, l.Customer, l.Notes = v["name"], v["customer"], cleanMultiLine(v["notes"])
 	if err := checkLicenseText(l.Name, l.Customer, l.Notes); err != nil {
 		return l, err
 	}

@@ -25,7 +25,7 @@ func TestCSVRoundTripBetweenInstalls(t *testing.T) {
 	src, _ := transferFix(t)
 	for i, c := range []app.LicenseCreate{
 		{ProductID: src.av.ID, Edition: "enterprise", Seats: 7, PeriodMonths: 24, PartnerID: src.pa.ID, Name: "=SUM(A1)", Customer: "+Acme", IP: "192.0.2.4"},
-		{ProductID: src.fw.ID, Edition: "business", Seats: 1, PeriodMonths: 12, PartnerID: src.pa.ID, Name: "Line\nbreak, comma \"quoted\"", Customer: "Zoë Ltd"},
+		{ProductID: src.fw.ID, Edition: "business", Seats: 1, PeriodMonths: 12, PartnerID: src.pa.ID, Name: "No break, comma \"quoted\"", Customer: "Zoë Ltd", Notes: "Line\nbreak, comma \"quoted\""},
 	} {
 		l := src.one(src.ua, c)
 		if i == 0 {

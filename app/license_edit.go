@@ -173,7 +173,7 @@ func (s *Service) EditLicense(a Actor, id uint64, in LicenseEdit) (LicenseView, 
 			}
 		}
 		if in.Notes != nil {
-			l.Notes = strings.TrimSpace(*in.Notes)
+			l.Notes = cleanMultiLine(*in.Notes)
 		}
 		if err := checkLicenseText(l.Name, l.Customer, l.Notes); err != nil {
 			return err
@@ -199,6 +199,9 @@ func (s *Service) EditLicense(a Actor, id uint64, in LicenseEdit) (LicenseView, 
 			l.RegistrationKey = strings.TrimSpace(*in.RegistrationKey)
 			if len(l.RegistrationKey) > 200 {
 				return Invalid("registration_key", "must be at most 200 characters")
+			}
+			if err := checkOneLine("registration_key", l.RegistrationKey); err != nil {
+				return err
 			}
 		}
 		if in.ClearRegistrations {
@@ -364,12 +367,22 @@ func (s *Service) mover(to Status) func(tx *storage.Tx, l *License) error {
 }
 
 // DeleteLicense removes a license from every list and search; its key is
-// never reused and its history stays readable (F15).
+// never reused and its history stays readable (F15). deleteBlock says
+// what may not be deleted, and by whom.
 func (s *Service) DeleteLicense(a Actor, id uint64) error {
-	_, err := s.changeLicense(a, id, "delete", func(tx *storage.Tx, l *License) error {
-		now := s.now()
-		l.Deleted = &now
-		return nil
+	return s.update(func(tx *storage.Tx) error {
+		l, err := visibleLicense(tx, a, id)
+		if err != nil {
+			return err
+		}
+		if err := s.deleteBlock(tx, a, l); err != nil {
+			return err
+		}
+		_, err = s.changeLicenseTx(tx, a, id, "delete", func(tx *storage.Tx, l *License) error {
+			now := s.now()
+			l.Deleted = &now
+			return nil
+		})
+		return err
 	})
-	return err
 }

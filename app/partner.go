@@ -87,7 +87,7 @@ func (p *Partner) apply(in PartnerInput) {
 		p.Currency = strings.ToUpper(strings.TrimSpace(*in.Currency))
 	}
 	if in.Notes != nil {
-		p.Notes = strings.TrimSpace(*in.Notes)
+		p.Notes = cleanMultiLine(*in.Notes)
 	}
 	if in.Disabled != nil {
 		p.Disabled = *in.Disabled
@@ -100,6 +100,12 @@ func (p *Partner) validate(tx *storage.Tx) error {
 	}
 	if len(p.Name) > 200 {
 		return Invalid("name", "must be at most 200 characters")
+	}
+	if err := checkOneLine("name", p.Name); err != nil {
+		return err
+	}
+	if err := checkMultiLine("notes", p.Notes); err != nil {
+		return err
 	}
 	if p.Email != "" {
 		if err := validEmail("email", p.Email); err != nil {

@@ -309,6 +309,9 @@ func (p *Product) validate() error {
 func checkConfigValue(f string, c ConfigField, v string) error {
 	switch c.Type {
 	case "text":
+		if err := checkOneLine(f+".default", v); err != nil {
+			return err
+		}
 	case "number":
 		if v != "" {
 			if _, err := strconv.ParseFloat(v, 64); err != nil {

@@ -36,6 +36,9 @@ type UserInput struct {
 	PartnerID *uint64 `json:"partner_id"`
 	Password  *string `json:"password"`
 	Disabled  *bool   `json:"disabled"`
+	// CurrentPassword proves a user changing its own password knows the
+	// old one; it is not needed when an operator sets another user's.
+	CurrentPassword *string `json:"current_password"`
 }
 
 func normEmail(e string) string { return strings.ToLower(strings.TrimSpace(e)) }
@@ -116,6 +119,9 @@ func (s *Service) applyUser(tx *storage.Tx, rec *userRecord, in UserInput, creat
 		rec.Name = strings.TrimSpace(*in.Name)
 		if len(rec.Name) > 200 {
 			return Invalid("name", "must be at most 200 characters")
+		}
+		if err := checkOneLine("name", rec.Name); err != nil {
+			return err
 		}
 	}
 	if in.Role != nil {
@@ -269,6 +275,13 @@ func (s *Service) UpdateUser(a Actor, id uint64, in UserInput) (User, error) {
 	if err != nil {
 		return User{}, err
 	}
+	if self && in.Password != nil {
+		// The same proof the settings page asks for, whatever the
+		// channel: a leaked token must not become a web login.
+		if err := s.proveCurrentPassword(a, in.CurrentPassword); err != nil {
+			return User{}, err
+		}
+	}
 	var rec userRecord
 	err = s.update(func(tx *storage.Tx) error {
 		var err error
@@ -413,21 +426,14 @@ func (s *Service) ChangePassword(a Actor, current, next, keepSID string) error {
 	if err := validatePassword(next); err != nil {
 		return &ValidationError{Field: "new_password", Message: err.(*ValidationError).Message}
 	}
-	rec, err := s.authenticate(a.Email, current, a.Addr)
-	if err != nil {
-		if errors.Is(err, ErrBadLogin) {
-			return Invalid("current_password", "is not your current password")
-		}
+	if err := s.proveCurrentPassword(a, &current); err != nil {
 		return err
-	}
-	if rec.ID != a.UserID {
-		return ErrForbidden
 	}
 	h, err := hashPassword(next)
 	if err != nil {
 		return err
 	}
-	return s.db.Update(func(tx *storage.Tx) error {
+	return s.update(func(tx *storage.Tx) error {
 		cur, err := getUser(tx, a.UserID)
 		if err != nil {
 			return err
@@ -441,4 +447,24 @@ func (s *Service) ChangePassword(a Actor, current, next, keepSID string) error {
 		}
 		return s.audit(tx, a, "user.passwd", cur.Email, "self")
 	})
+}
+
+// proveCurrentPassword checks that the actor knows its own current
+// password: through the sign-in check, so it is compared in constant time
+// and wrong guesses count towards the sign-in limit.
+func (s *Service) proveCurrentPassword(a Actor, current *string) error {
+	if current == nil || *current == "" {
+		return Invalid("current_password", "is required to change your own password")
+	}
+	rec, err := s.authenticate(a.Email, *current, a.Addr)
+	if err != nil {
+		if errors.Is(err, ErrBadLogin) {
+			return Invalid("current_password", "is not your current password")
+		}
+		return err
+	}
+	if rec.ID != a.UserID {
+		return ErrForbidden
+	}
+	return nil
 }

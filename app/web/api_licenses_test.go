@@ -605,9 +605,19 @@ func TestLicenseAPIOwnerWorkflow(t *testing.T) {
 		t.Errorf("csv q=Zweite: %v", rows)
 	}
 
-	// Delete keeps the history for the operator; for the owner it is
-	// gone with the license, as GET answers.
-	laWant(t, "delete", e.do(e.a, "DELETE", "/api/v1/licenses/"+a1, ""), http.StatusNoContent)
+	// The owner may not delete a license still payment pending (it would
+	// never be billed): 409 naming why, and the license stays.
+	r = e.do(e.a, "DELETE", "/api/v1/licenses/"+a1, "")
+	laWant(t, "owner deletes a pending license", r, http.StatusConflict)
+	var refusal laError
+	r.decode(t, &refusal)
+	if refusal.Error.Field != "payment_status" || !strings.Contains(refusal.Error.Message, "payment pending") {
+		t.Errorf("refused delete says %q on %q", refusal.Error.Message, refusal.Error.Field)
+	}
+	laWant(t, "get after refused delete", e.do(e.a, "GET", "/api/v1/licenses/"+a1, ""), http.StatusOK)
+	// The operator deletes it. Delete keeps the history for the operator;
+	// for the owner it is gone with the license, as GET answers.
+	laWant(t, "delete", e.do(e.op, "DELETE", "/api/v1/licenses/"+a1, ""), http.StatusNoContent)
 	laWant(t, "get deleted", e.do(e.a, "GET", "/api/v1/licenses/"+a1, ""), http.StatusNotFound)
 	laWant(t, "delete twice", e.do(e.a, "DELETE", "/api/v1/licenses/"+a1, ""), http.StatusNotFound)
 	laWant(t, "owner's history of deleted", e.do(e.a, "GET", "/api/v1/licenses/"+a1+"/history", ""), http.StatusNotFound)

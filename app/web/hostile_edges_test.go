@@ -124,7 +124,8 @@ func TestAPIEdges(t *testing.T) {
 
 	// A partner's deleted license: its history is as gone as the license.
 	gone := laU(f.a2.ID)
-	check("delete", f.do(f.a, "DELETE", "/api/v1/licenses/"+gone, ""), 204, "")
+	check("partner deletes its pending license", f.do(f.a, "DELETE", "/api/v1/licenses/"+gone, ""), 409, "payment_status")
+	check("delete", f.do(f.op, "DELETE", "/api/v1/licenses/"+gone, ""), 204, "")
 	check("deleted license", f.do(f.a, "GET", "/api/v1/licenses/"+gone, ""), 404, "")
 	check("deleted license's history", f.do(f.a, "GET", "/api/v1/licenses/"+gone+"/history", ""), 404, "")
 	check("the operator's view of its history", f.do(f.op, "GET", "/api/v1/licenses/"+gone+"/history", ""), 200, "")

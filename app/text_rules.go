@@ -1,0 +1,46 @@
+package app
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Text typed by users ends up in pages, CSV exports, mails and PDFs.
+// A field shown on one line (a name, a customer, a key) takes no control
+// characters at all: no NUL, no escape sequences, no line breaks or tabs.
+// Notes may keep line breaks and tabs, and nothing else of the kind.
+
+// breaksLine reports the characters a one-line field refuses: every
+// control character (C0, DEL, C1) and the Unicode line and paragraph
+// separators.
+func breaksLine(r rune) bool { return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' }
+
+// checkOneLine refuses a one-line field with control characters.
+func checkOneLine(field, v string) error {
+	if !utf8.ValidString(v) {
+		return Invalid(field, "is not valid UTF-8 text")
+	}
+	if strings.IndexFunc(v, breaksLine) >= 0 {
+		return Invalid(field, "must be plain text on one line, without line breaks, tabs or other control characters")
+	}
+	return nil
+}
+
+// checkMultiLine refuses a multi-line field with control characters other
+// than line feeds and tabs; cleanMultiLine has turned CRLF into LF.
+func checkMultiLine(field, v string) error {
+	if !utf8.ValidString(v) {
+		return Invalid(field, "is not valid UTF-8 text")
+	}
+	if strings.IndexFunc(v, func(r rune) bool { return r != '\n' && r != '\t' && unicode.IsControl(r) }) >= 0 {
+		return Invalid(field, "may hold line breaks and tabs but no other control characters")
+	}
+	return nil
+}
+
+// cleanMultiLine trims a multi-line field and turns the CRLF line breaks
+// browsers send from a textarea into LF.
+func cleanMultiLine(v string) string {
+	return strings.TrimSpace(strings.ReplaceAll(v, "\r\n", "\n"))
+}
