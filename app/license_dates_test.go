@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -110,5 +111,37 @@ func TestCSVImportRefusesValidToPastTheLatestDate(t *testing.T) {
 	}
 	if pg := dst.list(app.System, nil, ""); pg.Total != 0 {
 		t.Fatalf("%d licenses imported", pg.Total)
+	}
+}
+
+// The auto-renew job leaves a license whose next period would pass the
+// latest date as it is, charging nothing, and says why.
+func TestAutoRenewStopsAtTheLatestDate(t *testing.T) {
+	r := newRenewShop(t, 1_000_000)
+	r.autoRenew(r.lic.ID)
+	near := app.LatestValidTo.AddDate(0, 0, -3)
+	if _, err := r.svc.EditLicense(r.op, r.lic.ID, app.LicenseEdit{ValidTo: &near}); err != nil {
+		t.Fatal(err)
+	}
+	before := r.balance()
+	r.clk.Set(near.AddDate(0, 0, -2))
+	r.runJobs()
+	if got := r.validTo(r.lic.ID); !got.Equal(near) || r.balance() != before {
+		t.Fatalf("auto-renew moved valid_to to %s (want %s) and charged %d", got, near, before-r.balance())
+	}
+	covers, err := r.svc.AutoRenewShortfalls(r.op)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, pc := range covers {
+		for _, it := range pc.Items {
+			if it.LicenseID == r.lic.ID && strings.Contains(it.Problem, "periods") {
+				found = true
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("the auto-renew list does not say why license %d was not renewed: %+v", r.lic.ID, covers)
 	}
 }
