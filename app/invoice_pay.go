@@ -86,6 +86,7 @@ func (s *Service) RecordInvoicePayment(a Actor, id uint64, in InvoicePaymentInpu
 	case hasControl(in.Reference):
 		return InvoiceView{}, Invalid("reference", "must be one line")
 	}
+	var paidOn *time.Time // the day the money arrived; nil: today
 	if in.Date != "" {
 		d, err := time.Parse(time.DateOnly, in.Date)
 		if err != nil {
@@ -94,6 +95,7 @@ func (s *Service) RecordInvoicePayment(a Actor, id uint64, in InvoicePaymentInpu
 		if d.After(s.now()) {
 			return InvoiceView{}, Invalid("date", "must not be in the future")
 		}
+		paidOn = &d // not a zero test: 0001-01-01 is time.Time's zero
 	}
 	err := s.update(func(tx *storage.Tx) error {
 		inv, err := visibleInvoice(tx, a, id)
@@ -102,6 +104,9 @@ func (s *Service) RecordInvoicePayment(a Actor, id uint64, in InvoicePaymentInpu
 		}
 		if err := payable(inv); err != nil {
 			return err
+		}
+		if issued := inv.Created.UTC().Truncate(24 * time.Hour); paidOn != nil && paidOn.Before(issued) {
+			return Invalid("date", "%s is before invoice %s was issued (%s)", in.Date, inv.Number, issued.Format(time.DateOnly))
 		}
 		due := inv.Due()
 		if in.Amount > due.Amount {

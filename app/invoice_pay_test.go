@@ -118,11 +118,11 @@ func TestOperatorPaymentShortPartialAndFull(t *testing.T) {
 		t.Fatalf("refused payments were recorded: %+v", got.Payments)
 	}
 	// Partial: recorded, the rest stays open and the licenses pending.
-	part, err := d.svc.RecordInvoicePayment(d.op, inv.ID, app.InvoicePaymentInput{Amount: total - 500, Reference: "BANK-1", Date: "2026-03-01", Partial: true})
+	part, err := d.svc.RecordInvoicePayment(d.op, inv.ID, app.InvoicePaymentInput{Amount: total - 500, Reference: "BANK-1", Date: "2026-03-02", Partial: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if part.State != app.InvoiceOpen || part.Due.Amount != 500 || !part.Payments[0].Partial || part.Payments[0].Date != "2026-03-01" {
+	if part.State != app.InvoiceOpen || part.Due.Amount != 500 || !part.Payments[0].Partial || part.Payments[0].Date != "2026-03-02" {
 		t.Fatalf("after a partial payment: %s, due %v, payments %+v", part.State, part.Due, part.Payments)
 	}
 	if l := d.license(ids[0]); l.Payment != app.PaymentPending {

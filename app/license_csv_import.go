@@ -213,6 +213,9 @@ func csvTime(field, v string, end bool) (*time.Time, error) {
 	}
 	if t, err := time.Parse(time.RFC3339, v); err == nil {
 		u := t.UTC()
+		if err := checkLatest(field, &u); err != nil {
+			return nil, err
+		}
 		return &u, nil
 	}
 	t, err := time.Parse("2006-01-02", v)
@@ -221,6 +224,9 @@ func csvTime(field, v string, end bool) (*time.Time, error) {
 	}
 	if end {
 		t = t.Add(24*time.Hour - time.Second)
+	}
+	if err := checkLatest(field, &t); err != nil {
+		return nil, err
 	}
 	return &t, nil
 }

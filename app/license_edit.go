@@ -241,6 +241,9 @@ func (s *Service) EditLicense(a Actor, id uint64, in LicenseEdit) (LicenseView, 
 				return Invalid("valid_to", "the license is %s; renew it instead of moving its end date", l.Status)
 			}
 			to := in.ValidTo.UTC()
+			if err := checkLatest("valid_to", &to); err != nil {
+				return err
+			}
 			if !to.After(*l.ValidFrom) {
 				return Invalid("valid_to", "must be after the start of the period (%s)", l.ValidFrom.Format("2006-01-02"))
 			}

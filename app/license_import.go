@@ -31,6 +31,9 @@ func bulkInsertTx(tx *storage.Tx, now time.Time, batch []License, keepKeys bool)
 	var recs, keys, idx []kv
 	for i := range batch {
 		l := &batch[i]
+		if err := checkLatest("valid_to", l.ValidTo); err != nil {
+			return err // a loader's record past the latest date is refused, as any path's is
+		}
 		id, err := tx.NextID(storage.Licenses)
 		if err != nil {
 			return err

@@ -124,6 +124,9 @@ func countKey(k []byte) ([]byte, bool) {
 // old (nil for a new license) in the caller's transaction, and records the
 // change for the search index.
 func putLicense(tx *storage.Tx, old, l *License) error {
+	if err := checkLatest("valid_to", l.ValidTo); err != nil {
+		return err // the last guard; each path names its own field first
+	}
 	olds, news := indexKeys(old), indexKeys(l)
 	if slices.EqualFunc(olds, news, bytes.Equal) { // no index key moves (a machine, a note)
 		olds, news = nil, nil
@@ -321,6 +324,11 @@ func countLicenses(tx *storage.Tx, mask byte, partner uint64, status Status, pro
 // with every index move applied in key order: thousands of bbolt inserts
 // in random order into one node cost quadratic time, sorted ones do not.
 func putLicenses(tx *storage.Tx, olds, ls []License) error {
+	for i := range ls {
+		if err := checkLatest("valid_to", ls[i].ValidTo); err != nil {
+			return err // the last guard; each path names its own field first
+		}
+	}
 	dels, puts := make([][]byte, 0, 2*len(ls)), make([][]byte, 0, 2*len(ls))
 	for i := range ls {
 		p, d := keyMoves(indexKeys(&olds[i]), indexKeys(&ls[i]))

@@ -370,6 +370,10 @@ func (s *Service) planRenewal(tx *storage.Tx, a Actor, l License, in RenewInput,
 		pl.start = RenewalStart(prod.Basis(), prod.GraceDays, *l.ValidTo, now)
 	}
 	pl.end = RenewEnd(pl.start, pl.months, pl.periods)
+	if pl.end.After(LatestValidTo) {
+		return pl, Invalid("periods", "the license would run to %s, past %s, the latest date a license may run to",
+			pl.end.Format(time.DateOnly), LatestValidTo.Format(time.DateOnly))
+	}
 	return pl, nil
 }
 
@@ -698,6 +702,10 @@ func (s *Service) applyRenewals(tx *storage.Tx, a Actor, plans []renewPlan, in R
 		prev, err := s.openOrder(tx, a, p, in.OrderID)
 		if err != nil {
 			return nil, RenewalRecord{}, err
+		}
+		if len(prev.Lines)+len(lines) > MaxOrderLicenses {
+			return nil, RenewalRecord{}, Invalid("order_id", "order %s has %d lines and takes at most %d, as a purchase does; renew on another order or by invoice",
+				prev.Number, len(prev.Lines), MaxOrderLicenses)
 		}
 		o = prev
 		o.Lines = append(slices.Clone(prev.Lines), lines...)

@@ -205,6 +205,11 @@ func (s *Service) renewalInvoiceVoided(tx *storage.Tx, a Actor, inv Invoice) err
 		if err != nil {
 			return err
 		}
+		if cur.PartnerID != inv.PartnerID {
+			// The operator moved it to another partner since (AssignLicense):
+			// undoing the renewal would shorten that partner's license.
+			return Conflict("state", "license %s no longer belongs to %s, whom invoice %s bills; record the invoice's payment instead of deleting it, or move the license back first", cur.Key, inv.PartnerName, inv.Number)
+		}
 		if cur.ValidTo == nil || !cur.ValidTo.Equal(r.NewTo) || cur.Edition != r.NewEdition || cur.PeriodMonths != r.NewMonths {
 			return Conflict("state", "license %s was changed after invoice %s renewed it; set its period back by hand, or record the invoice's payment, before deleting it", cur.Key, inv.Number)
 		}

@@ -3,12 +3,15 @@ package app
 import (
 	"crypto/rand"
 	"crypto/subtle"
+	"errors"
 	"math/big"
 	"strings"
 	"sync"
 	"time"
 
 	"golang.org/x/crypto/argon2"
+
+	"licensedesk/storage"
 )
 
 // TransferState is where a hand-over of licenses is (F37-F39).
@@ -216,6 +219,31 @@ func (g *guessLimiter) fail(partner uint64, now time.Time) {
 // it, so a license that stopped being transferable while its transfer
 // waited is not handed over.
 func transferable(st Status) bool { return !st.ReadOnly() && st != StatusCancelled }
+
+// invoiceHold is the rule asked beside transferable wherever it is asked
+// of a license on this desk: a license on an open (unpaid) invoice, a
+// renewal's or a month-end checkout's, stays with the partner billed for
+// it until that invoice is paid or voided. Voiding a renewal invoice sets
+// the license's period back, and paying a checkout invoice marks it paid:
+// neither may then land on another partner's license. It returns the
+// holding invoice's number.
+func invoiceHold(tx *storage.Tx, licenseID uint64) (string, bool, error) {
+	invID, ok := invoiceClaim(tx, licenseID)
+	if !ok {
+		return "", false, nil
+	}
+	inv, err := getInvoice(tx, invID)
+	if errors.Is(err, ErrNotFound) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	if inv.State != InvoiceOpen {
+		return "", false, nil
+	}
+	return inv.Number, true, nil
+}
 
 // effectiveState is the state as of now: a pending transfer past its
 // expiry is expired even before a write records it.

@@ -343,6 +343,14 @@ func (fl *fileLicense) check() error {
 	case len(fl.Registrations) > 10000 || len(fl.Config) > 100:
 		return errors.New("too many registrations or settings")
 	}
+	for _, d := range []struct {
+		field string
+		t     *time.Time
+	}{{"purchased", &fl.Purchased}, {"valid_from", fl.ValidFrom}, {"valid_to", fl.ValidTo}, {"activate_by", &fl.ActivateBy}} {
+		if err := checkLatest(d.field, d.t); err != nil {
+			return err
+		}
+	}
 	return checkLicenseText(fl.Name, fl.Customer, "")
 }
 

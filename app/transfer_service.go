@@ -137,6 +137,11 @@ func (s *Service) planTransfer(tx *storage.Tx, a Actor, ids []uint64, target str
 		if !transferable(l.Status) {
 			return p, Invalid("license_ids", "license %s is %s and cannot be transferred", l.Key, l.Status)
 		}
+		if num, held, err := invoiceHold(tx, id); err != nil {
+			return p, err
+		} else if held {
+			return p, Invalid("license_ids", "license %s is on open invoice %s: pay or void the invoice first, then transfer it", l.Key, num)
+		}
 		if _, busy := openTransferOf(tx, id); busy {
 			return p, Invalid("license_ids", "license %s is already in an open transfer; cancel that one first", l.Key)
 		}
@@ -654,6 +659,12 @@ func (s *Service) approveLocalTx(tx *storage.Tx, a Actor, r *transferRecord) err
 		if !transferable(old.Status) {
 			return Conflict("licenses", "license %d is %s since the transfer started and can no longer be transferred; nothing was approved: "+
 				"the giver can cancel this transfer (and start one without it), or the receiver reject it", old.ID, old.Status)
+		}
+		if _, held, err := invoiceHold(tx, old.ID); err != nil {
+			return err
+		} else if held {
+			return Conflict("licenses", "license %d was put on an open invoice of %s since the transfer started; nothing was approved: "+
+				"%s must pay or void that invoice first, or cancel this transfer", old.ID, r.SourceName, r.SourceName)
 		}
 		l := old
 		l.Config = maps.Clone(old.Config)
