@@ -3,7 +3,6 @@ package app
 import (
 	"crypto/ed25519"
 	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -32,13 +31,7 @@ func fileFrom(t *testing.T, target, secret string, st Status) []byte {
 	p.ReceiptSalt = newSalt()
 	p.Licenses = []fileLicense{{Key: "FARAW-AYKEY-" + p.TransferID[:5], Name: "far", ProductCode: "av", ProductName: "AV", Edition: "business",
 		Seats: 1, PeriodMonths: 12, Status: st, Payment: PaymentPaid}}
-	raw, _ := json.Marshal(p)
-	out, err := json.Marshal(envelope{Format: transferFormat, Version: fileVersion, KeyID: SigningKeyID(pub), Payload: raw,
-		Signature: ed25519.Sign(priv, signed(transferFormat, raw))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return signPayload(t, pub, priv, &p)
 }
 
 // A file from another desk is held to the rule a transfer started here

@@ -30,7 +30,17 @@ func signedFile(t testing.TB, n int) []byte {
 	for i := range p.Licenses {
 		p.Licenses[i] = fileLicense{Key: fmt.Sprintf("AAAA-%06d", i), Name: "n", ProductCode: "av", Status: StatusActive}
 	}
-	raw, _ := json.Marshal(p)
+	return signPayload(t, pub, priv, &p)
+}
+
+// signPayload writes p as a transfer file signed by the key pair, as
+// another desk would.
+func signPayload(t testing.TB, pub ed25519.PublicKey, priv ed25519.PrivateKey, p *filePayload) []byte {
+	t.Helper()
+	raw, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
 	out, err := json.Marshal(envelope{Format: transferFormat, Version: fileVersion, KeyID: SigningKeyID(pub), Payload: raw,
 		Signature: ed25519.Sign(priv, signed(transferFormat, raw))})
 	if err != nil {

@@ -3,7 +3,6 @@ package web
 import (
 	"encoding/csv"
 	"fmt"
-	"io"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -28,13 +27,7 @@ func (w *webEnv) postOrder(c caller, body, idem string) reply {
 	if idem != "" {
 		req.Header.Set("Idempotency-Key", idem)
 	}
-	resp, err := w.f.Test(req, -1)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return reply{status: resp.StatusCode, header: resp.Header, body: b}
+	return w.test(req)
 }
 
 func TestAPIOrders(t *testing.T) {

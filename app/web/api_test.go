@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -139,13 +140,32 @@ func (w *webEnv) do(c caller, method, path, body string) reply {
 			req.Header.Set(csrfHeader, c.csrf)
 		}
 	}
+	return w.test(req)
+}
+
+// test sends req through the server's own handler and reads the answer.
+func (w *webEnv) test(req *http.Request) reply {
+	w.t.Helper()
 	resp, err := w.f.Test(req, -1)
 	if err != nil {
-		w.t.Fatalf("%s %s: %v", method, path, err)
+		w.t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return reply{status: resp.StatusCode, header: resp.Header, body: b}
+}
+
+// listen serves the desk on a 127.0.0.1 listener until the test ends and
+// returns its address, for tests that need a real connection.
+func (w *webEnv) listen() string {
+	w.t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	go w.f.Listener(ln)
+	w.t.Cleanup(func() { w.f.ShutdownWithTimeout(5 * time.Second) })
+	return ln.Addr().String()
 }
 
 // user creates a login; partnerID 0 makes an operator.

@@ -27,16 +27,11 @@ func TestExportEndsWhenTheClientHangsUp(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go w.f.Listener(ln)
-	t.Cleanup(func() { w.f.ShutdownWithTimeout(5 * time.Second) })
+	addr := w.listen()
 	openTx := func() int { return w.svc.DB().Bolt().Stats().OpenTxN }
 
 	for _, path := range []string{"/api/v1/licenses.csv", "/api/v1/licenses.csv?view=all", "/api/v1/licenses.csv?q=ABC%2A&view=all"} {
-		conn, err := net.Dial("tcp", ln.Addr().String())
+		conn, err := net.Dial("tcp", addr)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -46,13 +46,7 @@ func (w *webEnv) send(c caller, method, path, ctype, body string) reply {
 		req.Header.Set("Content-Type", ctype)
 	}
 	req.Header.Set("Authorization", "Bearer "+c.token)
-	resp, err := w.f.Test(req, -1)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return reply{status: resp.StatusCode, header: resp.Header, body: b}
+	return w.test(req)
 }
 
 func wantRefused(t *testing.T, what string, r reply, status int, field string) {

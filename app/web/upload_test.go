@@ -42,13 +42,7 @@ func newUploadDesk(t *testing.T, cfg app.Config) *uploadDesk {
 		}
 		*x.tok = raw
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go w.f.Listener(ln)
-	t.Cleanup(func() { w.f.ShutdownWithTimeout(5 * time.Second) })
-	d.addr = ln.Addr().String()
+	d.addr = w.listen()
 	return d
 }
 
