@@ -1,10 +1,6 @@
 package app
 
-import (
-	"errors"
-
-	"licensedesk/storage"
-)
+import "licensedesk/storage"
 
 // deleteBlock says why license l may not be deleted by a, or is nil.
 //
@@ -23,29 +19,19 @@ func (s *Service) deleteBlock(tx *storage.Tx, a Actor, l License) error {
 	if l.Status.ReadOnly() { // with, or gone to, another desk: as every change says
 		return Invalid("status", "%s", readOnlyWhy(l.Status))
 	}
-	if invID, ok := invoiceClaim(tx, l.ID); ok {
-		inv, err := getInvoice(tx, invID)
-		switch {
-		case err == nil && inv.State == InvoiceOpen:
-			return Conflict("invoice", "license %s is on open invoice %s: pay or void the invoice before deleting the license; nothing was deleted", l.Key, inv.Number)
-		case err != nil && !errors.Is(err, ErrNotFound):
-			return err
-		}
+	number, held, err := invoiceHold(tx, l.ID)
+	if err != nil {
+		return err
 	}
-	if tid, busy := openTransferOf(tx, l.ID); busy {
-		r, err := getTransfer(tx, tid)
-		if err != nil && !errors.Is(err, ErrNotFound) {
-			return err
-		}
-		if err == nil {
-			expired, err := s.expireIfDue(tx, &r)
-			if err != nil {
-				return err
-			}
-			if !expired {
-				return Conflict("transfer", "license %s is in an open transfer: cancel the transfer before deleting the license; nothing was deleted", l.Key)
-			}
-		}
+	if held {
+		return Conflict("invoice", "license %s is on open invoice %s: pay or void the invoice before deleting the license; nothing was deleted", l.Key, number)
+	}
+	busy, err := s.inOpenTransfer(tx, l.ID)
+	if err != nil {
+		return err
+	}
+	if busy {
+		return Conflict("transfer", "license %s is in an open transfer: cancel the transfer before deleting the license; nothing was deleted", l.Key)
 	}
 	if l.Status == StatusInProgress {
 		return Conflict("status", "license %s is in progress (a renewal or migration is running): wait for it to finish; nothing was deleted", l.Key)

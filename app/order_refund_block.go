@@ -21,8 +21,7 @@ const (
 // (the caller checks the rest, and says so of a license that is gone).
 // The owner is checked first, so the order's partner learns nothing of
 // what the license's new partner does with it. An open transfer past its
-// time is recorded as expired here, in the caller's transaction, as
-// approving or cancelling it would: its licenses are free again.
+// time is recorded as expired (inOpenTransfer), and no longer blocks.
 func (s *Service) refundBlock(tx *storage.Tx, partner, id uint64) (string, error) {
 	l, err := getLicense(tx, id)
 	if err != nil {
@@ -31,19 +30,15 @@ func (s *Service) refundBlock(tx *storage.Tx, partner, id uint64) (string, error
 	if l.PartnerID != partner {
 		return blockMoved, nil
 	}
-	if tid, busy := openTransferOf(tx, id); busy {
-		r, err := getTransfer(tx, tid)
+	if _, open := openTransferOf(tx, id); open {
+		busy, err := s.inOpenTransfer(tx, id)
 		if err != nil {
 			return "", err
 		}
-		expired, err := s.expireIfDue(tx, &r)
-		if err != nil {
-			return "", err
-		}
-		if !expired {
+		if busy {
 			return blockTransfer, nil
 		}
-		if l, err = getLicense(tx, id); err != nil { // its status is back as before the file left
+		if l, err = getLicense(tx, id); err != nil { // expired: its status is back as before the file left
 			return "", nil
 		}
 	}

@@ -221,7 +221,7 @@ func (g *guessLimiter) fail(partner uint64, now time.Time) {
 func transferable(st Status) bool { return !st.ReadOnly() && st != StatusCancelled }
 
 // invoiceHold is the rule asked beside transferable wherever it is asked
-// of a license on this desk: a license on an open (unpaid) invoice, a
+// of a license on this desk, and before a delete: a license on an open (unpaid) invoice, a
 // renewal's or a month-end checkout's, stays with the partner billed for
 // it until that invoice is paid or voided. Voiding a renewal invoice sets
 // the license's period back, and paying a checkout invoice marks it paid:

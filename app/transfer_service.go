@@ -433,6 +433,26 @@ func (s *Service) closeTransferTx(tx *storage.Tx, a Actor, r *transferRecord, st
 
 // expireIfDue records the expiry of a pending transfer past its time, in
 // the caller's transaction, and reports whether it did.
+// inOpenTransfer reports whether license id is in an open transfer now.
+// One past its time is recorded as expired first, in tx, as approving or
+// cancelling it would: its licenses are free again. Refunds and deletes
+// ask it.
+func (s *Service) inOpenTransfer(tx *storage.Tx, id uint64) (bool, error) {
+	tid, busy := openTransferOf(tx, id)
+	if !busy {
+		return false, nil
+	}
+	r, err := getTransfer(tx, tid)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	expired, err := s.expireIfDue(tx, &r)
+	return !expired, err
+}
+
 func (s *Service) expireIfDue(tx *storage.Tx, r *transferRecord) (bool, error) {
 	if r.State != TransferPending || r.effectiveState(s.now()) != TransferExpired {
 		return false, nil
