@@ -354,13 +354,20 @@ func (s *Service) planRenewal(tx *storage.Tx, a Actor, l License, in RenewInput,
 				return pl, err
 			}
 			if cr.Amount.Amount > pl.line.Total {
-				cr.Amount.Amount = pl.line.Total // a credit lowers the price, never below zero
+				if cr.DaysLeft > cr.DaysInPeriod {
+					// Paid periods ahead would be lost: ask for as many.
+					return pl, Invalid("periods", "license %s is paid %d days ahead, worth %s: more than %s for %d period(s) costs (%s). Migrate for more periods, or nearer the end of the paid time; nothing was charged",
+						l.Key, cr.DaysLeft, cr.Amount, pl.edition.Name, in.Periods, Money{pl.line.Total, prod.Currency})
+				}
+				cr.Amount.Amount = pl.line.Total // within one period: a credit lowers the price, never below zero
 			}
 			pl.credit = &cr
 			if cr.Amount.Amount > 0 {
-				pl.line.Steps = append(pl.line.Steps, PriceStep{Kind: "credit",
-					Label:  fmt.Sprintf("Credit: %d of %d days left of %s %s at %s", cr.DaysLeft, cr.DaysInPeriod, prod.Name, cur.Name, cr.PeriodValue),
-					Amount: -cr.Amount.Amount})
+				label := fmt.Sprintf("Credit: %d of %d days left of %s %s at %s", cr.DaysLeft, cr.DaysInPeriod, prod.Name, cur.Name, cr.PeriodValue)
+				if cr.DaysLeft > cr.DaysInPeriod {
+					label = fmt.Sprintf("Credit: %d days paid ahead of %s %s at %s a period of %d days", cr.DaysLeft, prod.Name, cur.Name, cr.PeriodValue, cr.DaysInPeriod)
+				}
+				pl.line.Steps = append(pl.line.Steps, PriceStep{Kind: "credit", Label: label, Amount: -cr.Amount.Amount})
 				pl.line.Total -= cr.Amount.Amount
 			}
 		}
@@ -404,9 +411,11 @@ func upgradeReachable(p Product, from, to string) bool {
 	return false
 }
 
-// migrationCredit is the remaining value of l's current period: the price
-// of one period of its edition at today's prices (with the partner's
-// discount), times the whole days left over the days of the period.
+// migrationCredit is the remaining value of l's paid time: the price of
+// one period of its edition at today's prices (with the partner's
+// discount), times the whole days left over the days of the period. A
+// license renewed ahead has more than a period left: each whole period
+// counts in full.
 func migrationCredit(prod Product, l License, from, to Edition, t PricingTerms, now time.Time) (MigrationCredit, error) {
 	cr := MigrationCredit{FromEdition: from.Code, ToEdition: to.Code, Amount: Money{0, prod.Currency}, PeriodValue: Money{0, prod.Currency}}
 	end := *l.ValidTo
@@ -424,7 +433,13 @@ func migrationCredit(prod Product, l License, from, to Edition, t PricingTerms, 
 		return cr, nil
 	}
 	cr.PeriodValue.Amount = line.Total
-	cr.Amount.Amount = ProRata(line.Total, min(cr.DaysLeft, cr.DaysInPeriod), cr.DaysInPeriod)
+	whole, err := mulMoney(line.Total, int64(max(cr.DaysLeft, 0)/cr.DaysInPeriod))
+	if err != nil {
+		return cr, Invalid("edition", "the time left on this license is worth too much to compute a credit")
+	}
+	if cr.Amount.Amount, err = addMoney(whole, ProRata(line.Total, max(cr.DaysLeft, 0)%cr.DaysInPeriod, cr.DaysInPeriod)); err != nil {
+		return cr, Invalid("edition", "the time left on this license is worth too much to compute a credit")
+	}
 	return cr, nil
 }
 

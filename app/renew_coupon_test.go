@@ -147,6 +147,52 @@ func TestMigrationCredit(t *testing.T) {
 	}
 }
 
+// A license renewed ahead keeps what it paid for when it migrates: the
+// credit counts every day paid ahead, and a migration too short to use it
+// is refused (naming periods) instead of dropping the paid years.
+func TestMigrationCreditsTimePaidAhead(t *testing.T) {
+	r := newRenewShop(t, 1_000_000)
+	if _, err := r.svc.RenewLicense(r.pa, r.lic.ID, app.RenewInput{Periods: 2}); err != nil { // paid three years ahead
+		t.Fatal(err)
+	}
+	lic, err := r.svc.GetLicense(r.pa, r.lic.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := lic.ValidTo.AddDate(0, 0, -(2*365 + 100)) // two periods and 100 days left
+	r.clk.Set(now)
+	before := r.balance()
+	_, err = r.svc.RenewLicense(r.pa, lic.ID, app.RenewInput{Periods: 1, Edition: "enterprise"})
+	wantField(t, err, "periods")
+	if !strings.Contains(err.Error(), "paid 830 days ahead") || r.balance() != before {
+		t.Fatalf("a one-period migration of a license paid 830 days ahead: %v", err)
+	}
+	// Three periods of Enterprise less the credit: two whole Business
+	// periods (3846 each; the period is the last one's, 365 or 366 days)
+	// and 100 days of the third.
+	q, err := r.svc.QuoteRenewal(r.pa, lic.ID, app.RenewInput{Periods: 3, Edition: "enterprise"})
+	if err != nil || q.Credit == nil || len(q.Lines) != 1 {
+		t.Fatalf("quote %+v, %v", q, err)
+	}
+	want := 2*3846 + app.ProRata(3846, q.Credit.DaysLeft-2*q.Credit.DaysInPeriod, q.Credit.DaysInPeriod)
+	var price int64 // the three periods before the credit
+	for _, st := range q.Lines[0].Steps {
+		if st.Kind != "credit" {
+			price += st.Amount
+		}
+	}
+	if q.Credit.DaysLeft != 830 || q.Credit.Amount.Amount != want || price < 3*7346-1 || q.Total.Amount != price-want {
+		t.Fatalf("credit %+v, total %v of %d; want a credit of %d", q.Credit, q.Total, price, want)
+	}
+	res, err := r.svc.RenewLicense(r.pa, lic.ID, app.RenewInput{Periods: 3, Edition: "enterprise"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Edition != "enterprise" || !res.ValidTo.Equal(now.AddDate(3, 0, 0)) || before-r.balance() != q.Total.Amount {
+		t.Fatalf("migrated to %s until %s charging %d; want %d", res.Edition, res.ValidTo, before-r.balance(), q.Total.Amount)
+	}
+}
+
 func TestMigrationOffTheUpgradePathIsRefused(t *testing.T) {
 	r := newRenewShop(t, 1_000_000)
 	ent := r.active("enterprise", 5, "")
