@@ -150,15 +150,26 @@ func (s *Service) RevokeActivationLink(a Actor, id uint64) (ActivationLink, erro
 	return s.changeActivationLink(a, id, "activation_link.revoke", func(st *activationState) { st.Revoked = true })
 }
 
+// linkMailsPerLicense bounds how many times one license's link is mailed
+// in limitWindow: enough to resend a lost mail or correct an address, not
+// enough to use the desk's mail server against someone's inbox.
+const linkMailsPerLicense = 5
+
 // MailActivationLink mails a license's link to a customer through the
 // outbox. baseURL is the desk's public address.
 func (s *Service) MailActivationLink(a Actor, id uint64, to, baseURL string) (Mail, error) {
 	to = normEmail(to)
+	key := "license:" + uintStr(id)
 	var m Mail
 	err := s.update(func(tx *storage.Tx) error {
 		l, err := visibleLicense(tx, a, id)
 		if err != nil {
 			return err
+		}
+		// Asked only of the license's own partner or the operator, so the
+		// limit tells nobody else the license exists.
+		if s.linkMails.blocked(key, s.now()) {
+			return ErrRateLimited
 		}
 		if err := validEmail("email", to); err != nil {
 			return err
@@ -182,6 +193,9 @@ func (s *Service) MailActivationLink(a Actor, id uint64, to, baseURL string) (Ma
 		}
 		return writeHistoryEntry(tx, HistoryEntry{LicenseID: id, At: s.now(), Actor: a.Email, Action: "activation_link.mail", New: to, PartnerID: l.PartnerID})
 	})
+	if err == nil {
+		s.linkMails.fail(key, s.now()) // counts the mail sent
+	}
 	return m, err
 }
 

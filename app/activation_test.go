@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -100,6 +101,34 @@ func TestActivationLinkNewCustomer(t *testing.T) {
 	link, _ := c.svc.GetActivationLink(app.System, l.ID)
 	if link.Path != "" || link.UsedAt == nil || link.UsedBy != "erika@example.com" {
 		t.Fatalf("link after use %+v", link)
+	}
+}
+
+// A license's link is mailed at most five times in 15 minutes: a sixth
+// is refused (and nothing queued) until the window has passed.
+func TestActivationLinkMailsAreLimited(t *testing.T) {
+	c := newClientEnv(t)
+	l := c.license(1)
+	p := c.partnerUser(c.partner, "alice@alpha.example")
+	for i := range 5 {
+		if _, err := c.svc.MailActivationLink(p, l.ID, fmt.Sprintf("it%d@customer.example", i), "http://desk"); err != nil {
+			t.Fatalf("mail %d: %v", i+1, err)
+		}
+	}
+	if _, err := c.svc.MailActivationLink(p, l.ID, "victim@example.com", "http://desk"); !errors.Is(err, app.ErrRateLimited) {
+		t.Fatalf("a sixth mail in the window: %v", err)
+	}
+	pg, err := c.svc.ListOutbox(app.System, app.ListParams{PerPage: 50})
+	if err != nil || pg.Total != 5 {
+		t.Fatalf("%d mails queued, want 5 (%v)", pg.Total, err)
+	}
+	// Another license of the partner is not held up; the window passes.
+	if _, err := c.svc.MailActivationLink(p, c.license(1).ID, "it@customer.example", "http://desk"); err != nil {
+		t.Fatalf("another license: %v", err)
+	}
+	c.clk.Advance(16 * time.Minute)
+	if _, err := c.svc.MailActivationLink(p, l.ID, "it@customer.example", "http://desk"); err != nil {
+		t.Fatalf("after the window: %v", err)
 	}
 }
 

@@ -92,6 +92,7 @@ type Service struct {
 	signer       signerCache   // the current signing key, expanded
 	// Activation links (activation*.go).
 	activationLimits clientLimiter // failed links and codes, codes mailed, per address
+	linkMails        clientLimiter // activation links mailed, per license
 	// Decoded records every purchase or API call reads (record_cache.go).
 	productCache recordCache[uint64, Product]
 	partnerCache recordCache[uint64, Partner]
@@ -133,6 +134,7 @@ func Open(opt Options) (*Service, error) {
 		return nil, err
 	}
 	s.activationLimits.limit = activationFailsPerAddr
+	s.linkMails.limit = linkMailsPerLicense
 	if err := s.ensureActivationSecret(); err != nil {
 		db.Close()
 		return nil, err
