@@ -41,6 +41,11 @@ type Options struct {
 	// search (user, token): a damaged index cannot stop them, and their
 	// changes stay in the change log for the server to apply on start.
 	NoIndex bool
+	// NoColumnCopy leaves out the in-memory copy of the license columns
+	// (license_cols.go, about 330 bytes a license), for commands that
+	// never list or search licenses, such as `licensedesk import`: the
+	// server builds it from the data when it starts.
+	NoColumnCopy bool
 	// TransferTTL is how long a transfer's secret stays usable (default 7 days).
 	TransferTTL time.Duration
 	// Invoice is the seller's details and paper size for invoices.
@@ -167,7 +172,9 @@ func Open(opt Options) (*Service, error) {
 		s.Close()
 		return nil, err
 	}
-	s.startCols()
+	if !opt.NoColumnCopy {
+		s.startCols()
+	}
 	s.startIndexer()
 	return s, nil
 }

@@ -41,22 +41,43 @@ func newLogger(w io.Writer, cfg app.Config) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opt))
 }
 
-// openService opens the data directory. A directory held by a running
-// server gives an error naming its pid and what to do instead.
+// openService opens the data directory for a one-shot command. A
+// directory held by a running server gives an error naming its pid and
+// what to do instead.
 func (c *cmd) openService(cfg app.Config, log *slog.Logger, progress func(int), instead string) (*app.Service, error) {
-	return c.open(cfg, log, progress, instead, false)
+	return c.open(cfg, log, progress, instead, openCommand)
+}
+
+// openServer opens the data directory with everything a server keeps,
+// the in-memory copy of the license columns included.
+func (c *cmd) openServer(cfg app.Config, log *slog.Logger, instead string) (*app.Service, error) {
+	return c.open(cfg, log, nil, instead, openServing)
 }
 
 // openData opens the data directory without the search index, for the
 // commands that never search (user, token): a damaged index cannot stop
 // them, and the server applies their changes to the index on start.
 func (c *cmd) openData(cfg app.Config, log *slog.Logger, instead string) (*app.Service, error) {
-	return c.open(cfg, log, nil, instead, true)
+	return c.open(cfg, log, nil, instead, openDataOnly)
 }
 
-func (c *cmd) open(cfg app.Config, log *slog.Logger, progress func(int), instead string, noIndex bool) (*app.Service, error) {
+// openKind is what a command opens besides the data file.
+type openKind int
+
+const (
+	// openCommand: the search index, which the command keeps current,
+	// but not the in-memory copy of the license columns that lists and
+	// searches read (about 330 bytes a license; a million-row import
+	// would hold it for nothing). The server builds it when it starts.
+	openCommand  openKind = iota
+	openServing           // the index and the copy
+	openDataOnly          // neither
+)
+
+func (c *cmd) open(cfg app.Config, log *slog.Logger, progress func(int), instead string, kind openKind) (*app.Service, error) {
 	svc, err := app.Open(app.Options{
-		NoIndex:         noIndex,
+		NoIndex:         kind == openDataOnly,
+		NoColumnCopy:    kind != openServing,
 		DataDir:         cfg.Data,
 		LockTimeout:     cfg.LockTimeout,
 		Logger:          log,

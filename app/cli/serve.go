@@ -44,7 +44,7 @@ with a demo catalogue, partners and users and prints their logins.`)
 		tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
 
-	svc, err := c.openService(cfg, log, nil, "it is already serving this data; stop it first to start another")
+	svc, err := c.openServer(cfg, log, "it is already serving this data; stop it first to start another")
 	if err != nil {
 		return err
 	}
