@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
+	"runtime/metrics"
 	"strings"
 	"testing"
 
@@ -53,5 +55,23 @@ func TestImportCommand(t *testing.T) {
 	svc.Close()
 	if bad := run(t, nil, "", "import", file, "--data", dir); bad.code != exitUsage {
 		t.Errorf("without --partner: exit %d", bad.code)
+	}
+}
+
+// TestBoundMemory: the import's soft memory limit sits its budget above
+// what the process holds, and is put back when the import ends.
+func TestBoundMemory(t *testing.T) {
+	before := debug.SetMemoryLimit(-1)
+	restore := boundMemory(64 << 20)
+	s := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
+	metrics.Read(s)
+	held := int64(s[0].Value.Uint64() - s[1].Value.Uint64())
+	lim := debug.SetMemoryLimit(-1)
+	if want := held + 64<<20; lim < want-16<<20 || lim > want+16<<20 {
+		t.Errorf("limit %d MiB with %d MiB held, want about %d MiB", lim>>20, held>>20, (held+64<<20)>>20)
+	}
+	restore()
+	if got := debug.SetMemoryLimit(-1); got != before {
+		t.Errorf("limit after the import %d, want %d as before", got, before)
 	}
 }
