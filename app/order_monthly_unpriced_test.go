@@ -64,7 +64,7 @@ func TestMonthlyBillingWithholdsAPartnerWithUnpricedSeats(t *testing.T) {
 	if len(got[quay.ID]) != 1 || got[quay.ID][0].Lines[0].Seats != 2 {
 		t.Fatalf("Quay's charge: %+v", got[quay.ID])
 	}
-	st := jobStatus(t, e.svc, app.MonthlyBillingJob)
+	st := status(t, e.svc, app.MonthlyBillingJob)
 	if st.Failures != 1 || !strings.Contains(st.LastError, "Harbor MSP") || !strings.Contains(st.LastError, "price them in EUR") {
 		t.Fatalf("what the operator sees of the job: %+v", st)
 	}
@@ -88,22 +88,7 @@ func TestMonthlyBillingWithholdsAPartnerWithUnpricedSeats(t *testing.T) {
 	if seats != 8 || len(got[harbor.ID][0].Lines) != 2 {
 		t.Fatalf("Harbor's charge holds %d seats on %d lines, want 8 on 2", seats, len(got[harbor.ID][0].Lines))
 	}
-	if st := jobStatus(t, e.svc, app.MonthlyBillingJob); st.Failures != 0 {
+	if st := status(t, e.svc, app.MonthlyBillingJob); st.Failures != 0 {
 		t.Fatalf("the job after the retry: %+v", st)
 	}
-}
-
-func jobStatus(t *testing.T, svc *app.Service, name string) app.JobStatus {
-	t.Helper()
-	all, err := svc.JobStatuses(app.System)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, st := range all {
-		if st.Name == name {
-			return st
-		}
-	}
-	t.Fatalf("no job %s", name)
-	return app.JobStatus{}
 }
