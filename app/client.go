@@ -28,7 +28,7 @@ const (
 	CodeBadKey              = "bad_key"               // not a key's shape
 	CodeBadFingerprint      = "bad_fingerprint"       // not a fingerprint's shape
 	CodeBadHostname         = "bad_hostname"          // not a host name's shape
-	CodeRateLimited         = "rate_limited"          // too many failed lookups from this address
+	CodeRateLimited         = "rate_limited"          // too many failed lookups from this address, or deactivations on this license
 )
 
 // ClientError is a refused client call: Code is one of the codes above,

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"fmt"
 	"slices"
 	"time"
 
@@ -235,9 +236,18 @@ func (s *Service) ClientActivate(in ClientCall) (ClientActivation, error) {
 	return out, err
 }
 
+// deactivationsPerLicense bounds how many machines a client may
+// deactivate on one license in limitWindow (240 an hour). Activations
+// are bounded by the seats, so this also bounds a client that activates
+// and deactivates in a loop: each turn writes the license and two
+// history entries. The owner and the operator remove machines in the UI
+// without this bound.
+const deactivationsPerLicense = 60
+
 // ClientDeactivate frees the machine's seat.
 func (s *Service) ClientDeactivate(in ClientCall) (ClientStatus, error) {
 	var out ClientStatus
+	var id string
 	a := clientActor(in.Addr)
 	err := s.update(func(tx *storage.Tx) error {
 		old, ok, err := s.clientLookup(tx, in)
@@ -247,6 +257,10 @@ func (s *Service) ClientDeactivate(in ClientCall) (ClientStatus, error) {
 		if !ok {
 			return clientErr(CodeUnknownKey, "no license has this key")
 		}
+		id = uintStr(old.ID)
+		if s.deactivations.blocked(id, s.now()) {
+			return clientErr(CodeRateLimited, fmt.Sprintf("machines were deactivated on this license %d times in %d minutes; wait a few minutes", deactivationsPerLicense, int(limitWindow.Minutes())))
+		}
 		l, err := s.removeMachineTx(tx, a, old, in.Fingerprint, "client.deactivate")
 		if err != nil {
 			return err
@@ -255,6 +269,9 @@ func (s *Service) ClientDeactivate(in ClientCall) (ClientStatus, error) {
 		out.Valid = false // this machine no longer holds a seat
 		return nil
 	})
+	if err == nil {
+		s.deactivations.fail(id, s.now()) // counts the deactivation
+	}
 	return out, err
 }
 

@@ -404,3 +404,44 @@ func TestClientKeyOfAnotherInstall(t *testing.T) {
 		t.Fatalf("license-file: %v / %v", errA, errB)
 	}
 }
+
+// TestClientDeactivationsPerLicenseAreBounded: a client that activates
+// and deactivates in a loop is stopped after 60 deactivations of one
+// license in 15 minutes (429 rate_limited, nothing written), another
+// license is not held up, and the window passing lets it go on.
+func TestClientDeactivationsPerLicenseAreBounded(t *testing.T) {
+	c := newClientEnv(t)
+	l, other := c.license(1), c.license(1)
+	for i := range 60 {
+		if _, err := c.svc.ClientActivate(call(l, "loop")); err != nil {
+			t.Fatalf("activation %d: %v", i, err)
+		}
+		if _, err := c.svc.ClientDeactivate(call(l, "loop")); err != nil {
+			t.Fatalf("deactivation %d: %v", i, err)
+		}
+	}
+	if _, err := c.svc.ClientActivate(call(l, "loop")); err != nil {
+		t.Fatal(err)
+	}
+	before, err := c.svc.LicenseHistory(app.System, l.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.svc.ClientDeactivate(call(l, "loop")); clientCode(t, err) != app.CodeRateLimited {
+		t.Fatalf("the 61st deactivation in the window: %v", err)
+	}
+	after, _ := c.svc.LicenseHistory(app.System, l.ID)
+	if st := c.validate(l, "loop"); !st.Valid || len(after) != len(before) {
+		t.Fatalf("a refused deactivation changed the license: valid %v, history %d → %d", st.Valid, len(before), len(after))
+	}
+	if _, err := c.svc.ClientActivate(call(other, "m")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.svc.ClientDeactivate(call(other, "m")); err != nil {
+		t.Fatalf("another license is held up: %v", err)
+	}
+	c.clk.Set(c.clk.Now().Add(16 * time.Minute))
+	if _, err := c.svc.ClientDeactivate(call(l, "loop")); err != nil {
+		t.Fatalf("after the window: %v", err)
+	}
+}
