@@ -82,8 +82,24 @@ func machineState(l *License, fp string) string {
 
 // clientLookup checks the call's shape and the address's limit, then
 // finds the license by key in tx. A missing key counts against the
-// address.
+// address. For read transactions only: a write may run more than once,
+// and uses clientFind, counting the failure after it (clientMissed).
 func (s *Service) clientLookup(tx *storage.Tx, in ClientCall) (License, bool, error) {
+	var miss clientMiss
+	l, ok, err := s.clientFind(tx, in, &miss)
+	s.clientMissed(in.Addr, miss)
+	return l, ok, err
+}
+
+// clientMiss records, in a transaction that may run more than once,
+// whether its last run failed the lookup: the failure is counted once,
+// after the transaction, by clientMissed.
+type clientMiss bool
+
+// clientFind is clientLookup without counting: a failed lookup sets
+// *miss (and a successful one clears it).
+func (s *Service) clientFind(tx *storage.Tx, in ClientCall, miss *clientMiss) (License, bool, error) {
+	*miss = false
 	now := s.now()
 	if s.clientLimits.blocked(in.Addr, now) {
 		return License{}, false, clientErr(CodeRateLimited, "too many failed requests from this address; wait a few minutes")
@@ -93,12 +109,12 @@ func (s *Service) clientLookup(tx *storage.Tx, in ClientCall) (License, bool, er
 		err = clientFingerprint(in.Fingerprint)
 	}
 	if err != nil {
-		s.clientFailed(in.Addr)
+		*miss = true
 		return License{}, false, err
 	}
 	raw := tx.GetRaw(storage.LicensesByKey, []byte(key))
 	if raw == nil {
-		s.clientFailed(in.Addr)
+		*miss = true
 		return License{}, false, nil
 	}
 	l, err := rawLicense(tx, storage.DecodeID(raw))
@@ -106,10 +122,17 @@ func (s *Service) clientLookup(tx *storage.Tx, in ClientCall) (License, bool, er
 		return License{}, false, err
 	}
 	if licenseState(&l, now) == CodeUnknownKey {
-		s.clientFailed(in.Addr)
+		*miss = true
 		return License{}, false, nil
 	}
 	return l, true, nil
+}
+
+// clientMissed counts a failed lookup against addr, once.
+func (s *Service) clientMissed(addr string, miss clientMiss) {
+	if miss {
+		s.clientFailed(addr)
+	}
 }
 
 // clientFailed counts a failed lookup and audits an address the moment
@@ -195,9 +218,11 @@ func (s *Service) ClientActivate(in ClientCall) (ClientActivation, error) {
 		return out, err
 	}
 	a := clientActor(in.Addr)
+	var miss clientMiss
+	defer func() { s.clientMissed(in.Addr, miss) }()
 	err = s.update(func(tx *storage.Tx) error {
 		out = ClientActivation{} // the transaction may run again
-		old, ok, err := s.clientLookup(tx, in)
+		old, ok, err := s.clientFind(tx, in, &miss)
 		if err != nil {
 			return err
 		}
@@ -239,8 +264,10 @@ func (s *Service) ClientActivate(in ClientCall) (ClientActivation, error) {
 func (s *Service) ClientDeactivate(in ClientCall) (ClientStatus, error) {
 	var out ClientStatus
 	a := clientActor(in.Addr)
+	var miss clientMiss
+	defer func() { s.clientMissed(in.Addr, miss) }()
 	err := s.update(func(tx *storage.Tx) error {
-		old, ok, err := s.clientLookup(tx, in)
+		old, ok, err := s.clientFind(tx, in, &miss)
 		if err != nil {
 			return err
 		}

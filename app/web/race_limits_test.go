@@ -1,0 +1,30 @@
+package web
+
+import (
+	"testing"
+)
+
+// A write may run more than once (group commit retries a failing call
+// alone): a failure counted inside it must still count once.
+
+// Forty client calls with an unknown key from one address, all at once,
+// are forty failures: below the limit of sixty, the address still gets
+// answers.
+func TestRaceFailedClientDeactivationsCountOnceEach(t *testing.T) {
+	wd := newWorld(t)
+	w := wd.w
+	_, key := wd.unused()
+	reqs := make([]raceReq, 40)
+	for i := range reqs {
+		reqs[i] = raceReq{anonymous, "POST", "/api/v1/client/deactivate", clientBody("QQQQQ-QQQQQ-QQQQQ-QQQQQ-QQQQQ", "host-1")}
+	}
+	for _, r := range raceRequests(w, reqs) {
+		if r.status != 404 && r.status != 422 {
+			t.Fatalf("deactivate with an unknown key: %d %s", r.status, r.body)
+		}
+	}
+	r := w.do(anonymous, "POST", "/api/v1/client/validate", clientBody(key, "host-1"))
+	if r.status != 200 {
+		t.Fatalf("after 40 failed calls (the limit is 60) a valid key answers %d %s", r.status, r.body)
+	}
+}
