@@ -207,8 +207,18 @@ func plural(n int, one, many string) string {
 }
 
 // linkLicense resolves a token for the public page, counting failures
-// per address.
+// per address. For read transactions only: writes use linkFind and count
+// after the transaction (linkMissed).
 func (s *Service) linkLicense(tx *storage.Tx, token, addr string) (License, error) {
+	var miss lookupMiss
+	l, err := s.linkFind(tx, token, addr, &miss)
+	s.linkMissed(addr, miss)
+	return l, err
+}
+
+// linkFind is linkLicense without counting: a dead link sets *miss.
+func (s *Service) linkFind(tx *storage.Tx, token, addr string, miss *lookupMiss) (License, error) {
+	*miss = false
 	if s.activationLimits.blocked(addr, s.now()) {
 		return License{}, ErrRateLimited
 	}
@@ -219,8 +229,15 @@ func (s *Service) linkLicense(tx *storage.Tx, token, addr string) (License, erro
 			return l, nil
 		}
 	}
-	s.activationFailed(addr)
+	*miss = true
 	return License{}, ErrActivationLink
+}
+
+// linkMissed counts a dead link against addr, once.
+func (s *Service) linkMissed(addr string, miss lookupMiss) {
+	if miss {
+		s.activationFailed(addr)
+	}
 }
 
 func (s *Service) activationFailed(addr string) {
@@ -265,9 +282,11 @@ func (s *Service) GetActivationOffer(token, addr string) (ActivationOffer, error
 func (s *Service) ActivateAsNewCustomer(token, addr string, in CustomerInput) (ActivationDone, error) {
 	in.PartnerID = nil
 	var done ActivationDone
+	var miss lookupMiss
+	defer func() { s.linkMissed(addr, miss) }()
 	err := s.update(func(tx *storage.Tx) error {
 		done = ActivationDone{}
-		l, err := s.linkLicense(tx, token, addr)
+		l, err := s.linkFind(tx, token, addr, &miss)
 		if err != nil {
 			return err
 		}
@@ -297,12 +316,12 @@ func (s *Service) SendActivationCode(token, addr, email string) error {
 	if err := validEmail("email", email); err != nil {
 		return err
 	}
-	return s.update(func(tx *storage.Tx) error {
-		l, err := s.linkLicense(tx, token, addr)
+	var miss lookupMiss
+	err := s.update(func(tx *storage.Tx) error {
+		l, err := s.linkFind(tx, token, addr, &miss)
 		if err != nil {
 			return err
 		}
-		s.activationFailed(addr) // every code mailed counts against the address
 		c, err := customerByEmail(tx, l.PartnerID, email)
 		if errors.Is(err, ErrNotFound) {
 			return deleteActivationCode(tx, l.ID)
@@ -324,6 +343,11 @@ func (s *Service) SendActivationCode(token, addr, email string) error {
 				c.Name, l.ProductName, l.Edition, code)})
 		return err
 	})
+	// Counted once, after the transaction: a dead link as a failure, and
+	// every code asked for (mailed or not, the answer is the same)
+	// against the address.
+	s.linkMissed(addr, miss || err == nil)
+	return err
 }
 
 func sixDigits() (string, error) {
@@ -352,9 +376,11 @@ func (s *Service) ActivateAsExistingCustomer(token, addr, email, code string) (A
 	code = strings.TrimSpace(code)
 	var done ActivationDone
 	var wrong bool
+	var miss lookupMiss
+	defer func() { s.linkMissed(addr, miss) }()
 	err := s.update(func(tx *storage.Tx) error {
 		done, wrong = ActivationDone{}, false
-		l, err := s.linkLicense(tx, token, addr)
+		l, err := s.linkFind(tx, token, addr, &miss)
 		if err != nil {
 			return err
 		}

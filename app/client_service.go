@@ -83,22 +83,17 @@ func machineState(l *License, fp string) string {
 // clientLookup checks the call's shape and the address's limit, then
 // finds the license by key in tx. A missing key counts against the
 // address. For read transactions only: a write may run more than once,
-// and uses clientFind, counting the failure after it (clientMissed).
+// and uses clientFind, counting the failure after it (lookupMissed).
 func (s *Service) clientLookup(tx *storage.Tx, in ClientCall) (License, bool, error) {
-	var miss clientMiss
+	var miss lookupMiss
 	l, ok, err := s.clientFind(tx, in, &miss)
-	s.clientMissed(in.Addr, miss)
+	s.lookupMissed(in.Addr, miss)
 	return l, ok, err
 }
 
-// clientMiss records, in a transaction that may run more than once,
-// whether its last run failed the lookup: the failure is counted once,
-// after the transaction, by clientMissed.
-type clientMiss bool
-
 // clientFind is clientLookup without counting: a failed lookup sets
 // *miss (and a successful one clears it).
-func (s *Service) clientFind(tx *storage.Tx, in ClientCall, miss *clientMiss) (License, bool, error) {
+func (s *Service) clientFind(tx *storage.Tx, in ClientCall, miss *lookupMiss) (License, bool, error) {
 	*miss = false
 	now := s.now()
 	if s.clientLimits.blocked(in.Addr, now) {
@@ -128,8 +123,8 @@ func (s *Service) clientFind(tx *storage.Tx, in ClientCall, miss *clientMiss) (L
 	return l, true, nil
 }
 
-// clientMissed counts a failed lookup against addr, once.
-func (s *Service) clientMissed(addr string, miss clientMiss) {
+// lookupMissed counts a failed lookup against addr, once.
+func (s *Service) lookupMissed(addr string, miss lookupMiss) {
 	if miss {
 		s.clientFailed(addr)
 	}
@@ -218,8 +213,8 @@ func (s *Service) ClientActivate(in ClientCall) (ClientActivation, error) {
 		return out, err
 	}
 	a := clientActor(in.Addr)
-	var miss clientMiss
-	defer func() { s.clientMissed(in.Addr, miss) }()
+	var miss lookupMiss
+	defer func() { s.lookupMissed(in.Addr, miss) }()
 	err = s.update(func(tx *storage.Tx) error {
 		out = ClientActivation{} // the transaction may run again
 		old, ok, err := s.clientFind(tx, in, &miss)
@@ -264,8 +259,8 @@ func (s *Service) ClientActivate(in ClientCall) (ClientActivation, error) {
 func (s *Service) ClientDeactivate(in ClientCall) (ClientStatus, error) {
 	var out ClientStatus
 	a := clientActor(in.Addr)
-	var miss clientMiss
-	defer func() { s.clientMissed(in.Addr, miss) }()
+	var miss lookupMiss
+	defer func() { s.lookupMissed(in.Addr, miss) }()
 	err := s.update(func(tx *storage.Tx) error {
 		old, ok, err := s.clientFind(tx, in, &miss)
 		if err != nil {

@@ -95,3 +95,9 @@ func (l *loginLimiter) succeed(account string) {
 	defer l.mu.Unlock()
 	delete(l.account, account)
 }
+
+// lookupMiss records, in a write that may run more than once (group
+// commit runs a failing call again alone), whether its last run failed a
+// rate-limited lookup: the caller counts the failure once, after the
+// transaction, never inside it.
+type lookupMiss bool

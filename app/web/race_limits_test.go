@@ -2,6 +2,8 @@ package web
 
 import (
 	"testing"
+
+	"licensedesk/app"
 )
 
 // A write may run more than once (group commit retries a failing call
@@ -16,7 +18,7 @@ func TestRaceFailedClientDeactivationsCountOnceEach(t *testing.T) {
 	_, key := wd.unused()
 	reqs := make([]raceReq, 40)
 	for i := range reqs {
-		reqs[i] = raceReq{anonymous, "POST", "/api/v1/client/deactivate", clientBody("QQQQQ-QQQQQ-QQQQQ-QQQQQ-QQQQQ", "host-1")}
+		reqs[i] = raceReq{c: anonymous, method: "POST", path: "/api/v1/client/deactivate", body: clientBody("QQQQQ-QQQQQ-QQQQQ-QQQQQ-QQQQQ", "host-1")}
 	}
 	for _, r := range raceRequests(w, reqs) {
 		if r.status != 404 && r.status != 422 {
@@ -26,5 +28,30 @@ func TestRaceFailedClientDeactivationsCountOnceEach(t *testing.T) {
 	r := w.do(anonymous, "POST", "/api/v1/client/validate", clientBody(key, "host-1"))
 	if r.status != 200 {
 		t.Fatalf("after 40 failed calls (the limit is 60) a valid key answers %d %s", r.status, r.body)
+	}
+}
+
+// Fifteen posts of a dead activation link from one address, all at
+// once, are fifteen failures: below the limit of twenty, the address
+// still opens a good link.
+func TestRaceDeadActivationLinksCountOnceEach(t *testing.T) {
+	wd := newWorld(t)
+	w := wd.w
+	id, _ := wd.unused()
+	link, err := w.svc.GetActivationLink(app.System, id)
+	if err != nil || link.Path == "" {
+		t.Fatalf("link: %+v %v", link, err)
+	}
+	reqs := make([]raceReq, 15)
+	for i := range reqs {
+		reqs[i] = raceReq{anonymous, "POST", "/activate/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "name=Ann&company=&email=ann%40example.com&country=DE", "pre-sign-in-token"}
+	}
+	for _, r := range raceRequests(w, reqs) {
+		if r.status != 404 {
+			t.Fatalf("a dead link answers %d %.300s", r.status, r.body)
+		}
+	}
+	if r := w.do(anonymous, "GET", link.Path, ""); r.status != 200 {
+		t.Fatalf("after 15 dead links (the limit is 20) a good link answers %d %.300s", r.status, r.body)
 	}
 }

@@ -2,6 +2,9 @@ package web
 
 import (
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 
@@ -25,7 +28,16 @@ func raceRequests(w *webEnv, reqs []raceReq) []reply {
 		go func() {
 			defer wg.Done()
 			<-start
-			out[i] = w.do(r.c, r.method, r.path, r.body)
+			if r.preCSRF == "" {
+				out[i] = w.do(r.c, r.method, r.path, r.body)
+				return
+			}
+			// A public form: the double-submit token before sign-in.
+			req := httptest.NewRequest(r.method, r.path, strings.NewReader(r.body))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set(csrfHeader, r.preCSRF)
+			req.AddCookie(&http.Cookie{Name: preCSRFCookie, Value: r.preCSRF})
+			out[i] = w.test(req)
 		}()
 	}
 	close(start)
@@ -36,6 +48,7 @@ func raceRequests(w *webEnv, reqs []raceReq) []reply {
 type raceReq struct {
 	c                  caller
 	method, path, body string
+	preCSRF            string // a public form's token (then c is not used)
 }
 
 // count returns how many answers in rs (from index from to to) have status.
@@ -99,7 +112,7 @@ func TestRaceRefundingOneOrderEightTimesPaysBackOnce(t *testing.T) {
 	}
 	reqs := make([]raceReq, 8)
 	for i := range reqs {
-		reqs[i] = raceReq{wd.aToken, "POST", fmt.Sprintf("/api/v1/orders/%d/refund", orderID), `{"reason":"bought by mistake"}`}
+		reqs[i] = raceReq{wd.aToken, "POST", fmt.Sprintf("/api/v1/orders/%d/refund", orderID), `{"reason":"bought by mistake"}`, ""}
 	}
 	rs := raceRequests(w, reqs)
 	if ok, conflict := countStatus(rs, 200), countStatus(rs, 409); ok != 1 || conflict != len(rs)-1 {
@@ -134,9 +147,9 @@ func TestRaceTransferApproveCancelAndRefundAtOnce(t *testing.T) {
 				Secret string `json:"secret"`
 			}
 			r.json(t, &tr)
-			approve := raceReq{wd.bToken, "POST", fmt.Sprintf("/api/v1/transfers/%d/approve", tr.ID), fmt.Sprintf(`{"secret":%q}`, tr.Secret)}
-			cancel := raceReq{wd.aToken, "POST", fmt.Sprintf("/api/v1/transfers/%d/cancel", tr.ID), ""}
-			refund := raceReq{wd.aToken, "POST", fmt.Sprintf("/api/v1/orders/%d/refund", orderID), `{"reason":"changed my mind"}`}
+			approve := raceReq{wd.bToken, "POST", fmt.Sprintf("/api/v1/transfers/%d/approve", tr.ID), fmt.Sprintf(`{"secret":%q}`, tr.Secret), ""}
+			cancel := raceReq{wd.aToken, "POST", fmt.Sprintf("/api/v1/transfers/%d/cancel", tr.ID), "", ""}
+			refund := raceReq{wd.aToken, "POST", fmt.Sprintf("/api/v1/orders/%d/refund", orderID), `{"reason":"changed my mind"}`, ""}
 			// Cancel first in half the rounds' request order: the writer
 			// takes them as they come.
 			reqs := []raceReq{approve, cancel, refund, approve, refund, cancel}
@@ -202,8 +215,8 @@ func TestRaceVoidingAndPayingOneInvoice(t *testing.T) {
 		t.Fatalf("invoice: %s %v", inv.State, err)
 	}
 	op := w.bearer("ops@example.com")
-	pay := raceReq{wd.aToken, "POST", fmt.Sprintf("/api/v1/invoices/%d/pay", wd.aInvoice), ""}
-	void := raceReq{op, "DELETE", fmt.Sprintf("/api/v1/invoices/%d", wd.aInvoice), ""}
+	pay := raceReq{wd.aToken, "POST", fmt.Sprintf("/api/v1/invoices/%d/pay", wd.aInvoice), "", ""}
+	void := raceReq{op, "DELETE", fmt.Sprintf("/api/v1/invoices/%d", wd.aInvoice), "", ""}
 	reqs := []raceReq{pay, void, pay, void, pay, void}
 	rs := raceRequests(w, reqs)
 	if ok, conflict := countStatus(rs, 200), countStatus(rs, 409); ok != 1 || conflict != len(rs)-1 {
@@ -247,7 +260,7 @@ func TestRaceSpecialPriceLinkBuysOnce(t *testing.T) {
 	body := fmt.Sprintf(`{"lines":[{"product_id":%d,"edition":"business","seats":1,"period_months":12,"quantity":1}],"payment":"balance","special_price":%q}`, wd.product.ID, sp.Code)
 	reqs := make([]raceReq, 6)
 	for i := range reqs {
-		reqs[i] = raceReq{wd.aToken, "POST", "/api/v1/orders", body}
+		reqs[i] = raceReq{wd.aToken, "POST", "/api/v1/orders", body, ""}
 	}
 	rs := raceRequests(w, reqs)
 	if ok, conflict := countStatus(rs, 201), countStatus(rs, 409); ok != 1 || conflict != len(rs)-1 {
@@ -300,8 +313,8 @@ func TestRaceCouponRenewsOnce(t *testing.T) {
 	body := fmt.Sprintf(`{"periods":1,"coupon_id":%d}`, coupon)
 	var reqs []raceReq
 	for range 3 {
-		reqs = append(reqs, raceReq{wd.aToken, "POST", fmt.Sprintf("/api/v1/licenses/%d/renew", l1), body},
-			raceReq{wd.aToken, "POST", fmt.Sprintf("/api/v1/licenses/%d/renew", l2), body})
+		reqs = append(reqs, raceReq{wd.aToken, "POST", fmt.Sprintf("/api/v1/licenses/%d/renew", l1), body, ""},
+			raceReq{wd.aToken, "POST", fmt.Sprintf("/api/v1/licenses/%d/renew", l2), body, ""})
 	}
 	rs := raceRequests(w, reqs)
 	if ok := countStatus(rs, 200); ok != 1 {
