@@ -161,18 +161,25 @@ func (s *Service) MailActivationLink(a Actor, id uint64, to, baseURL string) (Ma
 	to = normEmail(to)
 	key := "license:" + uintStr(id)
 	var m Mail
+	var taken *time.Time // this request's use of the limit, kept across runs
 	err := s.update(func(tx *storage.Tx) error {
 		l, err := visibleLicense(tx, a, id)
 		if err != nil {
 			return err
 		}
-		// Asked only of the license's own partner or the operator, so the
-		// limit tells nobody else the license exists.
-		if s.linkMails.blocked(key, s.now()) {
-			return ErrRateLimited
-		}
 		if err := validEmail("email", to); err != nil {
 			return err
+		}
+		// Asked only of the license's own partner or the operator, so the
+		// limit tells nobody else the license exists. Checked and counted
+		// at once (take), so requests racing cannot all pass the check;
+		// once per request, though the transaction may run again.
+		if taken == nil {
+			now := s.now()
+			if !s.linkMails.take(key, now) {
+				return ErrRateLimited
+			}
+			taken = &now
 		}
 		if err := unusedLicense(&l, s.now()); err != nil {
 			return err
@@ -193,8 +200,8 @@ func (s *Service) MailActivationLink(a Actor, id uint64, to, baseURL string) (Ma
 		}
 		return writeHistoryEntry(tx, HistoryEntry{LicenseID: id, At: s.now(), Actor: a.Email, Action: "activation_link.mail", New: to, PartnerID: l.PartnerID})
 	})
-	if err == nil {
-		s.linkMails.fail(key, s.now()) // counts the mail sent
+	if err != nil && taken != nil {
+		s.linkMails.give(key, *taken) // nothing was mailed
 	}
 	return m, err
 }

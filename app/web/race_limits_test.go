@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"testing"
 
 	"licensedesk/app"
@@ -53,5 +54,43 @@ func TestRaceDeadActivationLinksCountOnceEach(t *testing.T) {
 	}
 	if r := w.do(anonymous, "GET", link.Path, ""); r.status != 200 {
 		t.Fatalf("after 15 dead links (the limit is 20) a good link answers %d %.300s", r.status, r.body)
+	}
+}
+
+// Twelve requests at once to mail one license's activation link: at most
+// five mails go out (the limit per license in 15 minutes), the others
+// are refused with 429 and queue nothing.
+func TestRaceActivationLinkMailedAtMostFiveTimes(t *testing.T) {
+	wd := newWorld(t)
+	w := wd.w
+	id, _ := wd.unused()
+	reqs := make([]raceReq, 12)
+	for i := range reqs {
+		reqs[i] = raceReq{c: wd.aToken, method: "POST", path: fmt.Sprintf("/api/v1/licenses/%d/activation-link/mail", id), body: fmt.Sprintf(`{"email":"it%d@customer.example"}`, i)}
+	}
+	rs := raceRequests(w, reqs)
+	sent, limited := 0, 0
+	for _, r := range rs {
+		switch r.status {
+		case 202:
+			sent++
+		case 429:
+			limited++
+		default:
+			t.Fatalf("mail the link: %d %s", r.status, r.body)
+		}
+	}
+	mails, err := w.svc.ListOutbox(app.System, app.ListParams{PerPage: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	queued := 0
+	for _, m := range mails.Items {
+		if m.Kind == "activation_link" && m.Ref == fmt.Sprint("license:", id) {
+			queued++
+		}
+	}
+	if sent != 5 || limited != 7 || queued != 5 {
+		t.Fatalf("12 requests at once: %d answered as mailed, %d refused, %d activation mails queued; want 5, 7, 5", sent, limited, queued)
 	}
 }
