@@ -94,3 +94,48 @@ func TestRaceActivationLinkMailedAtMostFiveTimes(t *testing.T) {
 		t.Fatalf("12 requests at once: %d answered as mailed, %d refused, %d activation mails queued; want 5, 7, 5", sent, limited, queued)
 	}
 }
+
+// Fifteen wrong secrets at once over three transfers to one partner: the
+// partner's limit of ten wrong secrets in 15 minutes holds, the rest are
+// refused with 429 before their secret is tried.
+func TestRaceWrongTransferSecretsStopAtThePartnersLimit(t *testing.T) {
+	wd := newWorld(t)
+	w := wd.w
+	var ids []uint64
+	for range 3 {
+		id, _ := wd.unused()
+		r := w.do(wd.aToken, "POST", "/api/v1/transfers", fmt.Sprintf(`{"license_ids":[%d],"target":%q}`, id, wd.b.PublicID))
+		wantStatus(t, "transfer", r, 201)
+		var tr struct {
+			ID uint64 `json:"id"`
+		}
+		r.json(t, &tr)
+		ids = append(ids, tr.ID)
+	}
+	var reqs []raceReq
+	for i := range 15 {
+		reqs = append(reqs, raceReq{c: wd.bToken, method: "POST", path: fmt.Sprintf("/api/v1/transfers/%d/approve", ids[i%3]), body: `{"secret":"2222-2222-2222-2222-2222"}`})
+	}
+	tried, limited := 0, 0
+	for _, r := range raceRequests(w, reqs) {
+		switch r.status {
+		case 422, 409: // wrong, or wrong and now locked
+			tried++
+		case 429:
+			limited++
+		default:
+			t.Fatalf("a wrong secret: %d %s", r.status, r.body)
+		}
+	}
+	guessed := 0
+	for _, id := range ids {
+		tr, err := w.svc.GetTransfer(app.System, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		guessed += tr.WrongGuesses
+	}
+	if tried != 10 || limited != 5 || guessed != 10 {
+		t.Fatalf("15 wrong secrets at once: %d tried, %d refused, %d wrong guesses recorded; want 10, 5, 10", tried, limited, guessed)
+	}
+}
