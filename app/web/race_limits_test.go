@@ -139,3 +139,20 @@ func TestRaceWrongTransferSecretsStopAtThePartnersLimit(t *testing.T) {
 		t.Fatalf("15 wrong secrets at once: %d tried, %d refused, %d wrong guesses recorded; want 10, 5, 10", tried, limited, guessed)
 	}
 }
+
+// Twelve wrong passwords for one account at once: five are checked (the
+// account's limit in 15 minutes), seven are refused with 429 before their
+// password is; then the right password waits for the window too.
+func TestRaceWrongPasswordsAtOnceStopAtTheAccountsLimit(t *testing.T) {
+	w := newWebEnv(t)
+	w.user("ops@example.com", 0)
+	reqs := make([]raceReq, 12)
+	for i := range reqs {
+		reqs[i] = raceReq{c: anonymous, method: "POST", path: "/api/v1/tokens", body: fmt.Sprintf(`{"email":"ops@example.com","password":"guess %d"}`, i)}
+	}
+	rs := raceRequests(w, reqs)
+	if bad, limited := countStatus(rs, 401), countStatus(rs, 429); bad != 5 || limited != 7 {
+		t.Fatalf("12 wrong passwords at once: %d checked (401), %d refused (429); want 5 and 7", bad, limited)
+	}
+	wantStatus(t, "right password while locked", w.do(anonymous, "POST", "/api/v1/tokens", `{"email":"ops@example.com","password":"`+apiPassword+`"}`), 429)
+}
