@@ -343,3 +343,62 @@ func TestRaceCouponRenewsOnce(t *testing.T) {
 		t.Fatalf("a coupon renewal charged the balance: %d, was %d", got, before)
 	}
 }
+
+// Forty-eight purchases from the balance at once, funds for exactly
+// twenty, with invalid ones among them: twenty are bought, the balance
+// ends at exactly zero with one ledger entry per purchase, and the order
+// numbers stay gap-free and unique.
+func TestRacePurchasesDriveTheBalanceToZeroWithGapFreeNumbers(t *testing.T) {
+	wd := newWorld(t)
+	w := wd.w
+	if _, err := w.svc.RecordBalance(app.System, wd.a.ID, app.BalanceInput{Amount: 20 * 1999, Kind: app.LedgerTopUp, Reason: "wire"}); err != nil {
+		t.Fatal(err)
+	}
+	good := fmt.Sprintf(`{"lines":[{"product_id":%d,"edition":"business","seats":1,"period_months":12,"quantity":1}],"payment":"balance"}`, wd.product.ID)
+	bad := fmt.Sprintf(`{"lines":[{"product_id":%d,"edition":"business","seats":1,"period_months":12,"quantity":1}],"payment":"balance","special_price":"NO-SUCH-LINK"}`, wd.product.ID)
+	var reqs []raceReq
+	for i := range 48 {
+		body := good
+		if i%4 == 3 {
+			body = bad
+		}
+		reqs = append(reqs, raceReq{wd.aToken, "POST", "/api/v1/orders", body, ""})
+	}
+	rs := raceRequests(w, reqs)
+	bought, short, invalid := 0, 0, 0
+	for i, r := range rs {
+		switch {
+		case r.status == 201:
+			bought++
+		case r.status == 422 && i%4 == 3:
+			invalid++
+		case r.status == 402 || r.status == 409 || r.status == 422:
+			short++
+		default:
+			t.Fatalf("purchase %d: %d %s", i, r.status, r.body)
+		}
+	}
+	if bought != 20 || invalid != 12 || short != 16 {
+		t.Fatalf("48 purchases at once with funds for 20: %d bought, %d short, %d invalid", bought, short, invalid)
+	}
+	acc, err := w.svc.GetAccount(app.System, wd.a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := balanceAddsUp(t, w, wd.a.ID); got != 0 || len(acc.Entries) != 21 {
+		t.Fatalf("balance %d after spending it all, %d ledger entries (want 0 and 21)", got, len(acc.Entries))
+	}
+	orders, err := w.svc.ListOrders(app.System, app.ListParams{PerPage: app.MaxPerPage})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, o := range orders.Items {
+		seen[o.Number] = true
+	}
+	for n := 1; n <= orders.Total; n++ {
+		if num := app.FormatNumber("O-", 2026, uint64(n)); !seen[num] {
+			t.Fatalf("%d orders, but no %s: the numbers have a gap or a duplicate (%v)", orders.Total, num, seen)
+		}
+	}
+}
