@@ -402,3 +402,59 @@ func TestRacePurchasesDriveTheBalanceToZeroWithGapFreeNumbers(t *testing.T) {
 		}
 	}
 }
+
+// A renewal and the refund of the license's purchase, at once: whichever
+// the writer takes first, the partner can get back every payment for the
+// cancelled license (the purchase and, when it went through, the
+// renewal), and the balance equals its ledger.
+func TestRaceRenewalAgainstRefundLeavesNoMoneyStuck(t *testing.T) {
+	for round := range 4 {
+		t.Run(fmt.Sprint(round), func(t *testing.T) {
+			wd := newWorld(t)
+			w := wd.w
+			const topUp = 100_00
+			orderID, licenseID := raceBuy(t, wd, wd.aToken, wd.a.ID, topUp)
+			l, err := w.svc.GetLicense(app.System, licenseID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantStatus(t, "activate", w.do(anonymous, "POST", "/api/v1/client/activate", clientBody(l.Key, "host-1", "hostname", "pc-01")), 200)
+			op := w.bearer("ops@example.com")
+			renew := raceReq{wd.aToken, "POST", fmt.Sprintf("/api/v1/licenses/%d/renew", licenseID), `{"periods":1}`, ""}
+			refund := raceReq{op, "POST", fmt.Sprintf("/api/v1/orders/%d/refund", orderID), `{"reason":"customer left"}`, ""}
+			reqs := []raceReq{renew, refund}
+			if round%2 == 1 {
+				reqs = []raceReq{refund, renew}
+			}
+			rs := raceRequests(w, reqs)
+			var renewed struct {
+				Renewal struct {
+					OrderID uint64 `json:"order_id"`
+				} `json:"renewal"`
+			}
+			for i, q := range reqs {
+				switch {
+				case q == refund && rs[i].status != 200:
+					t.Fatalf("refund: %d %s", rs[i].status, rs[i].body)
+				case q == renew && rs[i].status == 200:
+					rs[i].json(t, &renewed)
+				case q == renew && rs[i].status != 409 && rs[i].status != 422:
+					t.Fatalf("renew: %d %s", rs[i].status, rs[i].body)
+				}
+			}
+			if renewed.Renewal.OrderID != 0 {
+				// The renewal went through first: its payment for the
+				// license, cancelled now, comes back when refunded.
+				r := w.do(op, "POST", fmt.Sprintf("/api/v1/orders/%d/refund", renewed.Renewal.OrderID), `{"reason":"customer left"}`)
+				wantStatus(t, "refund the renewal of the cancelled license", r, 200)
+				wantStatus(t, "refund the renewal again", w.do(op, "POST", fmt.Sprintf("/api/v1/orders/%d/refund", renewed.Renewal.OrderID), `{"reason":"customer left"}`), 409)
+			}
+			if got := balanceAddsUp(t, w, wd.a.ID); got != topUp {
+				t.Fatalf("balance %d after the refunds, want %d (renewed first: %v)", got, topUp, renewed.Renewal.OrderID != 0)
+			}
+			if l, _ := w.svc.GetLicense(app.System, licenseID); l.Status != app.StatusCancelled || l.Payment != app.PaymentRefunded {
+				t.Fatalf("license after the refunds: %s %s", l.Status, l.Payment)
+			}
+		})
+	}
+}
