@@ -45,7 +45,7 @@ func TestRaceDeadActivationLinksCountOnceEach(t *testing.T) {
 	}
 	reqs := make([]raceReq, 15)
 	for i := range reqs {
-		reqs[i] = raceReq{anonymous, "POST", "/activate/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "name=Ann&company=&email=ann%40example.com&country=DE", "pre-sign-in-token"}
+		reqs[i] = raceReq{anonymous, "POST", "/activate/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "name=Ann&company=&email=ann%40example.com&country=DE", "pre-sign-in-token", ""}
 	}
 	for _, r := range raceRequests(w, reqs) {
 		if r.status != 404 {

@@ -28,16 +28,23 @@ func raceRequests(w *webEnv, reqs []raceReq) []reply {
 		go func() {
 			defer wg.Done()
 			<-start
-			if r.preCSRF == "" {
+			switch {
+			case r.preCSRF != "":
+				// A public form: the double-submit token before sign-in.
+				req := httptest.NewRequest(r.method, r.path, strings.NewReader(r.body))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				req.Header.Set(csrfHeader, r.preCSRF)
+				req.AddCookie(&http.Cookie{Name: preCSRFCookie, Value: r.preCSRF})
+				out[i] = w.test(req)
+			case r.idemKey != "":
+				req := httptest.NewRequest(r.method, r.path, strings.NewReader(r.body))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Authorization", "Bearer "+r.c.token)
+				req.Header.Set("Idempotency-Key", r.idemKey)
+				out[i] = w.test(req)
+			default:
 				out[i] = w.do(r.c, r.method, r.path, r.body)
-				return
 			}
-			// A public form: the double-submit token before sign-in.
-			req := httptest.NewRequest(r.method, r.path, strings.NewReader(r.body))
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			req.Header.Set(csrfHeader, r.preCSRF)
-			req.AddCookie(&http.Cookie{Name: preCSRFCookie, Value: r.preCSRF})
-			out[i] = w.test(req)
 		}()
 	}
 	close(start)
@@ -49,6 +56,7 @@ type raceReq struct {
 	c                  caller
 	method, path, body string
 	preCSRF            string // a public form's token (then c is not used)
+	idemKey            string // an API call's Idempotency-Key (c is a bearer token)
 }
 
 // count returns how many answers in rs (from index from to to) have status.
@@ -112,7 +120,7 @@ func TestRaceRefundingOneOrderEightTimesPaysBackOnce(t *testing.T) {
 	}
 	reqs := make([]raceReq, 8)
 	for i := range reqs {
-		reqs[i] = raceReq{wd.aToken, "POST", fmt.Sprintf("/api/v1/orders/%d/refund", orderID), `{"reason":"bought by mistake"}`, ""}
+		reqs[i] = raceReq{wd.aToken, "POST", fmt.Sprintf("/api/v1/orders/%d/refund", orderID), `{"reason":"bought by mistake"}`, "", ""}
 	}
 	rs := raceRequests(w, reqs)
 	if ok, conflict := countStatus(rs, 200), countStatus(rs, 409); ok != 1 || conflict != len(rs)-1 {
@@ -147,9 +155,9 @@ func TestRaceTransferApproveCancelAndRefundAtOnce(t *testing.T) {
 				Secret string `json:"secret"`
 			}
 			r.json(t, &tr)
-			approve := raceReq{wd.bToken, "POST", fmt.Sprintf("/api/v1/transfers/%d/approve", tr.ID), fmt.Sprintf(`{"secret":%q}`, tr.Secret), ""}
-			cancel := raceReq{wd.aToken, "POST", fmt.Sprintf("/api/v1/transfers/%d/cancel", tr.ID), "", ""}
-			refund := raceReq{wd.aToken, "POST", fmt.Sprintf("/api/v1/orders/%d/refund", orderID), `{"reason":"changed my mind"}`, ""}
+			approve := raceReq{wd.bToken, "POST", fmt.Sprintf("/api/v1/transfers/%d/approve", tr.ID), fmt.Sprintf(`{"secret":%q}`, tr.Secret), "", ""}
+			cancel := raceReq{wd.aToken, "POST", fmt.Sprintf("/api/v1/transfers/%d/cancel", tr.ID), "", "", ""}
+			refund := raceReq{wd.aToken, "POST", fmt.Sprintf("/api/v1/orders/%d/refund", orderID), `{"reason":"changed my mind"}`, "", ""}
 			// Cancel first in half the rounds' request order: the writer
 			// takes them as they come.
 			reqs := []raceReq{approve, cancel, refund, approve, refund, cancel}
@@ -215,8 +223,8 @@ func TestRaceVoidingAndPayingOneInvoice(t *testing.T) {
 		t.Fatalf("invoice: %s %v", inv.State, err)
 	}
 	op := w.bearer("ops@example.com")
-	pay := raceReq{wd.aToken, "POST", fmt.Sprintf("/api/v1/invoices/%d/pay", wd.aInvoice), "", ""}
-	void := raceReq{op, "DELETE", fmt.Sprintf("/api/v1/invoices/%d", wd.aInvoice), "", ""}
+	pay := raceReq{wd.aToken, "POST", fmt.Sprintf("/api/v1/invoices/%d/pay", wd.aInvoice), "", "", ""}
+	void := raceReq{op, "DELETE", fmt.Sprintf("/api/v1/invoices/%d", wd.aInvoice), "", "", ""}
 	reqs := []raceReq{pay, void, pay, void, pay, void}
 	rs := raceRequests(w, reqs)
 	if ok, conflict := countStatus(rs, 200), countStatus(rs, 409); ok != 1 || conflict != len(rs)-1 {
@@ -260,7 +268,7 @@ func TestRaceSpecialPriceLinkBuysOnce(t *testing.T) {
 	body := fmt.Sprintf(`{"lines":[{"product_id":%d,"edition":"business","seats":1,"period_months":12,"quantity":1}],"payment":"balance","special_price":%q}`, wd.product.ID, sp.Code)
 	reqs := make([]raceReq, 6)
 	for i := range reqs {
-		reqs[i] = raceReq{wd.aToken, "POST", "/api/v1/orders", body, ""}
+		reqs[i] = raceReq{wd.aToken, "POST", "/api/v1/orders", body, "", ""}
 	}
 	rs := raceRequests(w, reqs)
 	if ok, conflict := countStatus(rs, 201), countStatus(rs, 409); ok != 1 || conflict != len(rs)-1 {
@@ -313,8 +321,8 @@ func TestRaceCouponRenewsOnce(t *testing.T) {
 	body := fmt.Sprintf(`{"periods":1,"coupon_id":%d}`, coupon)
 	var reqs []raceReq
 	for range 3 {
-		reqs = append(reqs, raceReq{wd.aToken, "POST", fmt.Sprintf("/api/v1/licenses/%d/renew", l1), body, ""},
-			raceReq{wd.aToken, "POST", fmt.Sprintf("/api/v1/licenses/%d/renew", l2), body, ""})
+		reqs = append(reqs, raceReq{wd.aToken, "POST", fmt.Sprintf("/api/v1/licenses/%d/renew", l1), body, "", ""},
+			raceReq{wd.aToken, "POST", fmt.Sprintf("/api/v1/licenses/%d/renew", l2), body, "", ""})
 	}
 	rs := raceRequests(w, reqs)
 	if ok := countStatus(rs, 200); ok != 1 {
@@ -362,7 +370,7 @@ func TestRacePurchasesDriveTheBalanceToZeroWithGapFreeNumbers(t *testing.T) {
 		if i%4 == 3 {
 			body = bad
 		}
-		reqs = append(reqs, raceReq{wd.aToken, "POST", "/api/v1/orders", body, ""})
+		reqs = append(reqs, raceReq{wd.aToken, "POST", "/api/v1/orders", body, "", ""})
 	}
 	rs := raceRequests(w, reqs)
 	bought, short, invalid := 0, 0, 0
@@ -420,8 +428,8 @@ func TestRaceRenewalAgainstRefundLeavesNoMoneyStuck(t *testing.T) {
 			}
 			wantStatus(t, "activate", w.do(anonymous, "POST", "/api/v1/client/activate", clientBody(l.Key, "host-1", "hostname", "pc-01")), 200)
 			op := w.bearer("ops@example.com")
-			renew := raceReq{wd.aToken, "POST", fmt.Sprintf("/api/v1/licenses/%d/renew", licenseID), `{"periods":1}`, ""}
-			refund := raceReq{op, "POST", fmt.Sprintf("/api/v1/orders/%d/refund", orderID), `{"reason":"customer left"}`, ""}
+			renew := raceReq{wd.aToken, "POST", fmt.Sprintf("/api/v1/licenses/%d/renew", licenseID), `{"periods":1}`, "", ""}
+			refund := raceReq{op, "POST", fmt.Sprintf("/api/v1/orders/%d/refund", orderID), `{"reason":"customer left"}`, "", ""}
 			reqs := []raceReq{renew, refund}
 			if round%2 == 1 {
 				reqs = []raceReq{refund, renew}
@@ -456,5 +464,43 @@ func TestRaceRenewalAgainstRefundLeavesNoMoneyStuck(t *testing.T) {
 				t.Fatalf("license after the refunds: %s %s", l.Status, l.Payment)
 			}
 		})
+	}
+}
+
+// A purchase sent six times at once under one Idempotency-Key (a form
+// submitted twice, a client retrying): one order is bought and paid
+// once, and every answer names it (the repeats marked replayed).
+func TestRaceOneIdempotencyKeyBuysOnce(t *testing.T) {
+	wd := newWorld(t)
+	w := wd.w
+	const topUp = 100_00
+	if _, err := w.svc.RecordBalance(app.System, wd.a.ID, app.BalanceInput{Amount: topUp, Kind: app.LedgerTopUp, Reason: "wire"}); err != nil {
+		t.Fatal(err)
+	}
+	body := fmt.Sprintf(`{"lines":[{"product_id":%d,"edition":"business","seats":1,"period_months":12,"quantity":1}],"payment":"balance"}`, wd.product.ID)
+	reqs := make([]raceReq, 6)
+	for i := range reqs {
+		reqs[i] = raceReq{c: wd.aToken, method: "POST", path: "/api/v1/orders", body: body, idemKey: "checkout-form-42"}
+	}
+	rs := raceRequests(w, reqs)
+	ids, created := map[uint64]bool{}, 0
+	for _, r := range rs {
+		if r.header.Get("Idempotent-Replayed") != "true" {
+			created++
+		}
+		if r.status != 201 {
+			t.Fatalf("a purchase under the same key: %d %s", r.status, r.body)
+		}
+		var o struct {
+			ID uint64 `json:"id"`
+		}
+		r.json(t, &o)
+		ids[o.ID] = true
+	}
+	if created != 1 || len(ids) != 1 {
+		t.Fatalf("six purchases under one key: %d created, answers name %d orders", created, len(ids))
+	}
+	if got := balanceAddsUp(t, w, wd.a.ID); got != topUp-1999 {
+		t.Fatalf("balance %d, want %d (paid once)", got, topUp-1999)
 	}
 }
