@@ -161,18 +161,25 @@ func (s *Service) MailActivationLink(a Actor, id uint64, to, baseURL string) (Ma
 	to = normEmail(to)
 	key := "license:" + uintStr(id)
 	var m Mail
+	var taken *time.Time // this request's use of the limit, kept across runs
 	err := s.update(func(tx *storage.Tx) error {
 		l, err := visibleLicense(tx, a, id)
 		if err != nil {
 			return err
 		}
-		// Asked only of the license's own partner or the operator, so the
-		// limit tells nobody else the license exists.
-		if s.linkMails.blocked(key, s.now()) {
-			return ErrRateLimited
-		}
 		if err := validEmail("email", to); err != nil {
 			return err
+		}
+		// Asked only of the license's own partner or the operator, so the
+		// limit tells nobody else the license exists. Checked and counted
+		// at once (take), so requests racing cannot all pass the check;
+		// once per request, though the transaction may run again.
+		if taken == nil {
+			now := s.now()
+			if !s.linkMails.take(key, now) {
+				return ErrRateLimited
+			}
+			taken = &now
 		}
 		if err := unusedLicense(&l, s.now()); err != nil {
 			return err
@@ -193,8 +200,8 @@ func (s *Service) MailActivationLink(a Actor, id uint64, to, baseURL string) (Ma
 		}
 		return writeHistoryEntry(tx, HistoryEntry{LicenseID: id, At: s.now(), Actor: a.Email, Action: "activation_link.mail", New: to, PartnerID: l.PartnerID})
 	})
-	if err == nil {
-		s.linkMails.fail(key, s.now()) // counts the mail sent
+	if err != nil && taken != nil {
+		s.linkMails.give(key, *taken) // nothing was mailed
 	}
 	return m, err
 }
@@ -207,8 +214,18 @@ func plural(n int, one, many string) string {
 }
 
 // linkLicense resolves a token for the public page, counting failures
-// per address.
+// per address. For read transactions only: writes use linkFind and count
+// after the transaction (linkMissed).
 func (s *Service) linkLicense(tx *storage.Tx, token, addr string) (License, error) {
+	var miss lookupMiss
+	l, err := s.linkFind(tx, token, addr, &miss)
+	s.linkMissed(addr, miss)
+	return l, err
+}
+
+// linkFind is linkLicense without counting: a dead link sets *miss.
+func (s *Service) linkFind(tx *storage.Tx, token, addr string, miss *lookupMiss) (License, error) {
+	*miss = false
 	if s.activationLimits.blocked(addr, s.now()) {
 		return License{}, ErrRateLimited
 	}
@@ -219,8 +236,15 @@ func (s *Service) linkLicense(tx *storage.Tx, token, addr string) (License, erro
 			return l, nil
 		}
 	}
-	s.activationFailed(addr)
+	*miss = true
 	return License{}, ErrActivationLink
+}
+
+// linkMissed counts a dead link against addr, once.
+func (s *Service) linkMissed(addr string, miss lookupMiss) {
+	if miss {
+		s.activationFailed(addr)
+	}
 }
 
 func (s *Service) activationFailed(addr string) {
@@ -265,9 +289,11 @@ func (s *Service) GetActivationOffer(token, addr string) (ActivationOffer, error
 func (s *Service) ActivateAsNewCustomer(token, addr string, in CustomerInput) (ActivationDone, error) {
 	in.PartnerID = nil
 	var done ActivationDone
+	var miss lookupMiss
+	defer func() { s.linkMissed(addr, miss) }()
 	err := s.update(func(tx *storage.Tx) error {
 		done = ActivationDone{}
-		l, err := s.linkLicense(tx, token, addr)
+		l, err := s.linkFind(tx, token, addr, &miss)
 		if err != nil {
 			return err
 		}
@@ -297,12 +323,12 @@ func (s *Service) SendActivationCode(token, addr, email string) error {
 	if err := validEmail("email", email); err != nil {
 		return err
 	}
-	return s.update(func(tx *storage.Tx) error {
-		l, err := s.linkLicense(tx, token, addr)
+	var miss lookupMiss
+	err := s.update(func(tx *storage.Tx) error {
+		l, err := s.linkFind(tx, token, addr, &miss)
 		if err != nil {
 			return err
 		}
-		s.activationFailed(addr) // every code mailed counts against the address
 		c, err := customerByEmail(tx, l.PartnerID, email)
 		if errors.Is(err, ErrNotFound) {
 			return deleteActivationCode(tx, l.ID)
@@ -324,6 +350,11 @@ func (s *Service) SendActivationCode(token, addr, email string) error {
 				c.Name, l.ProductName, l.Edition, code)})
 		return err
 	})
+	// Counted once, after the transaction: a dead link as a failure, and
+	// every code asked for (mailed or not, the answer is the same)
+	// against the address.
+	s.linkMissed(addr, miss || err == nil)
+	return err
 }
 
 func sixDigits() (string, error) {
@@ -352,9 +383,11 @@ func (s *Service) ActivateAsExistingCustomer(token, addr, email, code string) (A
 	code = strings.TrimSpace(code)
 	var done ActivationDone
 	var wrong bool
+	var miss lookupMiss
+	defer func() { s.linkMissed(addr, miss) }()
 	err := s.update(func(tx *storage.Tx) error {
 		done, wrong = ActivationDone{}, false
-		l, err := s.linkLicense(tx, token, addr)
+		l, err := s.linkFind(tx, token, addr, &miss)
 		if err != nil {
 			return err
 		}

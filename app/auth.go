@@ -35,7 +35,9 @@ func hashSecret(s string) []byte {
 // on purpose and must not hold bbolt's single writer.
 func (s *Service) authenticate(email, password, addr string) (userRecord, error) {
 	email = normEmail(email)
-	if err := s.limiter.allow(email, addr, s.now()); err != nil {
+	at := s.now()
+	// Counted as a failure until the password proves right.
+	if err := s.limiter.take(email, addr, at); err != nil {
 		return userRecord{}, err
 	}
 	var rec userRecord
@@ -51,14 +53,12 @@ func (s *Service) authenticate(email, password, addr string) (userRecord, error)
 	}
 	if err != nil || blocked {
 		checkPassword(dummyHash, password)
-		s.limiter.fail(email, addr, s.now())
 		return userRecord{}, ErrBadLogin
 	}
 	if !checkPassword(rec.PasswordHash, password) {
-		s.limiter.fail(email, addr, s.now())
 		return userRecord{}, ErrBadLogin
 	}
-	s.limiter.succeed(email)
+	s.limiter.succeed(email, addr, at)
 	return rec, nil
 }
 

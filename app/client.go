@@ -142,6 +142,37 @@ func (l *clientLimiter) max() int {
 	return clientFailsPerAddr
 }
 
+// take counts one use of key at now unless key is at its limit, checking
+// and counting under one lock: of many requests at once, only as many as
+// the limit allows get true. A use that does not happen after all is
+// handed back with give.
+func (l *clientLimiter) take(key string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.fails == nil {
+		l.fails, l.audited = map[string][]time.Time{}, map[string]time.Time{}
+	}
+	ts := recent(l.fails[key], now)
+	if len(ts) >= l.max() {
+		return false
+	}
+	l.fails[key] = append(ts, now)
+	return true
+}
+
+// give hands back a use taken at at.
+func (l *clientLimiter) give(key string, at time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ts := l.fails[key]
+	for i := len(ts) - 1; i >= 0; i-- {
+		if ts[i].Equal(at) {
+			l.fails[key] = append(ts[:i:i], ts[i+1:]...)
+			return
+		}
+	}
+}
+
 // fail counts a failed lookup; it reports true once, when the address
 // has just been locked.
 func (l *clientLimiter) fail(addr string, now time.Time) bool {

@@ -83,8 +83,19 @@ func machineState(l *License, fp string) string {
 
 // clientLookup checks the call's shape and the address's limit, then
 // finds the license by key in tx. A missing key counts against the
-// address.
+// address. For read transactions only: a write may run more than once,
+// and uses clientFind, counting the failure after it (lookupMissed).
 func (s *Service) clientLookup(tx *storage.Tx, in ClientCall) (License, bool, error) {
+	var miss lookupMiss
+	l, ok, err := s.clientFind(tx, in, &miss)
+	s.lookupMissed(in.Addr, miss)
+	return l, ok, err
+}
+
+// clientFind is clientLookup without counting: a failed lookup sets
+// *miss (and a successful one clears it).
+func (s *Service) clientFind(tx *storage.Tx, in ClientCall, miss *lookupMiss) (License, bool, error) {
+	*miss = false
 	now := s.now()
 	if s.clientLimits.blocked(in.Addr, now) {
 		return License{}, false, clientErr(CodeRateLimited, "too many failed requests from this address; wait a few minutes")
@@ -94,12 +105,12 @@ func (s *Service) clientLookup(tx *storage.Tx, in ClientCall) (License, bool, er
 		err = clientFingerprint(in.Fingerprint)
 	}
 	if err != nil {
-		s.clientFailed(in.Addr)
+		*miss = true
 		return License{}, false, err
 	}
 	raw := tx.GetRaw(storage.LicensesByKey, []byte(key))
 	if raw == nil {
-		s.clientFailed(in.Addr)
+		*miss = true
 		return License{}, false, nil
 	}
 	l, err := rawLicense(tx, storage.DecodeID(raw))
@@ -107,10 +118,17 @@ func (s *Service) clientLookup(tx *storage.Tx, in ClientCall) (License, bool, er
 		return License{}, false, err
 	}
 	if licenseState(&l, now) == CodeUnknownKey {
-		s.clientFailed(in.Addr)
+		*miss = true
 		return License{}, false, nil
 	}
 	return l, true, nil
+}
+
+// lookupMissed counts a failed lookup against addr, once.
+func (s *Service) lookupMissed(addr string, miss lookupMiss) {
+	if miss {
+		s.clientFailed(addr)
+	}
 }
 
 // clientFailed counts a failed lookup and audits an address the moment
@@ -196,9 +214,11 @@ func (s *Service) ClientActivate(in ClientCall) (ClientActivation, error) {
 		return out, err
 	}
 	a := clientActor(in.Addr)
+	var miss lookupMiss
+	defer func() { s.lookupMissed(in.Addr, miss) }()
 	err = s.update(func(tx *storage.Tx) error {
 		out = ClientActivation{} // the transaction may run again
-		old, ok, err := s.clientLookup(tx, in)
+		old, ok, err := s.clientFind(tx, in, &miss)
 		if err != nil {
 			return err
 		}
@@ -249,8 +269,10 @@ func (s *Service) ClientDeactivate(in ClientCall) (ClientStatus, error) {
 	var out ClientStatus
 	var id string
 	a := clientActor(in.Addr)
+	var miss lookupMiss
+	defer func() { s.lookupMissed(in.Addr, miss) }()
 	err := s.update(func(tx *storage.Tx) error {
-		old, ok, err := s.clientLookup(tx, in)
+		old, ok, err := s.clientFind(tx, in, &miss)
 		if err != nil {
 			return err
 		}

@@ -80,7 +80,22 @@ func (s *Service) RefundOrder(a Actor, orderID uint64, in RefundInput) (OrderVie
 				return Invalid("license_ids", "license %d has been activated (or is %s); only the operator can refund it", l.ID, l.Status)
 			}
 			if l.Status == StatusCancelled {
-				return Conflict("license_ids", "license %d is already cancelled", l.ID)
+				if l.Payment != PaymentRefunded {
+					// Used up as a coupon, or cancelled by hand: no
+					// refund took it back, and none does now.
+					return Conflict("license_ids", "license %d is already cancelled", l.ID)
+				}
+				// Refunded through another of its orders (its purchase,
+				// or a renewal), perhaps racing this order's own payment
+				// for it: what this order took for it comes back too,
+				// once; the license stays as it is.
+				if err := s.writeHistoryNote(tx, a, "refund", &l, "order "+o.Number+" refunded too: "+in.Reason); err != nil {
+					return err
+				}
+				it.Refunded = &now
+				amount += it.Price
+				refunded = append(refunded, l.ID)
+				continue
 			}
 			prev := l
 			l.Status, l.Payment, l.Updated = StatusCancelled, PaymentRefunded, now

@@ -55,7 +55,12 @@ func recent(ts []time.Time, now time.Time) []time.Time {
 	return ts[i:]
 }
 
-func (l *loginLimiter) allow(account, addr string, now time.Time) error {
+// take counts an attempt for account and address at now, unless either
+// is at its limit: checked and counted under one lock, before the slow
+// password check, so attempts racing cannot all pass while the earlier
+// ones are still being checked. An attempt that turns out right is handed
+// back by succeed.
+func (l *loginLimiter) take(account, addr string, now time.Time) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	a := recent(l.account[account], now)
@@ -64,15 +69,9 @@ func (l *loginLimiter) allow(account, addr string, now time.Time) error {
 	if len(a) >= limitPerAccount || (addr != "" && len(b) >= limitPerAddr) {
 		return ErrRateLimited
 	}
-	return nil
-}
-
-func (l *loginLimiter) fail(account, addr string, now time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.account[account] = append(recent(l.account[account], now), now)
+	l.account[account] = append(a, now)
 	if addr != "" {
-		l.addr[addr] = append(recent(l.addr[addr], now), now)
+		l.addr[addr] = append(b, now)
 	}
 	// Bound memory under a spray of random emails or addresses.
 	for _, m := range []map[string][]time.Time{l.account, l.addr} {
@@ -84,14 +83,30 @@ func (l *loginLimiter) fail(account, addr string, now time.Time) {
 			}
 		}
 	}
+	return nil
 }
 
 // maxTracked is how many accounts or addresses are remembered before
 // those with no recent failure are forgotten.
 const maxTracked = 100000
 
-func (l *loginLimiter) succeed(account string) {
+// succeed clears the account's failures after the right password, and
+// hands back the address's attempt taken at at.
+func (l *loginLimiter) succeed(account, addr string, at time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	delete(l.account, account)
+	ts := l.addr[addr]
+	for i := len(ts) - 1; i >= 0; i-- {
+		if ts[i].Equal(at) {
+			l.addr[addr] = append(ts[:i:i], ts[i+1:]...)
+			return
+		}
+	}
 }
+
+// lookupMiss records, in a write that may run more than once (group
+// commit runs a failing call again alone), whether its last run failed a
+// rate-limited lookup: the caller counts the failure once, after the
+// transaction, never inside it.
+type lookupMiss bool

@@ -190,26 +190,37 @@ type guessLimiter struct {
 
 const guessesPerPartner = 10 // wrong secrets per partner in limitWindow
 
-func (g *guessLimiter) allow(partner uint64, now time.Time) error {
+// take counts one guess of partner at now, unless its wrong guesses are
+// at the limit: checked and counted under one lock, so guesses racing
+// cannot all pass the check while the earlier ones are still being
+// tried. A guess that turns out right (or is not tried) is handed back
+// with give.
+func (g *guessLimiter) take(partner uint64, now time.Time) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.fails == nil {
 		g.fails = map[uint64][]time.Time{}
 	}
-	g.fails[partner] = recent(g.fails[partner], now)
-	if len(g.fails[partner]) >= guessesPerPartner {
+	ts := recent(g.fails[partner], now)
+	if len(ts) >= guessesPerPartner {
+		g.fails[partner] = ts
 		return ErrRateLimited
 	}
+	g.fails[partner] = append(ts, now)
 	return nil
 }
 
-func (g *guessLimiter) fail(partner uint64, now time.Time) {
+// give hands back a guess taken at at.
+func (g *guessLimiter) give(partner uint64, at time.Time) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.fails == nil {
-		g.fails = map[uint64][]time.Time{}
+	ts := g.fails[partner]
+	for i := len(ts) - 1; i >= 0; i-- {
+		if ts[i].Equal(at) {
+			g.fails[partner] = append(ts[:i:i], ts[i+1:]...)
+			return
+		}
 	}
-	g.fails[partner] = append(recent(g.fails[partner], now), now)
 }
 
 // transferable is the one rule for which licenses a transfer may hand

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 
@@ -570,10 +571,13 @@ func (s *Service) ApproveTransfer(a Actor, id uint64, secret string) (Transfer, 
 		return Transfer{}, Invalid("secret", "enter the secret the giving partner passed to you")
 	}
 	limitKey := a.PartnerID // the operator's guesses count together
+	var guess *time.Time    // this request's guess, counted until known right
 	if !override {
-		if err := s.guesses.allow(limitKey, s.now()); err != nil {
+		at := s.now()
+		if err := s.guesses.take(limitKey, at); err != nil {
 			return Transfer{}, err
 		}
+		guess = &at
 	}
 	// Hash outside the transaction: it costs tens of milliseconds.
 	right := override || pre.Hash.matches(secret)
@@ -640,11 +644,11 @@ func (s *Service) ApproveTransfer(a Actor, id uint64, secret string) (Transfer, 
 		}
 		return s.audit(tx, a, "transfer.approve", fmt.Sprintf("transfer %d", r.ID), detail)
 	})
+	if guess != nil && (err != nil || after == nil || right) {
+		s.guesses.give(limitKey, *guess) // no wrong secret was tried
+	}
 	if err != nil {
 		return Transfer{}, err
-	}
-	if after != nil && !right {
-		s.guesses.fail(limitKey, s.now())
 	}
 	return out, after
 }
