@@ -267,8 +267,13 @@ const deactivationsPerLicense = 60
 // ClientDeactivate frees the machine's seat.
 func (s *Service) ClientDeactivate(in ClientCall) (ClientStatus, error) {
 	var out ClientStatus
-	var id string
 	a := clientActor(in.Addr)
+	// The deactivation is counted before the write and handed back when
+	// it does not happen, so many at once cannot all pass the limit.
+	slot, at := NormaliseKey(in.Key), s.now()
+	if !s.deactivations.take(slot, at) {
+		return out, clientErr(CodeRateLimited, fmt.Sprintf("machines were deactivated on this license %d times in %d minutes; wait a few minutes", deactivationsPerLicense, int(limitWindow.Minutes())))
+	}
 	var miss lookupMiss
 	defer func() { s.lookupMissed(in.Addr, miss) }()
 	err := s.update(func(tx *storage.Tx) error {
@@ -279,10 +284,6 @@ func (s *Service) ClientDeactivate(in ClientCall) (ClientStatus, error) {
 		if !ok {
 			return clientErr(CodeUnknownKey, "no license has this key")
 		}
-		id = uintStr(old.ID)
-		if s.deactivations.blocked(id, s.now()) {
-			return clientErr(CodeRateLimited, fmt.Sprintf("machines were deactivated on this license %d times in %d minutes; wait a few minutes", deactivationsPerLicense, int(limitWindow.Minutes())))
-		}
 		l, err := s.removeMachineTx(tx, a, old, in.Fingerprint, "client.deactivate")
 		if err != nil {
 			return err
@@ -291,8 +292,8 @@ func (s *Service) ClientDeactivate(in ClientCall) (ClientStatus, error) {
 		out.Valid = false // this machine no longer holds a seat
 		return nil
 	})
-	if err == nil {
-		s.deactivations.fail(id, s.now()) // counts the deactivation
+	if err != nil {
+		s.deactivations.give(slot, at)
 	}
 	return out, err
 }

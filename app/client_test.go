@@ -445,3 +445,41 @@ func TestClientDeactivationsPerLicenseAreBounded(t *testing.T) {
 		t.Fatalf("after the window: %v", err)
 	}
 }
+
+// TestClientDeactivationLimitHoldsAtOnce: 70 deactivations of one
+// license at once: exactly 60 pass, the rest are refused with nothing
+// written.
+func TestClientDeactivationLimitHoldsAtOnce(t *testing.T) {
+	c := newClientEnv(t)
+	l := c.license(70)
+	for i := range 70 {
+		if _, err := c.svc.ClientActivate(call(l, fmt.Sprintf("m-%02d", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	codes := map[string]int{}
+	for i := range 70 {
+		wg.Go(func() {
+			_, err := c.svc.ClientDeactivate(call(l, fmt.Sprintf("m-%02d", i)))
+			code := "ok"
+			var ce *app.ClientError
+			if errors.As(err, &ce) {
+				code = ce.Code
+			} else if err != nil {
+				code = err.Error()
+			}
+			mu.Lock()
+			codes[code]++
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	if codes["ok"] != 60 || codes[app.CodeRateLimited] != 10 {
+		t.Fatalf("70 deactivations at once: %v, want 60 ok and 10 rate_limited", codes)
+	}
+	if st := c.validate(l, "m-00"); st.SeatsUsed != 10 {
+		t.Fatalf("%d machines left registered, want the 10 refused", st.SeatsUsed)
+	}
+}
