@@ -1,6 +1,7 @@
 package app
 
 import (
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -43,4 +44,26 @@ func checkMultiLine(field, v string) error {
 // browsers send from a textarea into LF.
 func cleanMultiLine(v string) string {
 	return strings.TrimSpace(strings.ReplaceAll(v, "\r\n", "\n"))
+}
+
+// maxTypedAudit bounds what an audit entry keeps of a value a stranger
+// typed (the email of a failed sign-in).
+const maxTypedAudit = 320
+
+// typedForAudit is how an audit entry records a value typed before anyone
+// is known: as it is when it is plain text of a sane length, otherwise
+// quoted in ASCII and cut, so that no line break, escape, bidi override
+// or invisible character can make the log show something else (a
+// right-to-left override turns "lacol.ksednesnecil@nimda" into the
+// operator's address) and a huge value is not stored whole.
+func typedForAudit(v string) string {
+	plain := utf8.ValidString(v) && strings.IndexFunc(v, func(r rune) bool { return breaksLine(r) || unicode.Is(unicode.Cf, r) }) < 0
+	if plain && len(v) <= maxTypedAudit {
+		return v
+	}
+	q := strconv.QuoteToASCII(v)
+	if len(q) > maxTypedAudit {
+		q = q[:maxTypedAudit] + "…"
+	}
+	return q
 }
