@@ -13,9 +13,20 @@ import (
 // Notes may keep line breaks and tabs, and nothing else of the kind.
 
 // breaksLine reports the characters a one-line field refuses: every
-// control character (C0, DEL, C1) and the Unicode line and paragraph
-// separators.
-func breaksLine(r rune) bool { return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' }
+// control character (C0, DEL, C1), the Unicode line and paragraph
+// separators and the bidi controls.
+func breaksLine(r rune) bool {
+	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || reordersText(r)
+}
+
+// reordersText reports the bidi embeddings, overrides and isolates
+// (U+202A-U+202E, U+2066-U+2069): they reorder whatever follows them on
+// a page, in a CSV cell or a mail subject ("Office \u202e5FCA" shows
+// another key). Right-to-left text itself needs none of them; the marks
+// (U+200E, U+200F) and the joiners stay allowed.
+func reordersText(r rune) bool {
+	return r >= '\u202a' && r <= '\u202e' || r >= '\u2066' && r <= '\u2069'
+}
 
 // checkOneLine refuses a one-line field with control characters.
 func checkOneLine(field, v string) error {
@@ -23,7 +34,7 @@ func checkOneLine(field, v string) error {
 		return Invalid(field, "is not valid UTF-8 text")
 	}
 	if strings.IndexFunc(v, breaksLine) >= 0 {
-		return Invalid(field, "must be plain text on one line, without line breaks, tabs or other control characters")
+		return Invalid(field, "must be plain text on one line, without line breaks, tabs, bidi overrides or other control characters")
 	}
 	return nil
 }
@@ -34,8 +45,8 @@ func checkMultiLine(field, v string) error {
 	if !utf8.ValidString(v) {
 		return Invalid(field, "is not valid UTF-8 text")
 	}
-	if strings.IndexFunc(v, func(r rune) bool { return r != '\n' && r != '\t' && unicode.IsControl(r) }) >= 0 {
-		return Invalid(field, "may hold line breaks and tabs but no other control characters")
+	if strings.IndexFunc(v, func(r rune) bool { return r != '\n' && r != '\t' && unicode.IsControl(r) || reordersText(r) }) >= 0 {
+		return Invalid(field, "may hold line breaks and tabs but no other control characters or bidi overrides")
 	}
 	return nil
 }

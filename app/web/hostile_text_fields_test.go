@@ -55,3 +55,42 @@ func TestTextFieldsRefuseControlCharacters(t *testing.T) {
 		t.Errorf("billing details written: %s", b.body)
 	}
 }
+
+// Bidi overrides, embeddings and isolates reorder what follows them on
+// the page, in CSV cells and in mail subjects: a license named
+// "\u202eXDNS-..." shows another key, a customer can pose as another.
+// Fields refuse them as they refuse control characters; right-to-left
+// text itself (Arabic, Hebrew) and joiners stay allowed.
+func TestTextFieldsRefuseBidiOverrides(t *testing.T) {
+	wd := newWorld(t)
+	w := wd.w
+	ops := w.bearer("ops@example.com")
+	lic := func(field, v string) string {
+		return fmt.Sprintf(`{"product_id":%d,"partner_id":%d,"edition":"business","seats":1,"period_months":12,%q:%s}`, wd.product.ID, wd.a.ID, field, jsonString(v))
+	}
+	for _, tc := range []struct {
+		what, method, path, body, field string
+	}{
+		{"license name with a right-to-left override", "POST", "/api/v1/licenses", lic("name", "Office \u202e5FCA-ZX"), "name"},
+		{"customer with an isolate", "POST", "/api/v1/licenses", lic("customer", "Acme \u2067GmbH\u2069"), "customer"},
+		{"notes with an embedding", "POST", "/api/v1/licenses", lic("notes", "call\n\u202bback"), "notes"},
+		{"partner name with a left-to-right override", "POST", "/api/v1/partners", `{"name":"Beta\u202d Reseller"}`, "name"},
+		{"customer record with an override", "POST", "/api/v1/customers", fmt.Sprintf(`{"partner_id":%d,"name":"Acme \u202eHbmG","email":"acme@example.com"}`, wd.a.ID), "name"},
+		{"payment reference with an override", "POST", fmt.Sprintf("/api/v1/invoices/%d/payments", wd.aInvoice), `{"amount":1,"partial":true,"reference":"TX \u202e99"}`, "reference"},
+	} {
+		got := w.do(ops, tc.method, tc.path, tc.body)
+		if got.status != 422 && got.status != 400 {
+			t.Errorf("%s: %d, want it refused; body %.300s", tc.what, got.status, got.body)
+			continue
+		}
+		if e := got.apiError(t); e.Error.Field != tc.field {
+			t.Errorf("%s: refused naming %q, want %q: %s", tc.what, e.Error.Field, tc.field, got.body)
+		}
+	}
+	// Right-to-left text and joiners are text, not tricks.
+	for _, v := range []string{"شركة الأمل", "חברת אור", "می\u200cخواهم", "👩\u200d💻 team"} {
+		if got := w.do(ops, "POST", "/api/v1/licenses", lic("customer", v)); got.status != 201 {
+			t.Errorf("customer %q: %d %.200s", v, got.status, got.body)
+		}
+	}
+}
