@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -42,6 +43,11 @@ func TestAnswersWithKeysAndSecretsAreNotCached(t *testing.T) {
 		if cc := got.header.Get("Cache-Control"); !strings.Contains(cc, "no-store") {
 			t.Errorf("GET %s: Cache-Control %q, want no-store", tc.path, cc)
 		}
+	}
+	// The page that shows a transfer's secret, once.
+	got := w.do(alice, "POST", "/transfers", url.Values{"ids": {lic}, "target": {wd.b.PublicID}}.Encode())
+	if got.status != 201 || !strings.Contains(got.header.Get("Cache-Control"), "no-store") {
+		t.Errorf("POST /transfers: %d, Cache-Control %q", got.status, got.header.Get("Cache-Control"))
 	}
 	// The static files keep their cache lifetime.
 	if got := w.do(anonymous, "GET", "/static/app.css", ""); got.status != 200 || !strings.Contains(got.header.Get("Cache-Control"), "max-age=3600") {
