@@ -172,27 +172,10 @@ func TestClientActivateIdempotentAndSeatLimit(t *testing.T) {
 func TestClientConcurrentActivationsNeverExceedSeats(t *testing.T) {
 	c := newClientEnv(t)
 	l := c.license(3)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	codes := map[string]int{}
-	for i := 0; i < 24; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, err := c.svc.ClientActivate(call(l, fmt.Sprintf("machine-%02d", i%12))) // each machine twice
-			code := app.CodeOK
-			var ce *app.ClientError
-			if errors.As(err, &ce) {
-				code = ce.Code
-			} else if err != nil {
-				code = err.Error()
-			}
-			mu.Lock()
-			codes[code]++
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
+	codes := codesAtOnce(24, func(i int) error {
+		_, err := c.svc.ClientActivate(call(l, fmt.Sprintf("machine-%02d", i%12))) // each machine twice
+		return err
+	})
 	ms, err := c.svc.LicenseMachines(app.System, l.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -457,13 +440,28 @@ func TestClientDeactivationLimitHoldsAtOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	codes := codesAtOnce(70, func(i int) error {
+		_, err := c.svc.ClientDeactivate(call(l, fmt.Sprintf("m-%02d", i)))
+		return err
+	})
+	if codes[app.CodeOK] != 60 || codes[app.CodeRateLimited] != 10 {
+		t.Fatalf("70 deactivations at once: %v, want 60 ok and 10 rate_limited", codes)
+	}
+	if st := c.validate(l, "m-00"); st.SeatsUsed != 10 {
+		t.Fatalf("%d machines left registered, want the 10 refused", st.SeatsUsed)
+	}
+}
+
+// codesAtOnce runs call(0) … call(n-1) at once and counts the answers by
+// client code (ok for none; an error without a code by its text).
+func codesAtOnce(n int, call func(i int) error) map[string]int {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	codes := map[string]int{}
-	for i := range 70 {
+	for i := range n {
 		wg.Go(func() {
-			_, err := c.svc.ClientDeactivate(call(l, fmt.Sprintf("m-%02d", i)))
-			code := "ok"
+			err := call(i)
+			code := app.CodeOK
 			var ce *app.ClientError
 			if errors.As(err, &ce) {
 				code = ce.Code
@@ -476,10 +474,5 @@ func TestClientDeactivationLimitHoldsAtOnce(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if codes["ok"] != 60 || codes[app.CodeRateLimited] != 10 {
-		t.Fatalf("70 deactivations at once: %v, want 60 ok and 10 rate_limited", codes)
-	}
-	if st := c.validate(l, "m-00"); st.SeatsUsed != 10 {
-		t.Fatalf("%d machines left registered, want the 10 refused", st.SeatsUsed)
-	}
+	return codes
 }
