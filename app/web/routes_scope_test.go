@@ -87,6 +87,9 @@ func TestPartnerCannotWidenScopeThroughQueryOrForm(t *testing.T) {
 	if l, _ := w.svc.GetLicense(app.System, wd.bLicense); l.Status != bLic.Status || l.PartnerID != wd.b.ID {
 		t.Errorf("B's license changed: %s, partner %d", l.Status, l.PartnerID)
 	}
+	if l, _ := w.svc.GetLicense(app.System, wd.aLicense); strings.Contains(l.CustomerEmail, fmt.Sprintf("customer%d@", wd.b.ID)) {
+		t.Errorf("partner A's license was given partner B's customer: %q", l.CustomerEmail)
+	}
 	if on, _ := w.svc.CustomerMails(app.System, wd.b.ID); !on {
 		t.Error("partner A switched off partner B's customer mails")
 	}
