@@ -243,6 +243,15 @@ type Token struct {
 }
 
 func (s *Service) issueToken(tx *storage.Tx, a Actor, rec userRecord, name string) (string, Token, error) {
+	// The name is printed by `token list` in a terminal and on the
+	// settings page: one line of plain text, no escape sequences.
+	name = strings.TrimSpace(name)
+	if len(name) > 100 {
+		return "", Token{}, Invalid("name", "must be at most 100 characters")
+	}
+	if err := checkOneLine("name", name); err != nil {
+		return "", Token{}, err
+	}
 	raw := tokenPrefix + randomToken(32)
 	id, err := tx.NextID(storage.Tokens)
 	if err != nil {

@@ -1,6 +1,9 @@
 package app
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // InvoiceConfig is the [invoice] section of the configuration: the
 // seller's details printed on every invoice and the paper size.
@@ -70,6 +73,16 @@ func (c InvoiceConfig) withDefaults() InvoiceConfig {
 // impossible to queue). Multi-line ones may hold line breaks and tabs.
 func (c InvoiceConfig) Check() error {
 	ml := func(v string) string { return strings.ReplaceAll(v, "\r\n", "\n") }
+	// The name goes into a mail subject of at most 300 characters.
+	for _, f := range []struct {
+		field, v string
+		max      int
+	}{{"seller_name", c.SellerName, 200}, {"seller_address", c.SellerAddress, 1000}, {"seller_vat_id", c.SellerVATID, 40},
+		{"seller_email", c.SellerEmail, 254}, {"payment_instructions", c.PaymentInstructions, 2000}} {
+		if utf8.RuneCountInString(f.v) > f.max {
+			return Invalid(f.field, "must be at most %d characters", f.max)
+		}
+	}
 	for _, err := range []error{
 		checkOneLine("seller_name", c.SellerName), checkMultiLine("seller_address", ml(c.SellerAddress)),
 		checkOneLine("seller_vat_id", c.SellerVATID), checkOneLine("seller_email", c.SellerEmail),

@@ -104,6 +104,9 @@ func (p *Partner) validate(tx *storage.Tx) error {
 	if err := checkOneLine("name", p.Name); err != nil {
 		return err
 	}
+	if len(p.Notes) > 5000 {
+		return Invalid("notes", "must be at most 5000 characters")
+	}
 	if err := checkMultiLine("notes", p.Notes); err != nil {
 		return err
 	}

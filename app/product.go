@@ -203,6 +203,9 @@ func (p *Product) validate() error {
 		if e.Name == "" {
 			return Invalid(f+".name", "is required")
 		}
+		if len(e.Name) > 200 {
+			return Invalid(f+".name", "must be at most 200 characters")
+		}
 		if err := checkOneLine(f+".name", e.Name); err != nil {
 			return err
 		}
@@ -285,6 +288,9 @@ func (p *Product) validate() error {
 		f := fmt.Sprintf("config_fields[%d]", i)
 		if c.Name == "" {
 			return Invalid(f+".name", "is required")
+		}
+		if len(c.Name) > 200 {
+			return Invalid(f+".name", "must be at most 200 characters")
 		}
 		if err := checkOneLine(f+".name", c.Name); err != nil {
 			return err

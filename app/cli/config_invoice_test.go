@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"strings"
 	"testing"
 
 	"licensedesk/app"
@@ -41,6 +42,7 @@ func TestInvoiceConfigPaper(t *testing.T) {
 		{"due days zero", nil, []string{"serve", "--data", data, "--config", noDays}, []string{"config: invoice.due_days:", "1 to 3650"}},
 		{"seller name with a line break", nil, []string{"serve", "--data", data, "--config", crlf}, []string{"config: invoice.seller_name:", "one line"}},
 		{"seller VAT ID with NUL", nil, []string{"serve", "--data", data, "--config", nul}, []string{"config: invoice.seller_vat_id:", "control characters"}},
+		{"seller name too long for a subject", env{"LICENSEDESK_INVOICE_SELLER_NAME": strings.Repeat("A", 300)}, []string{"serve", "--data", data}, []string{"config: invoice.seller_name:", "at most 200"}},
 		{"seller name from the environment", env{"LICENSEDESK_INVOICE_SELLER_NAME": "Acme\x1b[2J"}, []string{"serve", "--data", data}, []string{"config: invoice.seller_name:"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

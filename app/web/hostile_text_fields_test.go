@@ -33,6 +33,8 @@ func TestTextFieldsRefuseControlCharacters(t *testing.T) {
 		{"billing address with an escape", "PUT", "/api/v1/partners/" + pid + "/billing", `{"address":"Main St 1\n\u001b]8;;http://evil.example\u0007","tax_bp":0}`, "address", ops},
 		{"special price note with NUL", "POST", "/api/v1/special-prices", `{"discount_bp":1000,"reason":"education","note":"for\u0000school"}`, "note", ops},
 		{"refund reason with a line break", "POST", "/api/v1/orders/" + fmt.Sprint(wd.aOrder) + "/refund", `{"reason":"asked\r\nX-Evil: 1"}`, "reason", ops},
+		{"edition name of 100 KB", "POST", "/api/v1/products", mk(`"Pro"`, `"`+strings.Repeat("E", 100<<10)+`"`), "editions[0].name", ops},
+		{"partner notes of 100 KB", "PATCH", "/api/v1/partners/" + pid, `{"notes":"` + strings.Repeat("n", 100<<10) + `"}`, "notes", ops},
 		{"transfer rejection with an escape", "POST", "/api/v1/transfers/" + fmt.Sprint(wd.bTransfer) + "/reject", `{"reason":"no\u001b[31m"}`, "reason", ops},
 	} {
 		got := w.do(tc.c, tc.method, tc.path, tc.body)

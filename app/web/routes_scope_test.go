@@ -83,9 +83,26 @@ func TestPartnerCannotWidenScopeThroughQueryOrForm(t *testing.T) {
 		}
 		leak("POST "+p+" "+form.Encode(), got)
 	}
+	// The API's bodies that name licenses.
+	for _, x := range []struct{ path, body string }{
+		{"/api/v1/transfers", `{"license_ids":[` + blic + `],"target":"` + wd.a.PublicID + `"}`},
+		{"/api/v1/checkout", `{"license_ids":[` + blic + `],"terms_version":"` + app.DefaultTerms.Version + `"}`},
+		{"/api/v1/licenses/renew", `{"license_ids":[` + blic + `],"periods":1,"payment":"invoice"}`},
+		{"/api/v1/licenses/bulk", `{"ids":[` + blic + `],"action":"suspend"}`},
+		{"/api/v1/orders", `{"partner_id":` + bid + `,"payment":"invoice","lines":[{"product_id":` + fmt.Sprint(wd.product.ID) + `,"edition":"business","seats":1,"period_months":12,"quantity":1}]}`},
+	} {
+		got := w.do(wd.aToken, "POST", x.path, x.body)
+		if got.status < 400 || got.status >= 500 {
+			t.Errorf("POST %s naming B's records: %d %.300s", x.path, got.status, got.body)
+		}
+		leak("POST "+x.path+" "+x.body, got)
+	}
 	// Partner B's license and settings are as they were.
 	if l, _ := w.svc.GetLicense(app.System, wd.bLicense); l.Status != bLic.Status || l.PartnerID != wd.b.ID {
 		t.Errorf("B's license changed: %s, partner %d", l.Status, l.PartnerID)
+	}
+	if l, _ := w.svc.GetLicense(app.System, wd.aLicense); strings.Contains(l.CustomerEmail, fmt.Sprintf("customer%d@", wd.b.ID)) {
+		t.Errorf("partner A's license was given partner B's customer: %q", l.CustomerEmail)
 	}
 	if on, _ := w.svc.CustomerMails(app.System, wd.b.ID); !on {
 		t.Error("partner A switched off partner B's customer mails")
