@@ -85,7 +85,7 @@ func (s *Service) Login(email, password, addr string) (sid string, u User, err e
 		// limit are audited once per window, so a flood of attempts
 		// does not become a flood of durable writes.
 		if errors.Is(authErr, ErrBadLogin) || errors.Is(authErr, ErrRateLimited) && s.limiter.auditLimited(normEmail(email), addr, s.now()) {
-			if err := s.db.Update(func(tx *storage.Tx) error {
+			if err := s.update(func(tx *storage.Tx) error {
 				typed := typedForAudit(normEmail(email))
 				return s.audit(tx, Actor{Email: typed, Addr: addr}, "login.failed", typed, authErr.Error())
 			}); err != nil {
@@ -94,7 +94,7 @@ func (s *Service) Login(email, password, addr string) (sid string, u User, err e
 		}
 		return "", User{}, authErr
 	}
-	err = s.db.Update(func(tx *storage.Tx) error {
+	err = s.update(func(tx *storage.Tx) error {
 		now := s.now()
 		sid = randomToken(32)
 		sess := Session{UserID: rec.ID, CSRF: randomToken(32), Created: now, Expires: now.Add(SessionTTL), Addr: addr}
@@ -148,7 +148,7 @@ func (s *Service) SessionActor(sid, addr string) (Actor, string, error) {
 	if sess.Expires.Sub(now) < SessionTTL-time.Minute {
 		sess.Expires = now.Add(SessionTTL)
 		// A lost refresh only shortens the session; it is not worth failing the request.
-		_ = s.db.Batch(func(tx *storage.Tx) error {
+		_ = s.update(func(tx *storage.Tx) error {
 			if tx.GetRaw(storage.Sessions, key) == nil {
 				return nil
 			}
@@ -160,7 +160,7 @@ func (s *Service) SessionActor(sid, addr string) (Actor, string, error) {
 
 // Logout ends a session.
 func (s *Service) Logout(sid string) error {
-	return s.db.Update(func(tx *storage.Tx) error {
+	return s.update(func(tx *storage.Tx) error {
 		var sess Session
 		if err := tx.Get(storage.Sessions, hashSecret(sid), &sess); err != nil {
 			return nil
@@ -179,7 +179,7 @@ func (s *Service) Logout(sid string) error {
 // PurgeSessions deletes expired sessions.
 func (s *Service) PurgeSessions() error {
 	now := s.now()
-	return s.db.Update(func(tx *storage.Tx) error {
+	return s.update(func(tx *storage.Tx) error {
 		var dead [][]byte
 		tx.Each(storage.Sessions, nil, func(k, v []byte) bool {
 			var sess Session
@@ -271,7 +271,7 @@ func (s *Service) CreateTokenForUser(a Actor, email, name string) (string, Token
 	}
 	var raw string
 	var t Token
-	err := s.db.Update(func(tx *storage.Tx) error {
+	err := s.update(func(tx *storage.Tx) error {
 		rec, err := userByEmail(tx, email)
 		if errors.Is(err, ErrNotFound) {
 			return Invalid("email", "there is no user %s", normEmail(email))
@@ -291,7 +291,7 @@ func (s *Service) CreateTokenWithPassword(email, password, addr, name string) (s
 	rec, authErr := s.authenticate(email, password, addr)
 	if authErr != nil {
 		if errors.Is(authErr, ErrBadLogin) || errors.Is(authErr, ErrRateLimited) {
-			if err := s.db.Update(func(tx *storage.Tx) error {
+			if err := s.update(func(tx *storage.Tx) error {
 				typed := typedForAudit(normEmail(email))
 				return s.audit(tx, Actor{Email: typed, Addr: addr}, "token.failed", typed, authErr.Error())
 			}); err != nil {
@@ -302,7 +302,7 @@ func (s *Service) CreateTokenWithPassword(email, password, addr, name string) (s
 	}
 	var raw string
 	var t Token
-	err := s.db.Update(func(tx *storage.Tx) error {
+	err := s.update(func(tx *storage.Tx) error {
 		var err error
 		raw, t, err = s.issueToken(tx, toActor(rec.User, addr), rec, name)
 		return err
@@ -356,7 +356,7 @@ func (s *Service) noteTokenUse(key []byte, t Token) {
 		return
 	}
 	s.tokenUse.Store(string(key), now)
-	err := s.db.Batch(func(tx *storage.Tx) error {
+	err := s.update(func(tx *storage.Tx) error {
 		var cur Token
 		if err := tx.Get(storage.Tokens, key, &cur); err != nil {
 			return nil // revoked meanwhile
