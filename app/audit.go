@@ -69,5 +69,5 @@ func (s *Service) AuditBackup(a Actor) error {
 	if err := a.requireOperator(); err != nil {
 		return err
 	}
-	return s.db.Update(func(tx *storage.Tx) error { return s.audit(tx, a, "backup", "", "") })
+	return s.update(func(tx *storage.Tx) error { return s.audit(tx, a, "backup", "", "") })
 }

@@ -564,7 +564,7 @@ func (s *Service) ImportLicensesCSV(a Actor, r io.ReadSeeker, opt CSVImportOptio
 	if err := cmp.Or(werr, <-readErr); err != nil {
 		return rep, err
 	}
-	if err := s.db.Update(func(tx *storage.Tx) error {
+	if err := s.update(func(tx *storage.Tx) error {
 		return s.audit(tx, a, "license.import_csv", cx.partner.PublicID,
 			fmt.Sprintf("%d rows: %d imported, %d same, %d conflicting, %d invalid", rep.Rows, rep.Imported, rep.Same, rep.Conflict, rep.Invalid))
 	}); err != nil {
