@@ -86,7 +86,8 @@ func (s *Service) Login(email, password, addr string) (sid string, u User, err e
 		// does not become a flood of durable writes.
 		if errors.Is(authErr, ErrBadLogin) || errors.Is(authErr, ErrRateLimited) && s.limiter.auditLimited(normEmail(email), addr, s.now()) {
 			if err := s.db.Update(func(tx *storage.Tx) error {
-				return s.audit(tx, Actor{Email: normEmail(email), Addr: addr}, "login.failed", normEmail(email), authErr.Error())
+				typed := typedForAudit(normEmail(email))
+				return s.audit(tx, Actor{Email: typed, Addr: addr}, "login.failed", typed, authErr.Error())
 			}); err != nil {
 				return "", User{}, err
 			}
@@ -282,7 +283,8 @@ func (s *Service) CreateTokenWithPassword(email, password, addr, name string) (s
 	if authErr != nil {
 		if errors.Is(authErr, ErrBadLogin) || errors.Is(authErr, ErrRateLimited) {
 			if err := s.db.Update(func(tx *storage.Tx) error {
-				return s.audit(tx, Actor{Email: normEmail(email), Addr: addr}, "token.failed", normEmail(email), authErr.Error())
+				typed := typedForAudit(normEmail(email))
+				return s.audit(tx, Actor{Email: typed, Addr: addr}, "token.failed", typed, authErr.Error())
 			}); err != nil {
 				return "", Token{}, err
 			}

@@ -28,7 +28,7 @@ const (
 	CodeBadKey              = "bad_key"               // not a key's shape
 	CodeBadFingerprint      = "bad_fingerprint"       // not a fingerprint's shape
 	CodeBadHostname         = "bad_hostname"          // not a host name's shape
-	CodeRateLimited         = "rate_limited"          // too many failed lookups from this address
+	CodeRateLimited         = "rate_limited"          // too many failed lookups from this address, or deactivations on this license
 )
 
 // ClientError is a refused client call: Code is one of the codes above,
@@ -157,7 +157,23 @@ func (l *clientLimiter) take(key string, now time.Time) bool {
 		return false
 	}
 	l.fails[key] = append(ts, now)
+	l.pruneLocked(now)
 	return true
+}
+
+// pruneLocked forgets the keys with nothing in the window once more than
+// maxTracked are held, so the limiter's memory stays bounded however
+// many addresses or licenses pass through it. l.mu is held.
+func (l *clientLimiter) pruneLocked(now time.Time) {
+	if len(l.fails) <= maxTracked {
+		return
+	}
+	for k, v := range l.fails {
+		if len(recent(v, now)) == 0 {
+			delete(l.fails, k)
+			delete(l.audited, k)
+		}
+	}
 }
 
 // give hands back a use taken at at.
@@ -190,14 +206,7 @@ func (l *clientLimiter) fail(addr string, now time.Time) bool {
 		ts = ts[len(ts)-n:]
 	}
 	l.fails[addr] = ts
-	if len(l.fails) > maxTracked {
-		for k, v := range l.fails {
-			if len(recent(v, now)) == 0 {
-				delete(l.fails, k)
-				delete(l.audited, k)
-			}
-		}
-	}
+	l.pruneLocked(now)
 	if len(ts) >= n {
 		if at, ok := l.audited[addr]; !ok || now.Sub(at) > limitWindow {
 			l.audited[addr] = now

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"fmt"
 	"slices"
 	"time"
 
@@ -255,10 +256,24 @@ func (s *Service) ClientActivate(in ClientCall) (ClientActivation, error) {
 	return out, err
 }
 
+// deactivationsPerLicense bounds how many machines a client may
+// deactivate on one license in limitWindow (240 an hour). Activations
+// are bounded by the seats, so this also bounds a client that activates
+// and deactivates in a loop: each turn writes the license and two
+// history entries. The owner and the operator remove machines in the UI
+// without this bound.
+const deactivationsPerLicense = 60
+
 // ClientDeactivate frees the machine's seat.
 func (s *Service) ClientDeactivate(in ClientCall) (ClientStatus, error) {
 	var out ClientStatus
 	a := clientActor(in.Addr)
+	// The deactivation is counted before the write and handed back when
+	// it does not happen, so many at once cannot all pass the limit.
+	slot, at := NormaliseKey(in.Key), s.now()
+	if !s.deactivations.take(slot, at) {
+		return out, clientErr(CodeRateLimited, fmt.Sprintf("machines were deactivated on this license %d times in %d minutes; wait a few minutes", deactivationsPerLicense, int(limitWindow.Minutes())))
+	}
 	var miss lookupMiss
 	defer func() { s.lookupMissed(in.Addr, miss) }()
 	err := s.update(func(tx *storage.Tx) error {
@@ -277,6 +292,9 @@ func (s *Service) ClientDeactivate(in ClientCall) (ClientStatus, error) {
 		out.Valid = false // this machine no longer holds a seat
 		return nil
 	})
+	if err != nil {
+		s.deactivations.give(slot, at)
+	}
 	return out, err
 }
 

@@ -172,27 +172,10 @@ func TestClientActivateIdempotentAndSeatLimit(t *testing.T) {
 func TestClientConcurrentActivationsNeverExceedSeats(t *testing.T) {
 	c := newClientEnv(t)
 	l := c.license(3)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	codes := map[string]int{}
-	for i := 0; i < 24; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, err := c.svc.ClientActivate(call(l, fmt.Sprintf("machine-%02d", i%12))) // each machine twice
-			code := app.CodeOK
-			var ce *app.ClientError
-			if errors.As(err, &ce) {
-				code = ce.Code
-			} else if err != nil {
-				code = err.Error()
-			}
-			mu.Lock()
-			codes[code]++
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
+	codes := codesAtOnce(24, func(i int) error {
+		_, err := c.svc.ClientActivate(call(l, fmt.Sprintf("machine-%02d", i%12))) // each machine twice
+		return err
+	})
 	ms, err := c.svc.LicenseMachines(app.System, l.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -403,4 +386,93 @@ func TestClientKeyOfAnotherInstall(t *testing.T) {
 	if clientCode(t, errA) != app.CodeUnknownKey || errA.Error() != errB.Error() {
 		t.Fatalf("license-file: %v / %v", errA, errB)
 	}
+}
+
+// TestClientDeactivationsPerLicenseAreBounded: a client that activates
+// and deactivates in a loop is stopped after 60 deactivations of one
+// license in 15 minutes (429 rate_limited, nothing written), another
+// license is not held up, and the window passing lets it go on.
+func TestClientDeactivationsPerLicenseAreBounded(t *testing.T) {
+	c := newClientEnv(t)
+	l, other := c.license(1), c.license(1)
+	for i := range 60 {
+		if _, err := c.svc.ClientActivate(call(l, "loop")); err != nil {
+			t.Fatalf("activation %d: %v", i, err)
+		}
+		if _, err := c.svc.ClientDeactivate(call(l, "loop")); err != nil {
+			t.Fatalf("deactivation %d: %v", i, err)
+		}
+	}
+	if _, err := c.svc.ClientActivate(call(l, "loop")); err != nil {
+		t.Fatal(err)
+	}
+	before, err := c.svc.LicenseHistory(app.System, l.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.svc.ClientDeactivate(call(l, "loop")); clientCode(t, err) != app.CodeRateLimited {
+		t.Fatalf("the 61st deactivation in the window: %v", err)
+	}
+	after, _ := c.svc.LicenseHistory(app.System, l.ID)
+	if st := c.validate(l, "loop"); !st.Valid || len(after) != len(before) {
+		t.Fatalf("a refused deactivation changed the license: valid %v, history %d → %d", st.Valid, len(before), len(after))
+	}
+	if _, err := c.svc.ClientActivate(call(other, "m")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.svc.ClientDeactivate(call(other, "m")); err != nil {
+		t.Fatalf("another license is held up: %v", err)
+	}
+	c.clk.Set(c.clk.Now().Add(16 * time.Minute))
+	if _, err := c.svc.ClientDeactivate(call(l, "loop")); err != nil {
+		t.Fatalf("after the window: %v", err)
+	}
+}
+
+// TestClientDeactivationLimitHoldsAtOnce: 70 deactivations of one
+// license at once: exactly 60 pass, the rest are refused with nothing
+// written.
+func TestClientDeactivationLimitHoldsAtOnce(t *testing.T) {
+	c := newClientEnv(t)
+	l := c.license(70)
+	for i := range 70 {
+		if _, err := c.svc.ClientActivate(call(l, fmt.Sprintf("m-%02d", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	codes := codesAtOnce(70, func(i int) error {
+		_, err := c.svc.ClientDeactivate(call(l, fmt.Sprintf("m-%02d", i)))
+		return err
+	})
+	if codes[app.CodeOK] != 60 || codes[app.CodeRateLimited] != 10 {
+		t.Fatalf("70 deactivations at once: %v, want 60 ok and 10 rate_limited", codes)
+	}
+	if st := c.validate(l, "m-00"); st.SeatsUsed != 10 {
+		t.Fatalf("%d machines left registered, want the 10 refused", st.SeatsUsed)
+	}
+}
+
+// codesAtOnce runs call(0) … call(n-1) at once and counts the answers by
+// client code (ok for none; an error without a code by its text).
+func codesAtOnce(n int, call func(i int) error) map[string]int {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	codes := map[string]int{}
+	for i := range n {
+		wg.Go(func() {
+			err := call(i)
+			code := app.CodeOK
+			var ce *app.ClientError
+			if errors.As(err, &ce) {
+				code = ce.Code
+			} else if err != nil {
+				code = err.Error()
+			}
+			mu.Lock()
+			codes[code]++
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return codes
 }

@@ -54,10 +54,8 @@ func (c *Customer) check() error {
 			return Invalid(field, "is required")
 		case utf8.RuneCountInString(v) > max:
 			return Invalid(field, "must be at most %d characters", max)
-		case !utf8.ValidString(v) || hasControl(v):
-			return Invalid(field, "must be plain text on one line")
 		}
-		return nil
+		return checkOneLine(field, v)
 	}
 	if err := text("name", c.Name, 200, true); err != nil {
 		return err

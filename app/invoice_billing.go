@@ -44,7 +44,7 @@ func (s *Service) SetBilling(a Actor, partnerID uint64, in PartnerBilling) (Part
 		return PartnerBilling{}, err
 	}
 	in.Name = strings.TrimSpace(in.Name)
-	in.Address = strings.TrimSpace(strings.ReplaceAll(in.Address, "\r\n", "\n"))
+	in.Address = cleanMultiLine(in.Address)
 	in.VATID = strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(in.VATID), " ", ""))
 	in.Email = normEmail(in.Email)
 	switch {
@@ -56,6 +56,11 @@ func (s *Service) SetBilling(a Actor, partnerID uint64, in PartnerBilling) (Part
 		return PartnerBilling{}, Invalid("vat_id", "must be at most 40 characters")
 	case in.TaxBP < 0 || in.TaxBP > 10000:
 		return PartnerBilling{}, Invalid("tax_bp", "must be between 0 and 10000 (0 to 100 percent)")
+	}
+	for _, err := range []error{checkOneLine("name", in.Name), checkMultiLine("address", in.Address), checkOneLine("vat_id", in.VATID)} {
+		if err != nil {
+			return PartnerBilling{}, err
+		}
 	}
 	if in.Email != "" {
 		if err := validEmail("email", in.Email); err != nil {

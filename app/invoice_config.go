@@ -64,6 +64,24 @@ func (c InvoiceConfig) withDefaults() InvoiceConfig {
 	return c
 }
 
+// Check refuses seller details with control characters: they are
+// printed on every invoice and PDF, and the seller's name is in the
+// subject of every invoice mail (a line break there would make the mail
+// impossible to queue). Multi-line ones may hold line breaks and tabs.
+func (c InvoiceConfig) Check() error {
+	ml := func(v string) string { return strings.ReplaceAll(v, "\r\n", "\n") }
+	for _, err := range []error{
+		checkOneLine("seller_name", c.SellerName), checkMultiLine("seller_address", ml(c.SellerAddress)),
+		checkOneLine("seller_vat_id", c.SellerVATID), checkOneLine("seller_email", c.SellerEmail),
+		checkMultiLine("payment_instructions", ml(c.PaymentInstructions)),
+	} {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (c InvoiceConfig) seller() Party {
 	return Party{Name: c.SellerName, Address: c.SellerAddress, VATID: c.SellerVATID, Email: c.SellerEmail}
 }

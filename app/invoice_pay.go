@@ -83,8 +83,8 @@ func (s *Service) RecordInvoicePayment(a Actor, id uint64, in InvoicePaymentInpu
 		return InvoiceView{}, Invalid("amount", "must be more than zero")
 	case len(in.Reference) > 200:
 		return InvoiceView{}, Invalid("reference", "must be at most 200 characters")
-	case hasControl(in.Reference):
-		return InvoiceView{}, Invalid("reference", "must be one line")
+	case checkOneLine("reference", in.Reference) != nil:
+		return InvoiceView{}, checkOneLine("reference", in.Reference)
 	}
 	var paidOn *time.Time // the day the money arrived; nil: today
 	if in.Date != "" {

@@ -350,8 +350,17 @@ func (cx *csvContext) rowLicense(v map[string]string) (License, error) {
 		}
 	}
 	l.OrderNumber, l.RegistrationKey = v["order_number"], v["registration_key"]
-	if len(l.OrderNumber) > 100 || len(l.RegistrationKey) > 200 {
+	if len(l.OrderNumber) > 100 {
 		return l, Invalid("order_number", "is too long")
+	}
+	if len(l.RegistrationKey) > 200 {
+		return l, Invalid("registration_key", "is too long")
+	}
+	if err := checkOneLine("order_number", l.OrderNumber); err != nil {
+		return l, err
+	}
+	if err := checkOneLine("registration_key", l.RegistrationKey); err != nil {
+		return l, err
 	}
 	l.PartnerID, l.DistributorID = cx.partner.ID, cx.partner.DistributorID
 	l.Registrations = []Registration{}

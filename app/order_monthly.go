@@ -3,8 +3,11 @@ package app
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"licensedesk/storage"
@@ -26,6 +29,16 @@ import (
 // "monthly|<partner>|<month>", unique in the idempotency index, so a
 // run for a month that was already billed writes nothing. After downtime
 // the job runner runs each missed month in turn.
+//
+// A partner with an active seat the catalogue no longer prices in the
+// partner's currency (a product repriced or moved to another currency,
+// a license issued or taken over from elsewhere) is not billed for that
+// month at all rather than billed short: one charge per partner and
+// month holds every seat. The other partners are billed; the run fails
+// naming each partner withheld and the seats to price, which the
+// operator sees under Settings → Jobs, and the job tries again (a
+// minute, doubling to an hour) until the price is there. Later months
+// wait for that one, and are then caught up in turn.
 
 // MonthlyBillingJob is the job's name on the settings page.
 const MonthlyBillingJob = "monthly-billing"
@@ -58,6 +71,7 @@ func (s *Service) BillMonth(month time.Time) (int, error) {
 		return 0, err
 	}
 	n := 0
+	var errs []error
 	for _, id := range partners {
 		billed := false
 		err := s.update(func(tx *storage.Tx) error {
@@ -67,13 +81,15 @@ func (s *Service) BillMonth(month time.Time) (int, error) {
 			return err
 		})
 		if err != nil {
-			return n, fmt.Errorf("bill partner %d for %s: %w", id, month.Format("2006-01"), err)
+			// One partner's problem does not hold up the others' charges.
+			errs = append(errs, fmt.Errorf("%s not billed: %w", month.Format("January 2006"), err))
+			continue
 		}
 		if billed {
 			n++
 		}
 	}
-	return n, nil
+	return n, errors.Join(errs...)
 }
 
 // monthlySeatPrice is the per-seat price of one month of a license.
@@ -140,21 +156,23 @@ func (s *Service) billPartnerMonth(tx *storage.Tx, partnerID uint64, month time.
 		return cmp.Or(cmp.Compare(a.product, b.product), cmp.Compare(a.edition, b.edition), cmp.Compare(a.period, b.period))
 	})
 	var lines []PricedLine
+	var unpriced []string
 	total := Money{0, p.Currency}
 	for _, g := range groups {
+		n := seats[g]
 		var prod Product
 		if err := tx.Get(storage.Products, storage.EncodeID(g.product), &prod); err != nil {
+			unpriced = append(unpriced, fmt.Sprintf("%s of product #%d, which is gone", SeatsText(n), g.product))
 			continue
 		}
 		per, ok := monthlySeatPrice(prod, g.edition, g.period)
 		if !ok || prod.Currency != p.Currency {
-			s.log.Warn("monthly billing: license without a price in the partner's currency", "partner", p.ID, "product", prod.ID, "edition", g.edition)
+			unpriced = append(unpriced, fmt.Sprintf("%s of %s %s (%d months)", SeatsText(n), prod.Name, g.edition, g.period))
 			continue
 		}
-		n := seats[g]
 		list, ok := mulChecked(per, int64(n))
 		if !ok {
-			return false, fmt.Errorf("the charge for %s is too large", prod.Name)
+			return false, fmt.Errorf("partner %s (%s): the charge for %s is too large", p.PublicID, p.Name, prod.Name)
 		}
 		ed, _ := prod.Edition(g.edition)
 		l := PricedLine{BasketLine: BasketLine{ProductID: prod.ID, Edition: g.edition, Seats: n, PeriodMonths: 1, Quantity: 1},
@@ -165,8 +183,15 @@ func (s *Service) billPartnerMonth(tx *storage.Tx, partnerID uint64, month time.
 			l.Steps = append(l.Steps, PriceStep{Kind: "partner", Label: fmt.Sprintf("Partner discount −%s%%", FormatBP(p.DiscountBP)), BP: p.DiscountBP, Amount: -off})
 		}
 		l.Total = list - off
+		if total.Amount > math.MaxInt64-l.Total {
+			return false, fmt.Errorf("partner %s (%s): the month's charge is too large", p.PublicID, p.Name)
+		}
 		total.Amount += l.Total
 		lines = append(lines, l)
+	}
+	if len(unpriced) > 0 {
+		return false, fmt.Errorf("partner %s (%s) has active seats with no one-month or period price in %s: %s; price them in %s and the job bills the month on its next try",
+			p.PublicID, p.Name, p.Currency, strings.Join(unpriced, ", "), p.Currency)
 	}
 	if len(lines) == 0 {
 		return false, nil

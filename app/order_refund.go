@@ -26,6 +26,9 @@ func (s *Service) RefundOrder(a Actor, orderID uint64, in RefundInput) (OrderVie
 		if err != nil {
 			return err // another partner's order is not found, before any other check
 		}
+		if err := checkOneLine("reason", in.Reason); err != nil {
+			return err
+		}
 		switch {
 		case in.Reason == "":
 			return Invalid("reason", "say why the licenses are refunded")

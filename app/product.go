@@ -172,6 +172,9 @@ func (p *Product) validate() error {
 	if len(p.Name) > 200 {
 		return Invalid("name", "must be at most 200 characters")
 	}
+	if err := checkOneLine("name", p.Name); err != nil {
+		return err
+	}
 	if !codeRE.MatchString(p.Code) {
 		return Invalid("code", "must be 1–40 lower-case letters, digits or dashes, such as antivirus-pro")
 	}
@@ -199,6 +202,9 @@ func (p *Product) validate() error {
 		codes[e.Code] = true
 		if e.Name == "" {
 			return Invalid(f+".name", "is required")
+		}
+		if err := checkOneLine(f+".name", e.Name); err != nil {
+			return err
 		}
 	}
 	for i, e := range p.Editions {
@@ -279,6 +285,9 @@ func (p *Product) validate() error {
 		f := fmt.Sprintf("config_fields[%d]", i)
 		if c.Name == "" {
 			return Invalid(f+".name", "is required")
+		}
+		if err := checkOneLine(f+".name", c.Name); err != nil {
+			return err
 		}
 		if names[strings.ToLower(c.Name)] {
 			return Invalid(f+".name", "%q is listed twice", c.Name)

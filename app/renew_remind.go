@@ -273,6 +273,12 @@ func (s *Service) SendCustomerMails(period time.Time) (int, error) {
 				if customerMailsOff(tx, l.PartnerID) {
 					continue
 				}
+				if err := CheckMailAddress("customer_email", l.CustomerEmail); err != nil {
+					// Stored before addresses were checked everywhere: one
+					// such license must not hold back every other's mail.
+					s.log.Warn("customer expiry mail not sent: the license's customer email cannot be mailed", "license", l.ID, "err", err)
+					continue
+				}
 				fresh, err := markOnce(tx, famCustomerMail, l.ID, *l.ValidTo, now)
 				if err != nil {
 					return err

@@ -98,6 +98,7 @@ type Service struct {
 	// Activation links (activation*.go).
 	activationLimits clientLimiter // failed links and codes, codes mailed, per address
 	linkMails        clientLimiter // activation links mailed, per license
+	deactivations    clientLimiter // client deactivations, per license (client_service.go)
 	// Decoded records every purchase or API call reads (record_cache.go).
 	productCache recordCache[uint64, Product]
 	partnerCache recordCache[uint64, Partner]
@@ -140,6 +141,7 @@ func Open(opt Options) (*Service, error) {
 	}
 	s.activationLimits.limit = activationFailsPerAddr
 	s.linkMails.limit = linkMailsPerLicense
+	s.deactivations.limit = deactivationsPerLicense
 	if err := s.ensureActivationSecret(); err != nil {
 		db.Close()
 		return nil, err

@@ -77,6 +77,9 @@ func (s *Service) CreateSpecialPrice(a Actor, in SpecialPriceInput) (SpecialView
 	if len(in.Note) > 500 {
 		return SpecialView{}, Invalid("note", "must be at most 500 characters")
 	}
+	if err := checkOneLine("note", in.Note); err != nil {
+		return SpecialView{}, err
+	}
 	if in.ValidDays == 0 {
 		in.ValidDays = 30
 	}

@@ -241,6 +241,9 @@ func (s *Service) ImportTransferFile(a Actor, data []byte) (Transfer, error) {
 	if !p.Secret.usable() || len(p.ReceiptSalt) < 8 || len(p.ReceiptSalt) > 64 {
 		return Transfer{}, fileError("the file's secret hash is not one this desk accepts")
 	}
+	if err := checkFileSource(p.Source.PartnerID, p.Source.PartnerName); err != nil {
+		return Transfer{}, fileError("the giving partner: %s", err.Error())
+	}
 	now := s.now()
 	if !now.Before(p.Expires) {
 		return Transfer{}, fileError("the file expired on %s; ask the giving desk for a new one", p.Expires.UTC().Format("2006-01-02 15:04 UTC"))
@@ -351,7 +354,65 @@ func (fl *fileLicense) check() error {
 			return err
 		}
 	}
-	return checkLicenseText(fl.Name, fl.Customer, "")
+	if err := checkLicenseText(fl.Name, fl.Customer, ""); err != nil {
+		return err
+	}
+	return fl.checkText()
+}
+
+// checkText holds the rest of a file's license text to the rules the
+// same fields meet when typed here: the giving desk's partner wrote
+// them, and the signature proves only that the file is whole.
+func (fl *fileLicense) checkText() error {
+	ip, err := normIP(fl.IP)
+	if err != nil {
+		return err
+	}
+	fl.IP = ip
+	if fl.CustomerEmail != "" {
+		fl.CustomerEmail = normEmail(fl.CustomerEmail)
+		if err := validEmail("customer_email", fl.CustomerEmail); err != nil {
+			return err
+		}
+	}
+	for _, f := range []struct{ field, v string }{{"key", fl.Key}, {"edition", fl.Edition}, {"product_name", fl.ProductName},
+		{"registration_key", fl.RegistrationKey}, {"order_number", fl.OrderNumber}} {
+		if len(f.v) > 200 {
+			return Invalid(f.field, "must be at most 200 characters")
+		}
+		if err := checkOneLine(f.field, f.v); err != nil {
+			return err
+		}
+	}
+	for k, v := range fl.Config {
+		if len(k) > 200 || len(v) > 1000 || checkOneLine("config", k) != nil || checkOneLine("config", v) != nil {
+			return Invalid("config", "setting %.40q must be one line of plain text", k)
+		}
+	}
+	for _, r := range fl.Registrations {
+		if clientFingerprint(r.Machine) != nil {
+			return Invalid("registrations", "machine %.40q is not a fingerprint of 1 to 128 printable characters", r.Machine)
+		}
+		if h, err := clientHostname(r.Hostname); err != nil || h != r.Hostname || checkOneLine("registrations", h) != nil {
+			return Invalid("registrations", "machine %s has a host name that is not one line of plain text", r.Machine)
+		}
+	}
+	return nil
+}
+
+// checkFileSource checks what a file says of the partner that gives it,
+// shown on the receiver's transfer pages and in its history.
+func checkFileSource(publicID, name string) error {
+	switch {
+	case !validPublicID(NormalisePublicID(publicID)):
+		return Invalid("partner", "%.40q is not a partner ID", publicID)
+	case name == "" || len(name) > 200:
+		return Invalid("partner", "the name must be 1 to 200 characters")
+	}
+	if err := checkOneLine("partner", name); err != nil {
+		return err
+	}
+	return nil
 }
 
 // approveIncomingTx creates the licenses of an imported file on this

@@ -506,6 +506,9 @@ func (s *Service) RejectTransfer(a Actor, id uint64, reason string) (Transfer, e
 	if len(reason) > 500 {
 		return Transfer{}, Invalid("reason", "must be at most 500 characters")
 	}
+	if err := checkOneLine("reason", reason); err != nil {
+		return Transfer{}, err
+	}
 	return s.endTransfer(a, id, TransferRejected, reason)
 }
 

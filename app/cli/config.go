@@ -413,6 +413,12 @@ func validateInvoice(c app.InvoiceConfig, bad func(key, format string, args ...a
 	if c.DueDays < 1 || c.DueDays > 3650 {
 		return bad("invoice.due_days", "must be 1 to 3650 days, not %d", c.DueDays)
 	}
+	var v *app.ValidationError
+	if err := c.Check(); errors.As(err, &v) {
+		return bad("invoice."+v.Field, "%s", v.Message)
+	} else if err != nil {
+		return err
+	}
 	return nil
 }
 

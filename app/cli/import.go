@@ -96,12 +96,14 @@ const importMemory = 256 << 20
 // holds now plus budget, so the garbage collector collects before the
 // process grows past it (by default it lets the heap reach twice what is
 // live: about 2.5 times the import's own peak). It returns a function
-// that puts the previous limit back.
+// that puts the previous limit back. A lower limit already set (the
+// GOMEMLIMIT environment variable) is kept.
 func boundMemory(budget int64) func() {
 	s := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
 	metrics.Read(s)
 	held := int64(s[0].Value.Uint64() - s[1].Value.Uint64())
-	prev := debug.SetMemoryLimit(held + budget)
+	prev := debug.SetMemoryLimit(-1) // a lower GOMEMLIMIT of the user's stays
+	debug.SetMemoryLimit(min(prev, held+budget))
 	return func() { debug.SetMemoryLimit(prev) }
 }
 

@@ -74,4 +74,12 @@ func TestBoundMemory(t *testing.T) {
 	if got := debug.SetMemoryLimit(-1); got != before {
 		t.Errorf("limit after the import %d, want %d as before", got, before)
 	}
+	// A user's lower GOMEMLIMIT is kept.
+	debug.SetMemoryLimit(held / 2)
+	defer debug.SetMemoryLimit(before)
+	restore = boundMemory(64 << 20)
+	if got := debug.SetMemoryLimit(-1); got != held/2 {
+		t.Errorf("with a lower limit set, the import's limit is %d, want %d kept", got, held/2)
+	}
+	restore()
 }

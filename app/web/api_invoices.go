@@ -188,6 +188,5 @@ func (s *Server) invoicePDF(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderContentType, "application/pdf")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="invoice-`+inv.Number+`.pdf"`)
-	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Send(pdf)
 }

@@ -285,6 +285,5 @@ func (s *Server) licenseFileDownload(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderContentType, "text/plain; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="license-`+strconv.FormatUint(id, 10)+`.lic"`)
-	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Send(f)
 }

@@ -14,6 +14,7 @@ type operatorDashboard struct {
 	Expiring                                  template.HTML // chart; empty when nothing expires soon
 	Renewals                                  renewalPanel
 	Orders                                    orderFigures
+	FailingJobs                               []app.JobStatus // shown above everything: money may wait on them
 }
 
 type partnerDashboard struct {
@@ -106,6 +107,15 @@ func (s *Server) dashboardPage(c *fiber.Ctx) error {
 	}
 	if d.Orders, err = s.orderFigures(a); err != nil {
 		return err
+	}
+	jobs, err := s.svc.JobStatuses(a)
+	if err != nil {
+		return err
+	}
+	for _, j := range jobs {
+		if j.Failures > 0 {
+			d.FailingJobs = append(d.FailingJobs, j)
+		}
 	}
 	return s.render(c, fiber.StatusOK, "dashboard", "", View{Title: "Dashboard", Nav: "dashboard", Data: d})
 }

@@ -66,3 +66,44 @@ func TestSettingsShowsJobsToOperators(t *testing.T) {
 		t.Error("a partner user sees the background jobs")
 	}
 }
+
+// A failing job is on the operator's dashboard, above everything, with
+// what it said (monthly billing withholds a partner's charge this way);
+// a partner's dashboard does not show it, and it goes once the job runs.
+func TestDashboardShowsFailingJobsToOperators(t *testing.T) {
+	clk := app.NewManualClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
+	h := newUIHarnessWith(t, app.Options{Now: clk.Now})
+	failing := true
+	if err := h.svc.RegisterJob(app.Job{Name: "mail-digest", Schedule: app.Daily(6, 0), Run: func(context.Context, time.Time) error {
+		if failing {
+			return errors.New("relay refused <the digest>")
+		}
+		return nil
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	h.svc.RunDueJobs(context.Background())
+	h.user("ops@desk.example", 0)
+	ops := h.login("ops@desk.example")
+	resp, body := ops.get("/")
+	wantStatus(t, resp, body, http.StatusOK)
+	wantContains(t, body, "The background job mail-digest is failing", "relay refused &lt;the digest&gt;", `href="/settings#jobs-h"`)
+
+	name := "Acme"
+	p, _ := h.svc.CreatePartner(app.System, app.PartnerInput{Name: &name})
+	h.user("anna@acme.example", p.ID)
+	resp, body = h.login("anna@acme.example").get("/")
+	wantStatus(t, resp, body, http.StatusOK)
+	if strings.Contains(body, "mail-digest") {
+		t.Error("a partner's dashboard shows the operator's failing job")
+	}
+
+	failing = false
+	clk.Set(clk.Now().Add(2 * time.Minute)) // past its retry
+	if err := h.svc.RunDueJobs(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, body = ops.get("/"); strings.Contains(body, "is failing") {
+		t.Error("the dashboard still shows the job failing after it ran")
+	}
+}

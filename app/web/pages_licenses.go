@@ -452,10 +452,12 @@ func statusLabel(s string) string {
 }
 
 // backTo is where an action returns: a list or license address from the
-// form, never another site.
+// form, never another site. It passes the post-login redirect's rule
+// (safeNext: no control character, which would split the Location
+// header, no backslash) and must name the licenses pages.
 func backTo(vals map[string]string, def string) string {
-	b := vals["back"]
-	if strings.HasPrefix(b, "/licenses") && !strings.HasPrefix(b, "//") {
+	b := safeNext(vals["back"])
+	if b == "/licenses" || strings.HasPrefix(b, "/licenses/") || strings.HasPrefix(b, "/licenses?") {
 		return b
 	}
 	return def

@@ -75,7 +75,6 @@ func (s *Server) outboxAttachment(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, att.ContentType)
 	c.Set(fiber.HeaderContentDisposition, mime.FormatMediaType("attachment", map[string]string{"filename": att.Name}))
 	c.Set("X-Content-Type-Options", "nosniff")
-	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Send(att.Data)
 }
 

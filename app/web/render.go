@@ -91,7 +91,6 @@ func (s *Server) render(c *fiber.Ctx, status int, page, block string, v View) er
 		}
 	}
 	c.Status(status).Type("html", "utf-8")
-	c.Set(fiber.HeaderCacheControl, "no-store")
 	return s.ui.Render(c.Response().BodyWriter(), page, block, v)
 }
 

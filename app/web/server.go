@@ -124,5 +124,9 @@ func setSecurityHeaders(c *fiber.Ctx) {
 	c.Set("X-Content-Type-Options", "nosniff")
 	c.Set("X-Frame-Options", "DENY")
 	c.Set("Referrer-Policy", "same-origin")
+	// Pages, API answers and downloads carry keys, activation links,
+	// receipts and customers' details: no browser or proxy keeps them.
+	// The static files replace it with their own lifetime (routes.go).
+	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'")
 }
