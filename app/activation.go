@@ -383,10 +383,11 @@ func (s *Service) ActivateAsExistingCustomer(token, addr, email, code string) (A
 	code = strings.TrimSpace(code)
 	var done ActivationDone
 	var wrong bool
+	var after error // a wrong code: its try is committed, then this is the answer
 	var miss lookupMiss
 	defer func() { s.linkMissed(addr, miss) }()
 	err := s.update(func(tx *storage.Tx) error {
-		done, wrong = ActivationDone{}, false
+		done, wrong, after = ActivationDone{}, false, nil
 		l, err := s.linkFind(tx, token, addr, &miss)
 		if err != nil {
 			return err
@@ -400,8 +401,12 @@ func (s *Service) ActivateAsExistingCustomer(token, addr, email, code string) (A
 			return errBadCode
 		}
 		if len(code) != 6 || !hmac.Equal(pending.Hash, s.codeHash(tx, l.ID, code)) {
-			wrong = true // counted in a transaction of its own below, as this one rolls back
-			return errBadCode
+			// Counted in this transaction, which commits the count and
+			// answers errBadCode after it: a try racing this one sees it
+			// (a count in a later transaction let any number of tries
+			// through before the first was counted).
+			wrong, after = true, errBadCode
+			return countCodeTry(tx, l.ID, pending)
 		}
 		c, err := getCustomer(tx, pending.Customer)
 		if err != nil {
@@ -412,31 +417,21 @@ func (s *Service) ActivateAsExistingCustomer(token, addr, email, code string) (A
 	})
 	if wrong {
 		s.activationFailed(addr)
-		s.countCodeTry(token, email)
+	}
+	if err == nil && after != nil {
+		return ActivationDone{}, after
 	}
 	return done, err
 }
 
-// countCodeTry records a wrong code against the pending one; after
-// activationCodeTries the code is void.
-func (s *Service) countCodeTry(token, email string) {
-	if err := s.update(func(tx *storage.Tx) error {
-		id, _, ok := parseActivationToken(tx, token)
-		if !ok {
-			return nil
-		}
-		pending, ok, err := getActivationCode(tx, id)
-		if err != nil || !ok || pending.Email != email {
-			return err
-		}
-		pending.Tries++
-		if pending.Tries >= activationCodeTries {
-			return deleteActivationCode(tx, id)
-		}
-		return putActivationCode(tx, id, pending)
-	}); err != nil {
-		s.log.Error("count a wrong activation code", "err", err)
+// countCodeTry records a wrong code against license id's pending code in
+// tx; after activationCodeTries the code is void.
+func countCodeTry(tx *storage.Tx, id uint64, pending activationCode) error {
+	pending.Tries++
+	if pending.Tries >= activationCodeTries {
+		return deleteActivationCode(tx, id)
 	}
+	return putActivationCode(tx, id, pending)
 }
 
 // CustomerChoice picks the customer to activate for: an existing record

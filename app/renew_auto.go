@@ -203,7 +203,7 @@ func (s *Service) AutoRenew(period time.Time) (AutoRenewReport, error) {
 			}
 		}
 		for chunk := range slices.Chunk(ids, autoRenewChunk) {
-			n, err := s.autoRenewChunk(chunk, until)
+			n, err := s.autoRenewChunk(pc.PartnerID, chunk, until)
 			if err != nil {
 				return rep, err
 			}
@@ -228,8 +228,11 @@ func (s *Service) AutoRenew(period time.Time) (AutoRenewReport, error) {
 // autoRenewChunk renews the licenses of one partner in one transaction,
 // each checked again inside it: a license renewed meanwhile (by hand, or
 // by an earlier run that crashed before recording itself) has left the
-// window and is skipped; a balance that no longer covers one stops there.
-func (s *Service) autoRenewChunk(ids []uint64, until time.Time) (int, error) {
+// window and is skipped, and so is one that another partner holds now (a
+// transfer approved since the licenses were picked: it is renewed on its
+// new partner's run, never on this partner's money); a balance that no
+// longer covers one stops there.
+func (s *Service) autoRenewChunk(partner uint64, ids []uint64, until time.Time) (int, error) {
 	n := 0
 	err := s.update(func(tx *storage.Tx) error {
 		n = 0
@@ -238,7 +241,7 @@ func (s *Service) autoRenewChunk(ids []uint64, until time.Time) (int, error) {
 		lk := newRenewLookup() // fn may run again: a fresh cache each run
 		for _, id := range ids {
 			l, err := getLicense(tx, id)
-			if err != nil || !l.AutoRenew || l.Status != StatusActive || l.ValidTo == nil || l.ValidTo.After(until) {
+			if err != nil || l.PartnerID != partner || !l.AutoRenew || l.Status != StatusActive || l.ValidTo == nil || l.ValidTo.After(until) {
 				continue
 			}
 			pl, err := s.planRenewal(tx, autoRenewActor, l, RenewInput{Periods: 1}, 1, true, lk)

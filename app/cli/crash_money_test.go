@@ -13,7 +13,8 @@ import (
 
 // moneyClient is one client's place in its cycle of money actions, kept
 // across kills: buy, refund it, renew, hand a license over, have it
-// approved, check out a license with payment pending, pay the invoice.
+// approved, check out a license with payment pending, pay the invoice,
+// renew on an invoice paid at once.
 type moneyClient struct {
 	giver, receiver int // indexes into the partners
 	step            int
@@ -143,8 +144,10 @@ func TestKillNineDuringRefundsRenewalsTransfersAndPayments(t *testing.T) {
 						t.Errorf("client %d checked out every license of its pool", c)
 					}
 					return giver.token, "/api/v1/checkout", fmt.Sprintf(`{"license_ids":[%d],"terms_version":%q}`, pending[c][mc.checkoutNext%pool], app.DefaultTerms.Version)
-				default:
+				case 6:
 					return giver.token, fmt.Sprintf("/api/v1/invoices/%d/pay", mc.invoice), ""
+				default:
+					return giver.token, fmt.Sprintf("/api/v1/licenses/%d/renew", renewable[c][mc.renewNext%pool]), `{"periods":1,"payment":"invoice","pay_now":true}`
 				}
 			},
 			func(c, _ int, out []byte) bool {
@@ -155,7 +158,8 @@ func TestKillNineDuringRefundsRenewalsTransfersAndPayments(t *testing.T) {
 					Secret     string   `json:"secret"`
 					State      string   `json:"state"`
 					Renewal    struct {
-						OrderID uint64 `json:"order_id"`
+						OrderID   uint64 `json:"order_id"`
+						InvoiceID uint64 `json:"invoice_id"`
 					} `json:"renewal"`
 				}
 				if err := json.Unmarshal(out, &v); err != nil {
@@ -198,13 +202,20 @@ func TestKillNineDuringRefundsRenewalsTransfersAndPayments(t *testing.T) {
 					}
 					mc.invoice = v.ID
 					mc.checkoutNext++
-				default:
+				case 6:
 					if v.State != string(app.InvoicePaid) {
 						return false
 					}
 					acks.paid[mc.invoice] = true
+				default:
+					if v.Renewal.OrderID == 0 || v.Renewal.InvoiceID == 0 {
+						return false
+					}
+					acks.renewed[v.Renewal.OrderID] = renewable[c][mc.renewNext%pool]
+					acks.paid[v.Renewal.InvoiceID] = true
+					mc.renewNext++
 				}
-				mc.step = (mc.step + 1) % 7
+				mc.step = (mc.step + 1) % 8
 				return true
 			})
 
