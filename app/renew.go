@@ -274,6 +274,14 @@ func (s *Service) planRenewal(tx *storage.Tx, a Actor, l License, in RenewInput,
 	if err := renewalClaim(tx, l, false); err != nil {
 		return pl, err
 	}
+	// A license being handed over is renewed by its next owner: renewed
+	// now, its new time would go to the other partner on approval, paid
+	// by this one and no longer refundable by either.
+	if busy, err := s.inOpenTransfer(tx, l.ID); err != nil {
+		return pl, err
+	} else if busy {
+		return pl, Conflict("transfer", "license %s is in an open transfer: its next owner renews it, or cancel the transfer first; nothing was renewed", l.Key)
+	}
 	p, err := lk.partner(tx, l.PartnerID)
 	if err != nil {
 		return pl, err

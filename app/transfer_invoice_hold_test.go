@@ -3,6 +3,7 @@ package app_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"licensedesk/app"
 )
@@ -35,20 +36,26 @@ func TestTransferRefusesLicenseOnOpenRenewalInvoice(t *testing.T) {
 		t.Fatalf("after the void: %v", err)
 	}
 
-	// A transfer started first, then a renewal on invoice: approval refuses.
+	// A transfer started first: the license is not renewed on invoice or
+	// by balance while it waits (its next owner would get the time), and
+	// the approval then moves it with its period unchanged.
 	l2 := r.active("Business", 5, "")
 	tr, err := r.svc.CreateTransfer(r.pa, app.TransferInput{LicenseIDs: []uint64{l2.ID}, Target: pb.PublicID})
 	if err != nil {
 		t.Fatal(err)
 	}
-	res2, err := r.svc.RenewLicense(r.pa, l2.ID, app.RenewInput{Periods: 1, Payment: "invoice"})
-	if err != nil {
+	for _, pay := range []string{"invoice", "balance"} {
+		_, err = r.svc.RenewLicense(r.pa, l2.ID, app.RenewInput{Periods: 1, Payment: pay})
+		wantField(t, err, "transfer")
+		if !strings.Contains(err.Error(), l2.Key) {
+			t.Fatalf("refusal %q does not name the license", err)
+		}
+	}
+	if _, err = r.svc.ApproveTransfer(ub, tr.ID, tr.Secret); err != nil {
 		t.Fatal(err)
 	}
-	_, err = r.svc.ApproveTransfer(ub, tr.ID, tr.Secret)
-	wantField(t, err, "licenses")
-	if got := r.license(l2.ID); got.PartnerID != r.p.ID || !got.ValidTo.Equal(*res2.ValidTo) {
-		t.Fatalf("a refused approval left license %d with partner %d to %s", l2.ID, got.PartnerID, got.ValidTo)
+	if got := r.license(l2.ID); got.PartnerID != pb.ID || !got.ValidTo.Equal(*l2.ValidTo) {
+		t.Fatalf("after the approval license %d is with partner %d to %s, want %d to %s", l2.ID, got.PartnerID, got.ValidTo, pb.ID, l2.ValidTo)
 	}
 }
 
@@ -90,5 +97,29 @@ func TestVoidRenewalInvoiceRefusesMovedLicense(t *testing.T) {
 	}
 	if inv := r.invoice(res.Renewal.InvoiceID); inv.State != app.InvoiceOpen {
 		t.Fatalf("a refused void left the invoice %s", inv.State)
+	}
+}
+
+// A license in an open transfer is quoted and renewed by nobody until the
+// transfer ends (409 naming the transfer, not a failure of the quote);
+// once the transfer is past its time, the quote and the renewal go on.
+func TestRenewalWaitsForAnOpenTransfer(t *testing.T) {
+	r := newRenewShop(t, 100000)
+	pb := r.partner("Beta Reseller")
+	if _, err := r.svc.CreateTransfer(r.pa, app.TransferInput{LicenseIDs: []uint64{r.lic.ID}, Target: pb.PublicID}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := r.svc.QuoteRenewal(r.pa, r.lic.ID, app.RenewInput{Periods: 1})
+	wantField(t, err, "transfer")
+	_, err = r.svc.RenewLicense(r.op, r.lic.ID, app.RenewInput{Periods: 1, Payment: "balance"})
+	wantField(t, err, "transfer")
+
+	r.clk.Set(r.clk.Now().Add(app.DefaultTransferTTL + time.Minute))
+	if _, err := r.svc.QuoteRenewal(r.pa, r.lic.ID, app.RenewInput{Periods: 1}); err != nil {
+		t.Fatalf("a quote once the transfer is past its time: %v", err)
+	}
+	res, err := r.svc.RenewLicense(r.pa, r.lic.ID, app.RenewInput{Periods: 1, Payment: "balance"})
+	if err != nil || !res.ValidTo.After(*r.lic.ValidTo) {
+		t.Fatalf("renewing once the transfer is past its time: %+v %v", res, err)
 	}
 }

@@ -432,11 +432,10 @@ func (s *Service) closeTransferTx(tx *storage.Tx, a Actor, r *transferRecord, st
 	return s.audit(tx, a, "transfer."+string(state), fmt.Sprintf("transfer %d", r.ID), reason)
 }
 
-// expireIfDue records the expiry of a pending transfer past its time, in
-// the caller's transaction, and reports whether it did.
 // inOpenTransfer reports whether license id is in an open transfer now.
 // One past its time is recorded as expired first, in tx, as approving or
-// cancelling it would: its licenses are free again. Refunds and deletes
+// cancelling it would: its licenses are free again. In a read-only tx
+// (a quote) it only counts as not open. Refunds, deletes and renewals
 // ask it.
 func (s *Service) inOpenTransfer(tx *storage.Tx, id uint64) (bool, error) {
 	tid, busy := openTransferOf(tx, id)
@@ -450,10 +449,16 @@ func (s *Service) inOpenTransfer(tx *storage.Tx, id uint64) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	if !tx.Writable() {
+		overdue := r.State == TransferPending && r.effectiveState(s.now()) == TransferExpired
+		return !overdue, nil
+	}
 	expired, err := s.expireIfDue(tx, &r)
 	return !expired, err
 }
 
+// expireIfDue records the expiry of a pending transfer past its time, in
+// the caller's transaction, and reports whether it did.
 func (s *Service) expireIfDue(tx *storage.Tx, r *transferRecord) (bool, error) {
 	if r.State != TransferPending || r.effectiveState(s.now()) != TransferExpired {
 		return false, nil
