@@ -3,6 +3,7 @@ package app_test
 import (
 	"strings"
 	"testing"
+	"unicode"
 
 	"licensedesk/app"
 )
@@ -150,8 +151,8 @@ func TestSearchPrefixAndWholeKey(t *testing.T) {
 			got := map[uint64]bool{}
 			for _, h := range pg.Items {
 				got[h.ID] = true
-				if !strings.HasPrefix(compact(h.Key), compact(p)) {
-					t.Errorf("prefix %q found key %s", q, h.Key)
+				if !hasPrefixSomewhere(h, p) {
+					t.Errorf("prefix %q found key %s, which has it in no field", q, h.Key)
 				}
 			}
 			for _, o := range all {
@@ -287,4 +288,28 @@ func TestSearchPartnerSeesOwnOnly(t *testing.T) {
 	if pg := s.search(f.ub, "renewal", nil); !sameIDs(licIDs(pg), s.ids("delta")) {
 		t.Errorf("partner B searching renewal finds %v", s.names(pg))
 	}
+}
+
+// hasPrefixSomewhere reports whether a prefix search for p may find l:
+// its key starts with p (however dashed), or its IP or order number, or
+// a word of its name, notes or customer (a random key's "MAR" also finds
+// a note saying "march").
+func hasPrefixSomewhere(l app.LicenseView, p string) bool {
+	if strings.HasPrefix(compact(l.Key), compact(p)) {
+		return true
+	}
+	lp := strings.ToLower(p)
+	for _, v := range []string{l.IP, l.OrderNumber} {
+		if strings.HasPrefix(strings.ToLower(v), lp) {
+			return true
+		}
+	}
+	for _, text := range []string{l.Name, l.Notes, l.Customer} {
+		for _, w := range strings.FieldsFunc(strings.ToLower(text), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+			if strings.HasPrefix(w, lp) {
+				return true
+			}
+		}
+	}
+	return false
 }
