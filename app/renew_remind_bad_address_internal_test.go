@@ -1,8 +1,6 @@
 package app
 
 import (
-	"io"
-	"log/slog"
 	"slices"
 	"testing"
 	"time"
@@ -17,23 +15,7 @@ import (
 func TestCustomerMailsSkipAnAddressTheOutboxRefuses(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-	s, err := Open(Options{DataDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	code, name, cur := "av", "AV", "EUR"
-	eds, periods := []Edition{{Code: "business", Name: "Business"}}, []int{12}
-	prices := []Price{{Edition: "business", PeriodMonths: 12, PerSeat: 1000}}
-	prod, err := s.CreateProduct(System, ProductInput{Code: &code, Name: &name, Currency: &cur, Editions: &eds, Periods: &periods, Prices: &prices})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pname := "Near Reseller"
-	p, err := s.CreatePartner(System, PartnerInput{Name: &pname})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, prod, p := internalDesk(t, func() time.Time { return now })
 	var ids []uint64
 	for _, c := range []struct{ name, email string }{{"Bad Ltd", "bad@customer.example"}, {"Good Ltd", "good@customer.example"}} {
 		ls, err := s.CreateLicenses(System, LicenseCreate{ProductID: prod.ID, Edition: "business", Seats: 1, PeriodMonths: 12, PartnerID: p.ID,

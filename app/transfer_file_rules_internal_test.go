@@ -5,8 +5,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -39,27 +37,12 @@ func fileFrom(t *testing.T, target, secret string, st Status) []byte {
 // before this desk checked it) again on approval, with nothing written.
 func TestTransferFileRefusesALicenseNotTransferable(t *testing.T) {
 	t.Parallel()
-	s, err := Open(Options{DataDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	code, name, cur := "av", "AV", "EUR"
-	eds, periods := []Edition{{Code: "business", Name: "Business"}}, []int{12}
-	prices := []Price{{Edition: "business", PeriodMonths: 12, PerSeat: 1000}}
-	if _, err := s.CreateProduct(System, ProductInput{Code: &code, Name: &name, Currency: &cur, Editions: &eds, Periods: &periods, Prices: &prices}); err != nil {
-		t.Fatal(err)
-	}
-	pname := "Near Reseller"
-	target, err := s.CreatePartner(System, PartnerInput{Name: &pname})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, _, target := internalDesk(t, nil)
 	receiver := Actor{Email: "rita@near.example", Role: RolePartner, PartnerID: target.ID}
 	const secret = "ABCD-EFGH-JKMN-PQRS-TVWX"
 
 	// On import.
-	_, err = s.ImportTransferFile(receiver, fileFrom(t, target.PublicID, secret, StatusCancelled))
+	_, err := s.ImportTransferFile(receiver, fileFrom(t, target.PublicID, secret, StatusCancelled))
 	var ve *ValidationError
 	if !errors.As(err, &ve) || ve.Field != "file" || !strings.Contains(ve.Message, "cancelled and cannot be transferred") {
 		t.Fatalf("import of a cancelled license: %v", err)

@@ -5,8 +5,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -21,22 +19,7 @@ import (
 // with control characters, a giving partner's name with a bidi override.
 func TestTransferFileTextIsCheckedLikeTypedText(t *testing.T) {
 	t.Parallel()
-	s, err := Open(Options{DataDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	code, name, cur := "av", "AV", "EUR"
-	eds, periods := []Edition{{Code: "business", Name: "Business"}}, []int{12}
-	prices := []Price{{Edition: "business", PeriodMonths: 12, PerSeat: 1000}}
-	if _, err := s.CreateProduct(System, ProductInput{Code: &code, Name: &name, Currency: &cur, Editions: &eds, Periods: &periods, Prices: &prices}); err != nil {
-		t.Fatal(err)
-	}
-	pname := "Near Reseller"
-	target, err := s.CreatePartner(System, PartnerInput{Name: &pname})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, _, target := internalDesk(t, nil)
 	receiver := Actor{Email: "rita@near.example", Role: RolePartner, PartnerID: target.ID}
 	hostile := func(change func(p *filePayload)) []byte {
 		pub, priv, _ := ed25519.GenerateKey(rand.Reader)
