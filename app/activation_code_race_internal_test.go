@@ -15,20 +15,8 @@ import (
 // of the right one in one group commit (the writer is held while they
 // queue, so their order is known) leave the right one refused.
 func TestActivationCodeWrongTriesRacingCountBeforeTheRightOne(t *testing.T) {
-	s := openTestService(t, t.TempDir(), nil)
-	defer s.Close()
-	code, name, cur := "av", "Antivirus", "EUR"
-	eds, periods := []Edition{{Code: "business", Name: "Business"}}, []int{12}
-	prices := []Price{{Edition: "business", PeriodMonths: 12, PerSeat: 1999}}
-	prod, err := s.CreateProduct(System, ProductInput{Code: &code, Name: &name, Currency: &cur, Editions: &eds, Periods: &periods, Prices: &prices})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pname, cname, email := "Alpha Reseller", "Ann", "ann@customer.example"
-	p, err := s.CreatePartner(System, PartnerInput{Name: &pname})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, prod, p := internalDesk(t, nil, 1999, "Alpha Reseller")
+	cname, email := "Ann", "ann@customer.example"
 	if _, err := s.CreateCustomer(System, CustomerInput{PartnerID: &p.ID, Name: &cname, Email: &email}); err != nil {
 		t.Fatal(err)
 	}

@@ -13,20 +13,8 @@ import (
 // partner. The giver pays only for its own licenses, and the one that
 // left is not renewed on its money.
 func TestAutoRenewSkipsALicenseMovedSincePicked(t *testing.T) {
-	s := openTestService(t, t.TempDir(), nil)
-	defer s.Close()
-	code, name, cur := "av", "Antivirus", "EUR"
-	eds, periods := []Edition{{Code: "business", Name: "Business"}}, []int{12}
-	prices := []Price{{Edition: "business", PeriodMonths: 12, PerSeat: 1999}}
-	prod, err := s.CreateProduct(System, ProductInput{Code: &code, Name: &name, Currency: &cur, Editions: &eds, Periods: &periods, Prices: &prices})
-	if err != nil {
-		t.Fatal(err)
-	}
-	an, bn := "Alpha Reseller", "Beta Reseller"
-	a, err := s.CreatePartner(System, PartnerInput{Name: &an})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, prod, a := internalDesk(t, nil, 1999, "Alpha Reseller")
+	bn := "Beta Reseller"
 	b, err := s.CreatePartner(System, PartnerInput{Name: &bn})
 	if err != nil {
 		t.Fatal(err)

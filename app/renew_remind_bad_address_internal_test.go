@@ -15,7 +15,7 @@ import (
 func TestCustomerMailsSkipAnAddressTheOutboxRefuses(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-	s, prod, p := internalDesk(t, func() time.Time { return now })
+	s, prod, p := internalDesk(t, func() time.Time { return now }, 1000, "Near Reseller")
 	var ids []uint64
 	for _, c := range []struct{ name, email string }{{"Bad Ltd", "bad@customer.example"}, {"Good Ltd", "good@customer.example"}} {
 		ls, err := s.CreateLicenses(System, LicenseCreate{ProductID: prod.ID, Edition: "business", Seats: 1, PeriodMonths: 12, PartnerID: p.ID,

@@ -37,7 +37,7 @@ func fileFrom(t *testing.T, target, secret string, st Status) []byte {
 // before this desk checked it) again on approval, with nothing written.
 func TestTransferFileRefusesALicenseNotTransferable(t *testing.T) {
 	t.Parallel()
-	s, _, target := internalDesk(t, nil)
+	s, _, target := internalDesk(t, nil, 1000, "Near Reseller")
 	receiver := Actor{Email: "rita@near.example", Role: RolePartner, PartnerID: target.ID}
 	const secret = "ABCD-EFGH-JKMN-PQRS-TVWX"
 

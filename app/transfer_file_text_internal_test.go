@@ -19,7 +19,7 @@ import (
 // with control characters, a giving partner's name with a bidi override.
 func TestTransferFileTextIsCheckedLikeTypedText(t *testing.T) {
 	t.Parallel()
-	s, _, target := internalDesk(t, nil)
+	s, _, target := internalDesk(t, nil, 1000, "Near Reseller")
 	receiver := Actor{Email: "rita@near.example", Role: RolePartner, PartnerID: target.ID}
 	hostile := func(change func(p *filePayload)) []byte {
 		pub, priv, _ := ed25519.GenerateKey(rand.Reader)
