@@ -5,6 +5,10 @@ import (
 	"time"
 )
 
+// RateLimitWindow is the window of every rate limit: a refused caller
+// may try again once it has passed (the HTTP answer's Retry-After).
+const RateLimitWindow = limitWindow
+
 // Login rate limits: failures within the window lock further attempts
 // for the account and for the address until the window has passed.
 const (

@@ -412,6 +412,9 @@ func TestAPITokenRateLimit(t *testing.T) {
 	if e := r.apiError(t); e.Error.Code != "rate_limited" || !strings.Contains(e.Error.Message, "wait") {
 		t.Fatalf("rate limit body %s", r.body)
 	}
+	if ra := r.header.Get("Retry-After"); ra != "900" {
+		t.Fatalf("Retry-After %q on a 429, want 900 (the 15-minute window)", ra)
+	}
 	w.clk.advance(16 * time.Minute)
 	wantStatus(t, "after the window", w.do(anonymous, "POST", "/api/v1/tokens", `{"email":"ops@example.com","password":"`+apiPassword+`"}`), 201)
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -118,6 +119,11 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 		s.log.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
 	}
 	setSecurityHeaders(c) // also for errors raised before the middleware ran
+	if status == fiber.StatusTooManyRequests {
+		// Every limit counts within one window: once it has passed the
+		// caller is let in again (an upper bound; often sooner).
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(app.RateLimitWindow.Seconds())))
+	}
 	if isAPI(c) || status == fiber.StatusRequestHeaderFieldsTooLarge {
 		var ck *app.CheckoutError
 		if errors.As(err, &ck) {
