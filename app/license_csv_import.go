@@ -252,6 +252,9 @@ func (cx *csvContext) rowLicense(v map[string]string) (License, error) {
 	if len(l.Key) > 100 {
 		return l, Invalid("key", "is longer than 100 characters")
 	}
+	if err := checkOneLine("key", l.Key); err != nil {
+		return l, err // a transfer file's key is held to the same rule
+	}
 	prod := cx.products[strings.ToLower(v["product"])]
 	if prod == nil {
 		if v["product"] == "" {
