@@ -76,7 +76,7 @@ POST /api/v1/licenses/import?partner=P-… with an operator's API token.`)
 	}
 	for _, r := range rep.Outcomes {
 		if r.Outcome == app.RowInvalid || r.Outcome == app.RowConflict {
-			fmt.Fprintf(c.stdout, "line %d: %s %s: %s %s\n", r.Line, r.Outcome, r.Key, r.Field, r.Reason)
+			fmt.Fprintf(c.stdout, "line %d: %s %s: %s %s\n", r.Line, r.Outcome, shown(r.Key), shown(r.Field), shown(r.Reason))
 		}
 	}
 	fmt.Fprintf(c.stdout, "%d rows: %d new, %d same, %d conflicting, %d invalid; %d imported for %s\n",

@@ -83,3 +83,26 @@ func TestBoundMemory(t *testing.T) {
 	}
 	restore()
 }
+
+// TestImportReportCannotDriveTheTerminal: a row of another desk's CSV
+// with escape sequences in its key is reported with them escaped, never
+// written raw to the operator's terminal.
+func TestImportReportCannotDriveTheTerminal(t *testing.T) {
+	dir := t.TempDir()
+	p := newPartner(t, dir, "Northwind IT")
+	svc := openSvc(t, dir)
+	avProduct(t, svc)
+	svc.Close()
+	file := filepath.Join(t.TempDir(), "licenses.csv")
+	csv := "key,product,status,valid_to\nK0000001-ABCD,av,active,2027-01-31\n\"EVIL\x1b[2J\x1b]0;owned\x07\",av,active,2027-01-31\n"
+	if err := os.WriteFile(file, []byte(csv), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, nil, "", "import", file, "--partner", p.PublicID, "--data", dir, "--dry-run")
+	if strings.ContainsAny(r.stdout+r.stderr, "\x1b\x07") {
+		t.Fatalf("the report wrote escape sequences raw:\n%q", r.stdout)
+	}
+	if !strings.Contains(r.stdout, `EVIL\x1b[2J\x1b]0;owned\a`) || !strings.Contains(r.stdout, "line 3: invalid") {
+		t.Fatalf("the bad row is not reported, escaped:\n%s", r.stdout)
+	}
+}

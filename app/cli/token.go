@@ -93,7 +93,7 @@ func runTokenList(c *cmd, args []string) error {
 		if t.LastUsed != nil {
 			last = t.LastUsed.UTC().Format("2006-01-02 15:04")
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s…\t%s\t%s\n", t.ID, t.Email, orDash(t.Name), t.Hint, t.Created.UTC().Format("2006-01-02 15:04"), last)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s…\t%s\t%s\n", t.ID, shown(t.Email), orDash(shown(t.Name)), t.Hint, t.Created.UTC().Format("2006-01-02 15:04"), last)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

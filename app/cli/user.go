@@ -98,7 +98,7 @@ generated and printed once.`)
 		return fieldError(err, userFlags)
 	}
 	if partnerName != "" {
-		fmt.Fprintf(c.stdout, "added partner user %s (id %d) for %s\n", u.Email, u.ID, partnerName)
+		fmt.Fprintf(c.stdout, "added partner user %s (id %d) for %s\n", u.Email, u.ID, shown(partnerName))
 	} else {
 		fmt.Fprintf(c.stdout, "added operator %s (id %d)\n", u.Email, u.ID)
 	}
@@ -227,7 +227,7 @@ func runUserList(c *cmd, args []string) error {
 		if u.LastLogin != nil {
 			last = u.LastLogin.UTC().Format("2006-01-02 15:04 UTC")
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", u.ID, u.Email, orDash(u.Name), u.Role, partner, status, last)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", u.ID, shown(u.Email), orDash(shown(u.Name)), u.Role, shown(partner), status, last)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
