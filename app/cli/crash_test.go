@@ -351,21 +351,14 @@ func TestKillNineDuringCSVImportThenImportAgain(t *testing.T) {
 		t.Skip("builds and kills the real binary")
 	}
 	bin := buildBinary(t)
-	dir := t.TempDir()
-	p := newPartner(t, dir, "Northwind IT")
-	svc := openSvc(t, dir)
-	avProduct(t, svc)
-	svc.Close()
+	dir, p := importDesk(t)
 	const rows = 40000
 	var b strings.Builder
 	b.WriteString("key,product,status,valid_to,customer\n")
 	for i := range rows {
 		fmt.Fprintf(&b, "K%07d-WXYZ,av,active,2027-01-31,Kunde%07d\n", i, i)
 	}
-	file := filepath.Join(t.TempDir(), "licenses.csv")
-	if err := os.WriteFile(file, []byte(b.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	file := csvFile(t, b.String())
 
 	cmd := exec.Command(bin, "import", file, "--partner", p.PublicID, "--data", dir)
 	var out strings.Builder
@@ -409,7 +402,7 @@ func TestKillNineDuringCSVImportThenImportAgain(t *testing.T) {
 	killed := cmd.Wait() != nil
 
 	// What the cut-short import left: whole licenses, consistent lists.
-	svc, err = app.Open(app.Options{DataDir: dir, Logger: quiet})
+	svc, err := app.Open(app.Options{DataDir: dir, Logger: quiet})
 	if err != nil {
 		t.Fatalf("open after kill -9: %v\nimport said: %s", err, out.String())
 	}

@@ -16,21 +16,14 @@ import (
 // progress bar, the same file again changes nothing, and a partner is
 // required.
 func TestImportCommand(t *testing.T) {
-	dir := t.TempDir()
-	p := newPartner(t, dir, "Northwind IT")
-	svc := openSvc(t, dir)
-	avProduct(t, svc)
-	svc.Close()
+	dir, p := importDesk(t)
 	var b strings.Builder
 	b.WriteString("key,product,status,valid_to,customer\n")
 	const rows = 25000
 	for i := range rows {
 		fmt.Fprintf(&b, "K%07d-ABCD,av,active,2027-01-31,Customer %d\n", i, i)
 	}
-	file := filepath.Join(t.TempDir(), "licenses.csv")
-	if err := os.WriteFile(file, []byte(b.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	file := csvFile(t, b.String())
 	r := mustRun(t, "", "import", file, "--partner", p.PublicID, "--data", dir, "--dry-run")
 	if !strings.Contains(r.stdout, "25000 rows: 25000 new") || !strings.Contains(r.stdout, "0 imported") {
 		t.Errorf("dry run: %q", r.stdout)
@@ -43,7 +36,7 @@ func TestImportCommand(t *testing.T) {
 	if !strings.Contains(r.stdout, "25000 same") || !strings.Contains(r.stdout, "0 imported") {
 		t.Errorf("again: %q", r.stdout)
 	}
-	svc = openSvc(t, dir)
+	svc := openSvc(t, dir)
 	l, err := svc.LicenseByKey(app.System, "K0012345-ABCD")
 	if err != nil || l.PartnerID != p.ID || l.Customer != "Customer 12345" {
 		t.Errorf("imported license %+v, %v", l, err)
@@ -88,16 +81,8 @@ func TestBoundMemory(t *testing.T) {
 // with escape sequences in its key is reported with them escaped, never
 // written raw to the operator's terminal.
 func TestImportReportCannotDriveTheTerminal(t *testing.T) {
-	dir := t.TempDir()
-	p := newPartner(t, dir, "Northwind IT")
-	svc := openSvc(t, dir)
-	avProduct(t, svc)
-	svc.Close()
-	file := filepath.Join(t.TempDir(), "licenses.csv")
-	csv := "key,product,status,valid_to\nK0000001-ABCD,av,active,2027-01-31\n\"EVIL\x1b[2J\x1b]0;owned\x07\",av,active,2027-01-31\n"
-	if err := os.WriteFile(file, []byte(csv), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	dir, p := importDesk(t)
+	file := csvFile(t, "key,product,status,valid_to\nK0000001-ABCD,av,active,2027-01-31\n\"EVIL\x1b[2J\x1b]0;owned\x07\",av,active,2027-01-31\n")
 	r := run(t, nil, "", "import", file, "--partner", p.PublicID, "--data", dir, "--dry-run")
 	if strings.ContainsAny(r.stdout+r.stderr, "\x1b\x07") {
 		t.Fatalf("the report wrote escape sequences raw:\n%q", r.stdout)
@@ -105,4 +90,26 @@ func TestImportReportCannotDriveTheTerminal(t *testing.T) {
 	if !strings.Contains(r.stdout, `EVIL\x1b[2J\x1b]0;owned\a`) || !strings.Contains(r.stdout, "line 3: invalid") {
 		t.Fatalf("the bad row is not reported, escaped:\n%s", r.stdout)
 	}
+}
+
+// importDesk is a data directory with the product "av" and a partner to
+// import licenses for, closed again for a command to open.
+func importDesk(t *testing.T) (string, app.Partner) {
+	t.Helper()
+	dir := t.TempDir()
+	p := newPartner(t, dir, "Northwind IT")
+	svc := openSvc(t, dir)
+	avProduct(t, svc)
+	svc.Close()
+	return dir, p
+}
+
+// csvFile writes content to a CSV file in a temporary directory.
+func csvFile(t *testing.T, content string) string {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "licenses.csv")
+	if err := os.WriteFile(file, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return file
 }
