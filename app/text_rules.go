@@ -12,10 +12,11 @@ import (
 // characters at all: no NUL, no escape sequences, no line breaks or tabs.
 // Notes may keep line breaks and tabs, and nothing else of the kind.
 
-// breaksLine reports the characters a one-line field refuses: every
+// BreaksLine reports the characters a one-line field refuses: every
 // control character (C0, DEL, C1), the Unicode line and paragraph
-// separators and the bidi controls.
-func breaksLine(r rune) bool {
+// separators and the bidi controls. The command line escapes the same
+// characters in what it prints from the data.
+func BreaksLine(r rune) bool {
 	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || reordersText(r)
 }
 
@@ -33,7 +34,7 @@ func checkOneLine(field, v string) error {
 	if !utf8.ValidString(v) {
 		return Invalid(field, "is not valid UTF-8 text")
 	}
-	if strings.IndexFunc(v, breaksLine) >= 0 {
+	if strings.IndexFunc(v, BreaksLine) >= 0 {
 		return Invalid(field, "must be plain text on one line, without line breaks, tabs, bidi overrides or other control characters")
 	}
 	return nil
@@ -68,7 +69,7 @@ const maxTypedAudit = 320
 // right-to-left override turns "lacol.ksednesnecil@nimda" into the
 // operator's address) and a huge value is not stored whole.
 func typedForAudit(v string) string {
-	plain := utf8.ValidString(v) && strings.IndexFunc(v, func(r rune) bool { return breaksLine(r) || unicode.Is(unicode.Cf, r) }) < 0
+	plain := utf8.ValidString(v) && strings.IndexFunc(v, func(r rune) bool { return BreaksLine(r) || unicode.Is(unicode.Cf, r) }) < 0
 	if plain && len(v) <= maxTypedAudit {
 		return v
 	}

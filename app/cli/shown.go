@@ -3,22 +3,24 @@ package cli
 import (
 	"strconv"
 	"strings"
-	"unicode"
+
+	"licensedesk/app"
 )
 
 // shown makes text from the data fit for the terminal it is printed to:
-// control characters (escape sequences, line breaks, tabs) and bidi
-// overrides are written as Go escapes (\x1b, \n, \u202e), so a name
+// the characters a one-line field refuses (app.BreaksLine: control
+// characters such as escape sequences, line breaks and tabs, and bidi
+// overrides) are written as Go escapes (\x1b, \n, \u202e), so a name
 // stored before the text rules, or a row of a CSV from another desk,
 // cannot move the cursor, clear the screen, fake a line or reverse the
 // columns of a listing.
 func shown(s string) string {
-	if !strings.ContainsFunc(s, hiddenRune) {
+	if !strings.ContainsFunc(s, app.BreaksLine) {
 		return s
 	}
 	var b strings.Builder
 	for _, r := range s {
-		if hiddenRune(r) {
+		if app.BreaksLine(r) {
 			q := strconv.QuoteRuneToASCII(r)
 			b.WriteString(q[1 : len(q)-1])
 			continue
@@ -26,8 +28,4 @@ func shown(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
-}
-
-func hiddenRune(r rune) bool {
-	return unicode.IsControl(r) || r >= 0x202A && r <= 0x202E || r >= 0x2066 && r <= 0x2069
 }
