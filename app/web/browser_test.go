@@ -63,7 +63,9 @@ func (b *browserRun) do(what string, steps ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
 	defer cancel()
-	if err := chromedp.Do(ctx, steps...); err != nil {
+	// A step ends once htmx is idle, so what it swapped in is wired up
+	// before the next step clicks it (as a user's second click is).
+	if err := chromedp.Do(ctx, append(steps, htmxIdle())...); err != nil {
 		b.shot("failed-" + strings.ReplaceAll(what, " ", "-"))
 		b.t.Fatalf("%s: %v", what, err)
 	}
@@ -153,6 +155,13 @@ func countSettles() chromedp.Action[chromedp.Void] {
 // settled waits until htmx has settled n swaps since countSettles.
 func settled(n int) chromedp.Action[chromedp.Void] {
 	return chromedp.Poll[chromedp.Void](fmt.Sprintf("window.ldSettled >= %d", n))
+}
+
+// htmxIdle waits until no htmx request, swap or settle is in flight: the
+// content a swap brought in is only wired up (its hx-get, hx-post) once
+// it has settled, and a click before that follows the plain link.
+func htmxIdle() chromedp.Action[chromedp.Void] {
+	return chromedp.Poll[chromedp.Void](`document.querySelector(".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added") === null`)
 }
 
 func (b *browserRun) fill(sel, value string) chromedp.Action[chromedp.Void] {
