@@ -34,12 +34,16 @@ func GetCountIn(b *bolt.Bucket, key []byte) uint64 {
 	return binary.BigEndian.Uint64(v)
 }
 
-// appendOnly buckets get keys in increasing order (ids, sequences): pages
-// are filled before a new one starts, instead of bbolt's default half,
-// which doubles such a bucket's size on disk.
+// appendOnly buckets get keys in increasing order (ids, sequences; order
+// numbers rise within each series, and a mail's attachments come with
+// it): pages are filled before a new one starts, instead of bbolt's
+// default half, which doubles such a bucket's size on disk and the pages
+// each commit writes at its end. (The license history is not one: a
+// license's later changes go in among older entries, where full pages
+// would split on every insert.)
 var appendOnly = map[string]bool{Licenses: true, Audit: true, Changes: true,
-	Customers: true, LicenseCustomer: true, Orders: true, Invoices: true, InvoiceLines: true,
-	Outbox: true, Transfers: true, TransferItems: true}
+	Customers: true, LicenseCustomer: true, Orders: true, OrdersByNumber: true, Invoices: true, InvoiceLines: true, InvoicesByNumber: true,
+	Outbox: true, OutboxAtt: true, Transfers: true, TransferItems: true}
 
 // fill sets the fill percent of an append-only bucket; bbolt resets it for
 // every transaction.
