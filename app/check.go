@@ -28,7 +28,7 @@ var checkers = []struct {
 	{storage.Products, jsonInto[Product]},
 	{storage.Ledger, jsonInto[LedgerEntry]},
 	{storage.Audit, jsonInto[AuditEntry]},
-	{storage.LicenseHistory, jsonInto[HistoryEntry]},
+	{storage.LicenseHistory, jsonInto[historyRecord]},
 	{storage.Tokens, jsonInto[Token]},
 	{storage.Sessions, jsonInto[Session]},
 }

@@ -73,19 +73,44 @@ var historyFields = []struct {
 	}},
 }
 
-// writeHistory records every field that differs between old and l (all
-// set fields for a new license) in the caller's transaction.
-func (s *Service) writeHistory(tx *storage.Tx, a Actor, action string, old, l *License) error {
-	at := s.now()
-	put := func(field, o, n string) error {
-		id, err := tx.NextID(storage.LicenseHistory)
-		if err != nil {
-			return err
-		}
-		e := HistoryEntry{ID: id, LicenseID: l.ID, At: at, Actor: a.Email, Action: action, Field: field, Old: o, New: n, PartnerID: l.PartnerID}
-		return tx.PutRaw(storage.LicenseHistory, storage.Key(storage.EncodeID(l.ID), id), appendHistoryJSON(make([]byte, 0, 256), &e))
+// historyChange is one field of a stored history record that changed
+// several fields at once.
+type historyChange struct {
+	Field string `json:"field"`
+	Old   string `json:"old,omitempty"`
+	New   string `json:"new,omitempty"`
+}
+
+// historyRecord is how the history is stored, one record a write: a
+// single entry as it is read, or, when one write changed several fields
+// (a purchase sets seven), their shared id, time, actor, action and owner
+// once and each field in Changes; the field in Changes[i] is the entry
+// with id ID+i. A purchase's history is then one short record instead of
+// seven of two hundred bytes each, which the commit would write and sync.
+type historyRecord struct {
+	HistoryEntry
+	Changes []historyChange `json:"changes,omitempty"`
+}
+
+// appendEntries appends the entries r holds to out, newest (highest id)
+// first.
+func (r *historyRecord) appendEntries(out []HistoryEntry) []HistoryEntry {
+	if len(r.Changes) == 0 {
+		return append(out, r.HistoryEntry)
 	}
-	wrote := false
+	for i := len(r.Changes) - 1; i >= 0; i-- {
+		e := r.HistoryEntry
+		e.ID += uint64(i)
+		e.Field, e.Old, e.New = r.Changes[i].Field, r.Changes[i].Old, r.Changes[i].New
+		out = append(out, e)
+	}
+	return out
+}
+
+// writeHistory records every field that differs between old and l (all
+// set fields for a new license) in the caller's transaction, as one record.
+func (s *Service) writeHistory(tx *storage.Tx, a Actor, action string, old, l *License) error {
+	var changes []historyChange
 	for _, f := range historyFields {
 		var o string
 		if old != nil {
@@ -98,15 +123,22 @@ func (s *Service) writeHistory(tx *storage.Tx, a Actor, action string, old, l *L
 		if f.name == "admin_password" {
 			o, n = maskSecret(o), maskSecret(n)
 		}
-		if err := put(f.name, o, n); err != nil {
-			return err
+		changes = append(changes, historyChange{Field: f.name, Old: o, New: n})
+	}
+	e := HistoryEntry{LicenseID: l.ID, At: s.now(), Actor: a.Email, Action: action, PartnerID: l.PartnerID}
+	if len(changes) <= 1 {
+		if len(changes) == 1 {
+			e.Field, e.Old, e.New = changes[0].Field, changes[0].Old, changes[0].New
 		}
-		wrote = true
+		return writeHistoryEntry(tx, e)
 	}
-	if !wrote {
-		return put("", "", "")
+	first, err := tx.NextIDs(storage.LicenseHistory, uint64(len(changes)))
+	if err != nil {
+		return err
 	}
-	return nil
+	e.ID = first
+	r := historyRecord{HistoryEntry: e, Changes: changes}
+	return tx.PutRaw(storage.LicenseHistory, storage.Key(storage.EncodeID(l.ID), first), appendHistoryRecordJSON(make([]byte, 0, 128+48*len(changes)), &r))
 }
 
 // sameLicense reports whether every field the history compares is equal.
@@ -144,12 +176,12 @@ func (s *Service) LicenseHistory(a Actor, id uint64) ([]HistoryEntry, error) {
 			return ErrNotFound
 		}
 		tx.EachReverse(storage.LicenseHistory, storage.EncodeID(id), func(k, v []byte) bool {
-			var e HistoryEntry
-			if err = jsonUnmarshal(v, &e); err != nil {
+			var r historyRecord
+			if err = jsonUnmarshal(v, &r); err != nil {
 				return false
 			}
-			if a.IsOperator() || e.PartnerID == a.PartnerID {
-				out = append(out, e)
+			if a.IsOperator() || r.PartnerID == a.PartnerID {
+				out = r.appendEntries(out)
 			}
 			return true
 		})

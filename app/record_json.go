@@ -30,6 +30,26 @@ func appendHistoryJSON(b []byte, e *HistoryEntry) []byte {
 	return append(b, '}')
 }
 
+// appendHistoryRecordJSON appends r's JSON to b.
+func appendHistoryRecordJSON(b []byte, r *historyRecord) []byte {
+	b = appendHistoryJSON(b, &r.HistoryEntry)
+	if len(r.Changes) == 0 {
+		return b
+	}
+	b = append(b[:len(b)-1], `,"changes":[`...)
+	for i, c := range r.Changes {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"field":`...)
+		b = appendJSONString(b, c.Field)
+		b = appendOptString(b, "old", c.Old)
+		b = appendOptString(b, "new", c.New)
+		b = append(b, '}')
+	}
+	return append(b, "]}"...)
+}
+
 // appendAuditJSON appends e's JSON to b.
 func appendAuditJSON(b []byte, e *AuditEntry) []byte {
 	b = append(b, `{"id":`...)

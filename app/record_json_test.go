@@ -36,6 +36,14 @@ func TestRecordJSONIsEncodingJSON(t *testing.T) {
 		if got := appendHistoryJSON(nil, &e); string(got) != string(want) {
 			t.Fatalf("entry %+v:\n got %s\nwant %s", e, got, want)
 		}
+		rec := historyRecord{HistoryEntry: HistoryEntry{ID: e.ID, LicenseID: e.LicenseID, At: e.At, Actor: e.Actor, Action: e.Action, PartnerID: e.PartnerID}}
+		for range r.IntN(4) {
+			rec.Changes = append(rec.Changes, historyChange{Field: str(), Old: str(), New: str()})
+		}
+		want, _ = json.Marshal(rec)
+		if got := appendHistoryRecordJSON(nil, &rec); string(got) != string(want) {
+			t.Fatalf("history record %+v:\n got %s\nwant %s", rec, got, want)
+		}
 		au := AuditEntry{ID: e.ID, At: e.At, Actor: str(), Action: str(), Target: str(), Detail: str(), Addr: str()}
 		want, _ = json.Marshal(au)
 		if got := appendAuditJSON(nil, &au); string(got) != string(want) {

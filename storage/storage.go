@@ -262,6 +262,17 @@ func (tx *Tx) NextID(bucket string) (uint64, error) {
 	return tx.bucket(bucket).NextSequence()
 }
 
+// NextIDs draws n consecutive ids from bucket's sequence and returns the
+// first.
+func (tx *Tx) NextIDs(bucket string, n uint64) (uint64, error) {
+	if n == 0 {
+		return 0, errors.New("storage: NextIDs of none")
+	}
+	b := tx.bucket(bucket)
+	first := b.Sequence() + 1
+	return first, b.SetSequence(first + n - 1)
+}
+
 // Count returns the number of keys in bucket.
 func (tx *Tx) Count(bucket string) int {
 	if _, ok := buffered[bucket]; ok {
