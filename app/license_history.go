@@ -107,6 +107,28 @@ func (r *historyRecord) appendEntries(out []HistoryEntry) []HistoryEntry {
 	return out
 }
 
+// eachHistory calls fn with each history entry of license id, newest
+// (highest id) first, until fn returns false. It is the one reader of the
+// stored records: a record of several fields gives one entry each.
+func eachHistory(tx *storage.Tx, id uint64, fn func(e HistoryEntry) bool) error {
+	var err error
+	var buf []HistoryEntry
+	tx.EachReverse(storage.LicenseHistory, storage.EncodeID(id), func(k, v []byte) bool {
+		var r historyRecord
+		if err = jsonUnmarshal(v, &r); err != nil {
+			return false
+		}
+		buf = r.appendEntries(buf[:0])
+		for _, e := range buf {
+			if !fn(e) {
+				return false
+			}
+		}
+		return true
+	})
+	return err
+}
+
 // writeHistory records every field that differs between old and l (all
 // set fields for a new license) in the caller's transaction, as one record.
 func (s *Service) writeHistory(tx *storage.Tx, a Actor, action string, old, l *License) error {
@@ -175,17 +197,12 @@ func (s *Service) LicenseHistory(a Actor, id uint64) ([]HistoryEntry, error) {
 		if !a.IsOperator() && (a.PartnerID == 0 || l.PartnerID != a.PartnerID || l.Deleted != nil) {
 			return ErrNotFound
 		}
-		tx.EachReverse(storage.LicenseHistory, storage.EncodeID(id), func(k, v []byte) bool {
-			var r historyRecord
-			if err = jsonUnmarshal(v, &r); err != nil {
-				return false
-			}
-			if a.IsOperator() || r.PartnerID == a.PartnerID {
-				out = r.appendEntries(out)
+		return eachHistory(tx, id, func(e HistoryEntry) bool {
+			if a.IsOperator() || e.PartnerID == a.PartnerID {
+				out = append(out, e)
 			}
 			return true
 		})
-		return err
 	})
 	return out, err
 }
