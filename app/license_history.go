@@ -207,6 +207,22 @@ func (s *Service) LicenseHistory(a Actor, id uint64) ([]HistoryEntry, error) {
 	return out, err
 }
 
+// statusSince is when license id last moved to status st, from its
+// history (the latest status entry naming st), and whether one was found.
+func statusSince(tx *storage.Tx, id uint64, st Status) (time.Time, bool) {
+	var at time.Time
+	found := false
+	tx.EachReverse(storage.LicenseHistory, storage.EncodeID(id), func(k, v []byte) bool {
+		var e HistoryEntry
+		if jsonUnmarshal(v, &e) != nil || e.Field != "status" || e.New != string(st) {
+			return true
+		}
+		at, found = e.At, true
+		return false
+	})
+	return at, found
+}
+
 // writeHistoryEntry records one entry for the given owner's eyes, for a
 // change that is not a plain field diff (a transfer writes one part for
 // the giving partner and one for the receiving one).

@@ -105,16 +105,24 @@ func monthlySeatPrice(p Product, edition string, periodMonths int) (int64, bool)
 	return (n + m/2) / m, true
 }
 
-// activeIn reports whether l was active on any day of [from, to).
-func activeIn(l *License, from, to time.Time) bool {
+// activeIn reports whether l was active on any day of [from, to). A
+// cancelled license stopped when it was cancelled, as its history says:
+// its Updated time moves with any later edit (a note), which is no use.
+func activeIn(tx *storage.Tx, l *License, from, to time.Time) bool {
 	if l.ValidFrom == nil || !l.ValidFrom.Before(to) {
 		return false
 	}
 	if l.ValidTo != nil && !l.ValidTo.After(from) {
 		return false
 	}
-	if l.Status == StatusCancelled && l.Updated.Before(from) {
-		return false
+	if l.Status == StatusCancelled {
+		stopped := l.Updated
+		if at, ok := statusSince(tx, l.ID, StatusCancelled); ok {
+			stopped = at
+		}
+		if stopped.Before(from) {
+			return false
+		}
 	}
 	return true
 }
@@ -140,7 +148,7 @@ func (s *Service) billPartnerMonth(tx *storage.Tx, partnerID uint64, month time.
 		if err != nil {
 			return true
 		}
-		if activeIn(&l, month, end) {
+		if activeIn(tx, &l, month, end) {
 			seats[group{l.ProductID, l.Edition, l.PeriodMonths}] += l.Seats
 		}
 		return true

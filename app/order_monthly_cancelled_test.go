@@ -1,0 +1,67 @@
+package app_test
+
+import (
+	"testing"
+
+	"licensedesk/app"
+)
+
+// monthlySeats is the seats a partner's monthly charge for month
+// ("2026-04") bills, and whether there is a charge at all.
+func monthlySeats(t *testing.T, svc *app.Service, partner uint64, month string) (int, bool) {
+	t.Helper()
+	for _, o := range monthlyCharges(t, svc) {
+		if o.PartnerID != partner || o.BillingMonth != month {
+			continue
+		}
+		n := 0
+		for _, l := range o.Lines {
+			n += l.Seats
+		}
+		return n, true
+	}
+	return 0, false
+}
+
+// TestMonthlyBillingStopsAtCancellation: a license cancelled in March is
+// billed for March (active part of it, billed whole by the partner
+// page's rule) and never after, even when a note is written on it
+// later: the note changes nothing about when it stopped being used.
+func TestMonthlyBillingStopsAtCancellation(t *testing.T) {
+	e := newEnv(t) // 2 March 2026
+	p, err := e.svc.CreatePartner(app.System, app.PartnerInput{Name: ptr("Harbor MSP"), Program: ptr(app.ProgramMonthly)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	prod := e.product("antivirus")
+	_, err = e.svc.CreateLicenses(app.System, app.LicenseCreate{ProductID: prod.ID, Edition: "business", Seats: 2, PeriodMonths: 12, PartnerID: p.ID, Customer: "Acme"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone, err := e.svc.CreateLicenses(app.System, app.LicenseCreate{ProductID: prod.ID, Edition: "business", Seats: 5, PeriodMonths: 12, PartnerID: p.ID, Customer: "Zenith"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.clk.Set(utc(2026, 3, 10, 12, 0))
+	if _, err := e.svc.CancelLicense(app.System, gone[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.BillMonth(utc(2026, 3, 1, 0, 0)); err != nil {
+		t.Fatal(err)
+	}
+	if n, ok := monthlySeats(t, e.svc, p.ID, "2026-03"); !ok || n != 7 {
+		t.Fatalf("March bills %d seats (%v); want 7: the cancelled license was used in March", n, ok)
+	}
+	// In April the operator writes a note on the cancelled license.
+	e.clk.Set(utc(2026, 4, 15, 9, 0))
+	if _, err := e.svc.SetNotes(app.System, gone[0].ID, "customer left in March"); err != nil {
+		t.Fatal(err)
+	}
+	e.clk.Set(utc(2026, 5, 1, 0, 5))
+	if _, err := e.svc.BillMonth(utc(2026, 4, 1, 0, 0)); err != nil {
+		t.Fatal(err)
+	}
+	if n, ok := monthlySeats(t, e.svc, p.ID, "2026-04"); !ok || n != 2 {
+		t.Fatalf("April bills %d seats (%v); want 2: the license cancelled on 10 March was not used in April", n, ok)
+	}
+}
