@@ -108,6 +108,8 @@ func monthlySeatPrice(p Product, edition string, periodMonths int) (int64, bool)
 // activeIn reports whether l was active on any day of [from, to). A
 // cancelled license stopped when it was cancelled, as its history says:
 // its Updated time moves with any later edit (a note), which is no use.
+// A license transferred out to another desk stopped when the receipt
+// came: it is read-only from then on, so its Updated time is that.
 func activeIn(tx *storage.Tx, l *License, from, to time.Time) bool {
 	if l.ValidFrom == nil || !l.ValidFrom.Before(to) {
 		return false
@@ -123,6 +125,9 @@ func activeIn(tx *storage.Tx, l *License, from, to time.Time) bool {
 		if stopped.Before(from) {
 			return false
 		}
+	}
+	if l.Status == StatusTransferredOut && l.Updated.Before(from) {
+		return false
 	}
 	return true
 }

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"testing"
+	"time"
 
 	"licensedesk/app"
 )
@@ -63,5 +64,55 @@ func TestMonthlyBillingStopsAtCancellation(t *testing.T) {
 	}
 	if n, ok := monthlySeats(t, e.svc, p.ID, "2026-04"); !ok || n != 2 {
 		t.Fatalf("April bills %d seats (%v); want 2: the license cancelled on 10 March was not used in April", n, ok)
+	}
+}
+
+// TestMonthlyBillingStopsAtTransferOut: a license handed to another desk
+// by a transfer file is billed for the month its receipt came in, and
+// not for the months after, when the other desk's partner uses it.
+func TestMonthlyBillingStopsAtTransferOut(t *testing.T) {
+	src := newLicFix(t) // 2 March 2026
+	dst := newLicFix(t)
+	if _, err := src.svc.UpdatePartner(src.op, src.pa.ID, app.PartnerInput{Program: ptr(app.ProgramMonthly)}); err != nil {
+		t.Fatal(err)
+	}
+	mk := func(customer string, seats int) app.LicenseView {
+		return src.one(src.op, app.LicenseCreate{ProductID: src.fw.ID, Edition: "business", Seats: seats, PeriodMonths: 12,
+			PartnerID: src.pa.ID, Customer: customer})
+	}
+	mk("Plain Ltd", 2)
+	gone := mk("Harbor Co", 5)
+	src.clk.Set(utc(2026, 3, 20, 10, 0))
+	dst.clk.Set(utc(2026, 3, 20, 10, 0))
+	tr, err := src.svc.CreateTransfer(src.ua, app.TransferInput{LicenseIDs: []uint64{gone.ID}, Target: dst.pb.PublicID, File: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	file, _ := src.svc.TransferFile(src.ua, tr.ID)
+	in, err := dst.svc.ImportTransferFile(dst.ub, file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dst.svc.ApproveTransfer(dst.ub, in.ID, tr.Secret); err != nil {
+		t.Fatal(err)
+	}
+	receipt, _ := dst.svc.TransferReceipt(dst.ub, in.ID)
+	if _, err := src.svc.ImportReceipt(src.ua, receipt); err != nil {
+		t.Fatal(err)
+	}
+	if l := src.get(gone.ID); l.Status != app.StatusTransferredOut {
+		t.Fatalf("fixture: %s", l.Status)
+	}
+	src.clk.Set(utc(2026, 5, 1, 0, 5))
+	for _, m := range []int{3, 4} {
+		if _, err := src.svc.BillMonth(utc(2026, time.Month(m), 1, 0, 0)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, ok := monthlySeats(t, src.svc, src.pa.ID, "2026-03"); !ok || n != 7 {
+		t.Fatalf("March bills %d seats (%v); want 7: the license left on 20 March", n, ok)
+	}
+	if n, ok := monthlySeats(t, src.svc, src.pa.ID, "2026-04"); !ok || n != 2 {
+		t.Fatalf("April bills %d seats (%v); want 2: the license transferred out in March is the other desk's", n, ok)
 	}
 }
