@@ -106,8 +106,11 @@ func monthlySeatPrice(p Product, edition string, periodMonths int) (int64, bool)
 }
 
 // activeIn reports whether l was active on any day of [from, to). A
-// cancelled license stopped when it was cancelled, as its history says:
-// its Updated time moves with any later edit (a note), which is no use.
+// cancelled or suspended license stopped when it was cancelled or
+// suspended, as its history says: its Updated time moves with any later
+// edit (a note), which is no use. (A license suspended through a month
+// and enabled after it is billed for that month: billing reads what a
+// license is now and when it got there, not every turn it took.)
 // A license transferred out to another desk stopped when the receipt
 // came: it is read-only from then on, so its Updated time is that.
 func activeIn(tx *storage.Tx, l *License, from, to time.Time) bool {
@@ -117,9 +120,9 @@ func activeIn(tx *storage.Tx, l *License, from, to time.Time) bool {
 	if l.ValidTo != nil && !l.ValidTo.After(from) {
 		return false
 	}
-	if l.Status == StatusCancelled {
+	if l.Status == StatusCancelled || l.Status == StatusSuspended {
 		stopped := l.Updated
-		if at, ok := statusSince(tx, l.ID, StatusCancelled); ok {
+		if at, ok := statusSince(tx, l.ID, l.Status); ok {
 			stopped = at
 		}
 		if stopped.Before(from) {

@@ -116,3 +116,52 @@ func TestMonthlyBillingStopsAtTransferOut(t *testing.T) {
 		t.Fatalf("April bills %d seats (%v); want 2: the license transferred out in March is the other desk's", n, ok)
 	}
 }
+
+// TestMonthlyBillingSkipsAMonthSuspendedThroughout: the partner page's
+// rule bills a license active on any day of the month; one suspended on
+// 10 March and enabled again on 5 May is billed for March and May, not
+// for April, when it was suspended every day.
+func TestMonthlyBillingSkipsAMonthSuspendedThroughout(t *testing.T) {
+	e := newEnv(t) // 2 March 2026
+	p, err := e.svc.CreatePartner(app.System, app.PartnerInput{Name: ptr("Harbor MSP"), Program: ptr(app.ProgramMonthly)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pa := e.partnerUser(p, "msp@harbor.example")
+	prod := e.product("antivirus")
+	if _, err := e.svc.CreateLicenses(app.System, app.LicenseCreate{ProductID: prod.ID, Edition: "business", Seats: 2, PeriodMonths: 12, PartnerID: p.ID, Customer: "Acme"}); err != nil {
+		t.Fatal(err)
+	}
+	paused, err := e.svc.CreateLicenses(app.System, app.LicenseCreate{ProductID: prod.ID, Edition: "business", Seats: 5, PeriodMonths: 12, PartnerID: p.ID, Customer: "Zenith"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.clk.Set(utc(2026, 3, 10, 12, 0))
+	if _, err := e.svc.SuspendLicense(pa, paused[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	bill := func(m time.Month) {
+		t.Helper()
+		if _, err := e.svc.BillMonth(utc(2026, m, 1, 0, 0)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.clk.Set(utc(2026, 4, 1, 0, 5))
+	bill(time.March)
+	e.clk.Set(utc(2026, 5, 1, 0, 5))
+	bill(time.April)
+	e.clk.Set(utc(2026, 5, 5, 9, 0))
+	if _, err := e.svc.EnableLicense(pa, paused[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	e.clk.Set(utc(2026, 6, 1, 0, 5))
+	bill(time.May)
+	for _, c := range []struct {
+		month string
+		seats int
+	}{{"2026-03", 7}, {"2026-04", 2}, {"2026-05", 7}} {
+		if n, ok := monthlySeats(t, e.svc, p.ID, c.month); !ok || n != c.seats {
+			t.Errorf("%s bills %d seats (%v); want %d", c.month, n, ok, c.seats)
+		}
+	}
+}
