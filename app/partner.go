@@ -228,7 +228,12 @@ func (s *Service) UpdatePartner(a Actor, id uint64, in PartnerInput) (Partner, e
 		if p, err = getPartner(tx, id); err != nil {
 			return err
 		}
+		was := p.Currency
 		p.apply(in)
+		if bal := balance(tx, p.ID); p.Currency != was && bal != 0 {
+			// The balance is a sum in one currency: 100.00 EUR would read as 100.00 USD.
+			return Invalid("currency", "%s's balance holds %s: bring it to zero with a correction before changing the currency", p.Name, Money{bal, was})
+		}
 		if err := p.validate(tx); err != nil {
 			return err
 		}
