@@ -128,6 +128,10 @@ func (s *Service) RefundOrder(a Actor, orderID uint64, in RefundInput) (OrderVie
 			if err != nil {
 				return err
 			}
+			if p.Currency != o.Total.Currency {
+				return Conflict("currency", "order %s was paid in %s and %s's balance is in %s: a refund would credit %s as %s; nothing was refunded",
+					o.Number, o.Total.Currency, p.Name, p.Currency, Money{amount, o.Total.Currency}, Money{amount, p.Currency})
+			}
 			if _, err := s.addLedger(tx, a, p, amount, LedgerRefund, "order "+o.Number+": "+in.Reason); err != nil {
 				return err
 			}
