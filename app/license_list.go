@@ -276,10 +276,13 @@ func (s *Service) parseLicenseFilter(a Actor, p ListParams) (*licenseFilter, err
 				if lt == nil {
 					return false
 				}
+				// Whole seconds, as the valid_to range and the index
+				// compare: a day's "until" (23:59:59) holds its last
+				// second whatever fraction of it.
 				if after {
-					return !lt.Before(t)
+					return lt.Unix() >= t.Unix()
 				}
-				return !lt.After(t)
+				return lt.Unix() <= t.Unix()
 			})
 		}
 	}
