@@ -605,6 +605,9 @@ func (s *Service) QuoteBulkRenewal(a Actor, in BulkRenewInput) ([]RenewalQuote, 
 		qs, total = nil, Money{0, plans[0].partner.Currency}
 		for _, pl := range plans {
 			qs = append(qs, pl.quote())
+			if total.Amount > math.MaxInt64-pl.line.Total {
+				return Invalid("license_ids", "the renewal total is too large to compute")
+			}
 			total.Amount += pl.line.Total
 		}
 		return nil
