@@ -7,7 +7,7 @@ import (
 	"licensedesk/storage"
 )
 
-// Sales is net sales (purchases and monthly charges less refunds) per
+// Sales is net sales (purchases, renewals and monthly charges less refunds) per
 // calendar month (UTC), oldest first, one row of amounts per currency.
 type Sales struct {
 	Months   []time.Time        `json:"months"`

@@ -180,7 +180,7 @@ func eachOrderKey(tx *storage.Tx, prefix []byte, from, to int64, desc bool, fn f
 }
 
 // Sales per month are kept as running sums beside the orders, moved in
-// the same transaction as each purchase, refund and monthly charge, so
+// the same transaction as each purchase, renewal, refund and monthly charge, so
 // the dashboard chart reads twelve keys instead of a year of orders.
 func salesKey(partnerID uint64, month, currency string) []byte {
 	return storage.Key(partnerID, month, currency)

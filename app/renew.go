@@ -795,6 +795,13 @@ func (s *Service) applyRenewals(tx *storage.Tx, a Actor, plans []renewPlan, in R
 			rec.Charged = inv.Total
 		}
 	}
+	// A renewal is a sale of its month, as a purchase is (its refund
+	// takes it off again); a coupon's costs nothing.
+	if total.Amount != 0 {
+		if err := addSales(tx, p.ID, now, total.Currency, total.Amount); err != nil {
+			return nil, RenewalRecord{}, err
+		}
+	}
 	rec.OrderID, rec.OrderNumber = o.ID, o.Number
 	return out, rec, s.audit(tx, a, "license."+evAction, o.Number, fmt.Sprintf("%d licenses, %s by %s", len(out), total, payment))
 }

@@ -252,6 +252,12 @@ func (s *Service) renewalInvoiceVoided(tx *storage.Tx, a Actor, inv Invoice) err
 			ids = append(ids, o.Items[i].LicenseID)
 		}
 	}
+	if left := o.Total.Amount - o.Refunded.Amount; left != 0 {
+		// The renewal counted as a sale when made: undone, it comes off.
+		if err := addSales(tx, o.PartnerID, now, o.Total.Currency, -left); err != nil {
+			return err
+		}
+	}
 	o.Refunded = o.Total
 	o.State = OrderRefunded
 	o.Events = append(slices.Clone(o.Events), OrderEvent{At: now, By: a.Email, Action: "void", Licenses: ids,
