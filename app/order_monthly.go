@@ -20,7 +20,8 @@ import (
 // issue 9's invoices can link it through InvoiceID).
 //
 // The rule (shown on the partner page): a license that was active on any
-// day of the month is billed for the whole month, per seat, at the
+// day of the month, and not paid for at purchase (an order paid by
+// balance or invoice), is billed for the whole month, per seat, at the
 // product's one-month price for its edition, or, when the product sells
 // no one-month period, at its own period's price divided by the months
 // (rounded half-up per seat); the partner discount applies per line.
@@ -151,12 +152,32 @@ func (s *Service) billPartnerMonth(tx *storage.Tx, partnerID uint64, month time.
 		period  int
 	}
 	seats := map[group]int{}
+	// A license bought on an order paid another way (the balance, an
+	// invoice: bought outright, or before the partner joined the monthly
+	// program) has its period paid; only what is used without paying is
+	// billed each month. One lookup per order.
+	paidOutright := map[string]bool{}
+	outright := func(number string) bool {
+		if number == "" {
+			return false // issued or imported, with no order: billed monthly
+		}
+		v, seen := paidOutright[number]
+		if !seen {
+			if oid, ok := orderByNumber(tx, number); ok {
+				if o, err := getOrder(tx, oid); err == nil {
+					v = o.Payment != PayMonthly
+				}
+			}
+			paidOutright[number] = v
+		}
+		return v
+	}
 	eachPartnerLicenseID(tx, partnerID, func(id uint64) bool {
 		l, err := getLicense(tx, id)
 		if err != nil {
 			return true
 		}
-		if activeIn(tx, &l, month, end) {
+		if activeIn(tx, &l, month, end) && !outright(l.OrderNumber) {
 			seats[group{l.ProductID, l.Edition, l.PeriodMonths}] += l.Seats
 		}
 		return true

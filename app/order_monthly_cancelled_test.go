@@ -165,3 +165,43 @@ func TestMonthlyBillingSkipsAMonthSuspendedThroughout(t *testing.T) {
 		}
 	}
 }
+
+// TestMonthlyBillingSkipsLicensesPaidAtPurchase: an MSP on the monthly
+// program may still buy a license outright, paying its whole period from
+// the balance. That license is paid; the monthly charge bills the seats
+// used without paying (its monthly-paid orders), not that one again.
+func TestMonthlyBillingSkipsLicensesPaidAtPurchase(t *testing.T) {
+	e := newEnv(t) // 2 March 2026
+	p, err := e.svc.CreatePartner(app.System, app.PartnerInput{Name: ptr("Harbor MSP"), DiscountBP: ptr(3000), Program: ptr(app.ProgramMonthly)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pa := e.partnerUser(p, "msp@harbor.example")
+	prod := e.product("antivirus")
+	if _, err := e.svc.RecordBalance(app.System, p.ID, app.BalanceInput{Amount: 100_000, Kind: app.LedgerTopUp, Reason: "wire"}); err != nil {
+		t.Fatal(err)
+	}
+	buy := func(payment string, seats int) app.OrderView {
+		t.Helper()
+		o, _, err := e.svc.PlaceOrder(pa, app.OrderInput{Lines: []app.BasketLine{{ProductID: prod.ID, Edition: "business", Seats: seats, PeriodMonths: 12, Quantity: 1}}, Payment: payment}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.AssignLicense(pa, o.LicenseIDList[0], app.AssignInput{Customer: ptr("Acme")}); err != nil {
+			t.Fatal(err)
+		}
+		return o
+	}
+	paid := buy(app.PayBalance, 5)
+	if paid.Total.Amount == 0 || paid.Payment != app.PayBalance {
+		t.Fatalf("fixture: %+v", paid)
+	}
+	buy("", 2) // the program's default: monthly
+	e.clk.Set(utc(2026, 4, 1, 0, 5))
+	if _, err := e.svc.BillMonth(utc(2026, 3, 1, 0, 0)); err != nil {
+		t.Fatal(err)
+	}
+	if n, ok := monthlySeats(t, e.svc, p.ID, "2026-03"); !ok || n != 2 {
+		t.Fatalf("March bills %d seats (%v); want 2: the 5 seats were paid for 12 months at purchase", n, ok)
+	}
+}
