@@ -240,18 +240,20 @@ func (s *Service) SendDigests(day time.Time) (int, error) {
 	return n, nil
 }
 
-// SendCustomerMails mails each customer whose license expires within 3
-// days of period and has not been renewed, once per license and expiry
-// date, unless its partner switched customer mails off.
+// SendCustomerMails mails each customer whose license expires on the
+// day 3 days after period's (UTC) or sooner and has not been renewed,
+// once per license and expiry date, unless its partner switched customer
+// mails off. By date, not by the hour: a license ending on 2 March at
+// 09:00 is mailed on 27 February, three days before.
 func (s *Service) SendCustomerMails(period time.Time) (int, error) {
 	now := s.now()
-	until := period.AddDate(0, 0, CustomerMailDays)
+	before := dayOf(period).AddDate(0, 0, CustomerMailDays+1) // the day after the last day mailed
 	var due []uint64
 	if err := s.db.View(func(tx *storage.Tx) error {
 		c := tx.Cursor(storage.LicenseIndex)
 		for k, _ := c.Seek(appendSortID([]byte{famDue}, now.Unix(), 0)); k != nil && k[0] == famDue; k, _ = c.Next() {
 			at, id := decodeSortID(k)
-			if at > until.Unix() {
+			if at >= before.Unix() {
 				break
 			}
 			due = append(due, id)
@@ -267,7 +269,7 @@ func (s *Service) SendCustomerMails(period time.Time) (int, error) {
 			m = 0
 			for _, id := range chunk {
 				l, err := getLicense(tx, id)
-				if err != nil || l.Status != StatusActive || l.ValidTo == nil || l.CustomerEmail == "" || l.ValidTo.After(until) {
+				if err != nil || l.Status != StatusActive || l.ValidTo == nil || l.CustomerEmail == "" || !l.ValidTo.Before(before) {
 					continue
 				}
 				if customerMailsOff(tx, l.PartnerID) {
