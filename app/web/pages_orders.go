@@ -536,7 +536,7 @@ func (s *Server) orderFigures(a app.Actor) (orderFigures, error) {
 	for _, cur := range sales.Currency {
 		f.Sales = append(f.Sales, BarChart{
 			Title:  title + " (" + cur + ")",
-			Desc:   "Net amount of purchases and monthly charges, less refunds, in " + cur + ", per calendar month.",
+			Desc:   "Net amount of purchases, renewals and monthly charges, less refunds, in " + cur + ", per calendar month.",
 			Labels: labels,
 			Series: []ChartSeries{{Name: cur, Values: sales.Amounts[cur]}},
 			Format: func(v int64) string { return app.FormatAmount(v, cur) },
