@@ -207,20 +207,30 @@ func (s *Service) LicenseHistory(a Actor, id uint64) ([]HistoryEntry, error) {
 	return out, err
 }
 
-// statusSince is when license id last moved to status st, from its
-// history (the latest status entry naming st), and whether one was found.
-func statusSince(tx *storage.Tx, id uint64, st Status) (time.Time, bool) {
-	var at time.Time
-	found := false
+// stoppedUse is when license id last stopped being in use, from its
+// history: the newest status change from a status in use (active, in
+// progress, being transferred) to one that is not. A license suspended
+// and then expired stopped at its suspension. ok is false when the
+// history has no such change.
+func stoppedUse(tx *storage.Tx, id uint64) (at time.Time, ok bool) {
+	inUse := func(st string) bool {
+		return st == string(StatusActive) || st == string(StatusInProgress) || st == string(StatusTransferring)
+	}
 	tx.EachReverse(storage.LicenseHistory, storage.EncodeID(id), func(k, v []byte) bool {
 		var e HistoryEntry
-		if jsonUnmarshal(v, &e) != nil || e.Field != "status" || e.New != string(st) {
+		if jsonUnmarshal(v, &e) != nil || e.Field != "status" {
 			return true
 		}
-		at, found = e.At, true
-		return false
+		if inUse(e.New) {
+			return false // in use after its last stop: none to report
+		}
+		if inUse(e.Old) {
+			at, ok = e.At, true
+			return false
+		}
+		return true
 	})
-	return at, found
+	return at, ok
 }
 
 // writeHistoryEntry records one entry for the given owner's eyes, for a

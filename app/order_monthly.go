@@ -107,13 +107,14 @@ func monthlySeatPrice(p Product, edition string, periodMonths int) (int64, bool)
 }
 
 // activeIn reports whether l was active on any day of [from, to). A
-// cancelled or suspended license stopped when it was cancelled or
-// suspended, as its history says: its Updated time moves with any later
-// edit (a note), which is no use. (A license suspended through a month
+// cancelled, suspended or expired license stopped being used when it
+// left active use, as its history says (a license suspended and then
+// expired stopped at its suspension); its Updated time moves with any
+// later edit (a note), which is no use. A license transferred out to
+// another desk stopped when the receipt came: it is read-only from then
+// on, so its Updated time is that. (A license suspended through a month
 // and enabled after it is billed for that month: billing reads what a
 // license is now and when it got there, not every turn it took.)
-// A license transferred out to another desk stopped when the receipt
-// came: it is read-only from then on, so its Updated time is that.
 func activeIn(tx *storage.Tx, l *License, from, to time.Time) bool {
 	if l.ValidFrom == nil || !l.ValidFrom.Before(to) {
 		return false
@@ -121,17 +122,22 @@ func activeIn(tx *storage.Tx, l *License, from, to time.Time) bool {
 	if l.ValidTo != nil && !l.ValidTo.After(from) {
 		return false
 	}
-	if l.Status == StatusCancelled || l.Status == StatusSuspended {
-		stopped := l.Updated
-		if at, ok := statusSince(tx, l.ID, l.Status); ok {
-			stopped = at
+	switch l.Status {
+	case StatusCancelled, StatusSuspended, StatusExpired:
+		stopped, ok := stoppedUse(tx, l.ID)
+		if !ok {
+			if l.Status == StatusExpired {
+				return true // its end date, checked above, says when
+			}
+			stopped = l.Updated
 		}
 		if stopped.Before(from) {
 			return false
 		}
-	}
-	if l.Status == StatusTransferredOut && l.Updated.Before(from) {
-		return false
+	case StatusTransferredOut:
+		if l.Updated.Before(from) {
+			return false
+		}
 	}
 	return true
 }

@@ -205,3 +205,52 @@ func TestMonthlyBillingSkipsLicensesPaidAtPurchase(t *testing.T) {
 		t.Fatalf("March bills %d seats (%v); want 2: the 5 seats were paid for 12 months at purchase", n, ok)
 	}
 }
+
+// TestMonthlyBillingSkipsAMonthASuspendedLicenseExpiredIn: a license
+// suspended on 10 March whose period then ends on 15 April (the sweep
+// moves it from suspended to expired) was not used in April: April's
+// charge leaves it out, as it would had it stayed suspended.
+func TestMonthlyBillingSkipsAMonthASuspendedLicenseExpiredIn(t *testing.T) {
+	e := newEnv(t) // 2 March 2026
+	p, err := e.svc.CreatePartner(app.System, app.PartnerInput{Name: ptr("Harbor MSP"), Program: ptr(app.ProgramMonthly)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pa := e.partnerUser(p, "msp@harbor.example")
+	prod := e.product("antivirus")
+	if _, err := e.svc.CreateLicenses(app.System, app.LicenseCreate{ProductID: prod.ID, Edition: "business", Seats: 2, PeriodMonths: 12, PartnerID: p.ID, Customer: "Acme"}); err != nil {
+		t.Fatal(err)
+	}
+	paused, err := e.svc.CreateLicenses(app.System, app.LicenseCreate{ProductID: prod.ID, Edition: "business", Seats: 5, PeriodMonths: 12, PartnerID: p.ID, Customer: "Zenith"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.EditLicense(app.System, paused[0].ID, app.LicenseEdit{ValidTo: ptr(utc(2026, 4, 15, 9, 0))}); err != nil {
+		t.Fatal(err)
+	}
+	e.clk.Set(utc(2026, 3, 10, 12, 0))
+	if _, err := e.svc.SuspendLicense(pa, paused[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	e.clk.Set(utc(2026, 4, 16, 0, 0))
+	if _, err := e.svc.SweepExpired(); err != nil {
+		t.Fatal(err)
+	}
+	if l, err := e.svc.GetLicense(app.System, paused[0].ID); err != nil || l.Status != app.StatusExpired {
+		t.Fatalf("fixture: %s %v", l.Status, err)
+	}
+	e.clk.Set(utc(2026, 5, 1, 0, 5))
+	for _, m := range []time.Month{time.March, time.April} {
+		if _, err := e.svc.BillMonth(utc(2026, m, 1, 0, 0)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		month string
+		seats int
+	}{{"2026-03", 7}, {"2026-04", 2}} {
+		if n, ok := monthlySeats(t, e.svc, p.ID, c.month); !ok || n != c.seats {
+			t.Errorf("%s bills %d seats (%v); want %d", c.month, n, ok, c.seats)
+		}
+	}
+}
