@@ -216,9 +216,8 @@ func stoppedUse(tx *storage.Tx, id uint64) (at time.Time, ok bool) {
 	inUse := func(st string) bool {
 		return st == string(StatusActive) || st == string(StatusInProgress) || st == string(StatusTransferring)
 	}
-	tx.EachReverse(storage.LicenseHistory, storage.EncodeID(id), func(k, v []byte) bool {
-		var e HistoryEntry
-		if jsonUnmarshal(v, &e) != nil || e.Field != "status" {
+	if eachHistory(tx, id, func(e HistoryEntry) bool {
+		if e.Field != "status" {
 			return true
 		}
 		if inUse(e.New) {
@@ -229,7 +228,9 @@ func stoppedUse(tx *storage.Tx, id uint64) (at time.Time, ok bool) {
 			return false
 		}
 		return true
-	})
+	}) != nil {
+		return time.Time{}, false
+	}
 	return at, ok
 }
 

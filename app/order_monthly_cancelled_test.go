@@ -254,3 +254,48 @@ func TestMonthlyBillingSkipsAMonthASuspendedLicenseExpiredIn(t *testing.T) {
 		}
 	}
 }
+
+// TestMonthlyBillingStopsAtARefund: a license refunded in March (its
+// status and payment status change together, in one history record) is
+// billed for March and not for April, when a note was written on it.
+func TestMonthlyBillingStopsAtARefund(t *testing.T) {
+	e := newEnv(t) // 2 March 2026
+	p, err := e.svc.CreatePartner(app.System, app.PartnerInput{Name: ptr("Harbor MSP"), Program: ptr(app.ProgramMonthly)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pa := e.partnerUser(p, "msp@harbor.example")
+	prod := e.product("antivirus")
+	o, _, err := e.svc.PlaceOrder(pa, app.OrderInput{Lines: []app.BasketLine{{ProductID: prod.ID, Edition: "business", Seats: 5, PeriodMonths: 12, Quantity: 2}}}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range o.LicenseIDList {
+		if _, err := e.svc.AssignLicense(pa, id, app.AssignInput{Customer: ptr("Acme")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.clk.Set(utc(2026, 3, 10, 12, 0))
+	gone := o.LicenseIDList[1]
+	if _, err := e.svc.RefundOrder(app.System, o.ID, app.RefundInput{LicenseIDs: []uint64{gone}, Reason: "customer left"}); err != nil {
+		t.Fatal(err)
+	}
+	e.clk.Set(utc(2026, 4, 15, 9, 0))
+	if _, err := e.svc.SetNotes(app.System, gone, "refunded in March"); err != nil {
+		t.Fatal(err)
+	}
+	e.clk.Set(utc(2026, 5, 1, 0, 5))
+	for _, m := range []time.Month{time.March, time.April} {
+		if _, err := e.svc.BillMonth(utc(2026, m, 1, 0, 0)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		month string
+		seats int
+	}{{"2026-03", 10}, {"2026-04", 5}} {
+		if n, ok := monthlySeats(t, e.svc, p.ID, c.month); !ok || n != c.seats {
+			t.Errorf("%s bills %d seats (%v); want %d", c.month, n, ok, c.seats)
+		}
+	}
+}
