@@ -22,22 +22,7 @@ func transferStatusDesk(t *testing.T) (src *licFix, moving, gone, plain app.Lice
 			PartnerID: src.pa.ID, Customer: customer})
 	}
 	gone, plain = mk("Harbor Co"), mk("Plain Ltd")
-	tr, err := src.svc.CreateTransfer(src.ua, app.TransferInput{LicenseIDs: []uint64{gone.ID}, Target: dst.pb.PublicID, File: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	file, _ := src.svc.TransferFile(src.ua, tr.ID)
-	in, err := dst.svc.ImportTransferFile(dst.ub, file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := dst.svc.ApproveTransfer(dst.ub, in.ID, tr.Secret); err != nil {
-		t.Fatal(err)
-	}
-	receipt, _ := dst.svc.TransferReceipt(dst.ub, in.ID)
-	if _, err := src.svc.ImportReceipt(src.ua, receipt); err != nil {
-		t.Fatal(err)
-	}
+	sendOutByFile(t, src, dst, gone.ID)
 	if _, err := src.svc.CreateTransfer(src.ua, app.TransferInput{LicenseIDs: []uint64{moving.ID}, Target: "P-2222-3333", File: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -184,4 +169,27 @@ func ids(ls []app.LicenseView) []uint64 {
 		out[i] = l.ID
 	}
 	return out
+}
+
+// sendOutByFile hands src's licenses ids to dst's partner B by a transfer
+// file: exported, imported and approved on dst, its receipt imported on
+// src, where they are then transferred out.
+func sendOutByFile(t *testing.T, src, dst *licFix, ids ...uint64) {
+	t.Helper()
+	tr, err := src.svc.CreateTransfer(src.ua, app.TransferInput{LicenseIDs: ids, Target: dst.pb.PublicID, File: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	file, _ := src.svc.TransferFile(src.ua, tr.ID)
+	in, err := dst.svc.ImportTransferFile(dst.ub, file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dst.svc.ApproveTransfer(dst.ub, in.ID, tr.Secret); err != nil {
+		t.Fatal(err)
+	}
+	receipt, _ := dst.svc.TransferReceipt(dst.ub, in.ID)
+	if _, err := src.svc.ImportReceipt(src.ua, receipt); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -47,24 +47,14 @@ func TestMonthlyBillingStopsAtCancellation(t *testing.T) {
 	if _, err := e.svc.CancelLicense(app.System, gone[0].ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.svc.BillMonth(utc(2026, 3, 1, 0, 0)); err != nil {
-		t.Fatal(err)
-	}
-	if n, ok := monthlySeats(t, e.svc, p.ID, "2026-03"); !ok || n != 7 {
-		t.Fatalf("March bills %d seats (%v); want 7: the cancelled license was used in March", n, ok)
-	}
+	billAndExpect(t, e.svc, p.ID, utc(2026, 3, 1, 0, 0), 7, "want 7: the cancelled license was used in March")
 	// In April the operator writes a note on the cancelled license.
 	e.clk.Set(utc(2026, 4, 15, 9, 0))
 	if _, err := e.svc.SetNotes(app.System, gone[0].ID, "customer left in March"); err != nil {
 		t.Fatal(err)
 	}
 	e.clk.Set(utc(2026, 5, 1, 0, 5))
-	if _, err := e.svc.BillMonth(utc(2026, 4, 1, 0, 0)); err != nil {
-		t.Fatal(err)
-	}
-	if n, ok := monthlySeats(t, e.svc, p.ID, "2026-04"); !ok || n != 2 {
-		t.Fatalf("April bills %d seats (%v); want 2: the license cancelled on 10 March was not used in April", n, ok)
-	}
+	billAndExpect(t, e.svc, p.ID, utc(2026, 4, 1, 0, 0), 2, "want 2: the license cancelled on 10 March was not used in April")
 }
 
 // TestMonthlyBillingStopsAtTransferOut: a license handed to another desk
@@ -84,22 +74,7 @@ func TestMonthlyBillingStopsAtTransferOut(t *testing.T) {
 	gone := mk("Harbor Co", 5)
 	src.clk.Set(utc(2026, 3, 20, 10, 0))
 	dst.clk.Set(utc(2026, 3, 20, 10, 0))
-	tr, err := src.svc.CreateTransfer(src.ua, app.TransferInput{LicenseIDs: []uint64{gone.ID}, Target: dst.pb.PublicID, File: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	file, _ := src.svc.TransferFile(src.ua, tr.ID)
-	in, err := dst.svc.ImportTransferFile(dst.ub, file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := dst.svc.ApproveTransfer(dst.ub, in.ID, tr.Secret); err != nil {
-		t.Fatal(err)
-	}
-	receipt, _ := dst.svc.TransferReceipt(dst.ub, in.ID)
-	if _, err := src.svc.ImportReceipt(src.ua, receipt); err != nil {
-		t.Fatal(err)
-	}
+	sendOutByFile(t, src, dst, gone.ID)
 	if l := src.get(gone.ID); l.Status != app.StatusTransferredOut {
 		t.Fatalf("fixture: %s", l.Status)
 	}
@@ -122,20 +97,7 @@ func TestMonthlyBillingStopsAtTransferOut(t *testing.T) {
 // 10 March and enabled again on 5 May is billed for March and May, not
 // for April, when it was suspended every day.
 func TestMonthlyBillingSkipsAMonthSuspendedThroughout(t *testing.T) {
-	e := newEnv(t) // 2 March 2026
-	p, err := e.svc.CreatePartner(app.System, app.PartnerInput{Name: ptr("Harbor MSP"), Program: ptr(app.ProgramMonthly)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pa := e.partnerUser(p, "msp@harbor.example")
-	prod := e.product("antivirus")
-	if _, err := e.svc.CreateLicenses(app.System, app.LicenseCreate{ProductID: prod.ID, Edition: "business", Seats: 2, PeriodMonths: 12, PartnerID: p.ID, Customer: "Acme"}); err != nil {
-		t.Fatal(err)
-	}
-	paused, err := e.svc.CreateLicenses(app.System, app.LicenseCreate{ProductID: prod.ID, Edition: "business", Seats: 5, PeriodMonths: 12, PartnerID: p.ID, Customer: "Zenith"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e, p, pa, paused := monthlyWithTwoLicenses(t)
 	e.clk.Set(utc(2026, 3, 10, 12, 0))
 	if _, err := e.svc.SuspendLicense(pa, paused[0].ID); err != nil {
 		t.Fatal(err)
@@ -198,12 +160,7 @@ func TestMonthlyBillingSkipsLicensesPaidAtPurchase(t *testing.T) {
 	}
 	buy("", 2) // the program's default: monthly
 	e.clk.Set(utc(2026, 4, 1, 0, 5))
-	if _, err := e.svc.BillMonth(utc(2026, 3, 1, 0, 0)); err != nil {
-		t.Fatal(err)
-	}
-	if n, ok := monthlySeats(t, e.svc, p.ID, "2026-03"); !ok || n != 2 {
-		t.Fatalf("March bills %d seats (%v); want 2: the 5 seats were paid for 12 months at purchase", n, ok)
-	}
+	billAndExpect(t, e.svc, p.ID, utc(2026, 3, 1, 0, 0), 2, "want 2: the 5 seats were paid for 12 months at purchase")
 }
 
 // TestMonthlyBillingSkipsAMonthASuspendedLicenseExpiredIn: a license
@@ -211,20 +168,7 @@ func TestMonthlyBillingSkipsLicensesPaidAtPurchase(t *testing.T) {
 // moves it from suspended to expired) was not used in April: April's
 // charge leaves it out, as it would had it stayed suspended.
 func TestMonthlyBillingSkipsAMonthASuspendedLicenseExpiredIn(t *testing.T) {
-	e := newEnv(t) // 2 March 2026
-	p, err := e.svc.CreatePartner(app.System, app.PartnerInput{Name: ptr("Harbor MSP"), Program: ptr(app.ProgramMonthly)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pa := e.partnerUser(p, "msp@harbor.example")
-	prod := e.product("antivirus")
-	if _, err := e.svc.CreateLicenses(app.System, app.LicenseCreate{ProductID: prod.ID, Edition: "business", Seats: 2, PeriodMonths: 12, PartnerID: p.ID, Customer: "Acme"}); err != nil {
-		t.Fatal(err)
-	}
-	paused, err := e.svc.CreateLicenses(app.System, app.LicenseCreate{ProductID: prod.ID, Edition: "business", Seats: 5, PeriodMonths: 12, PartnerID: p.ID, Customer: "Zenith"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e, p, pa, paused := monthlyWithTwoLicenses(t)
 	if _, err := e.svc.EditLicense(app.System, paused[0].ID, app.LicenseEdit{ValidTo: ptr(utc(2026, 4, 15, 9, 0))}); err != nil {
 		t.Fatal(err)
 	}
@@ -240,19 +184,8 @@ func TestMonthlyBillingSkipsAMonthASuspendedLicenseExpiredIn(t *testing.T) {
 		t.Fatalf("fixture: %s %v", l.Status, err)
 	}
 	e.clk.Set(utc(2026, 5, 1, 0, 5))
-	for _, m := range []time.Month{time.March, time.April} {
-		if _, err := e.svc.BillMonth(utc(2026, m, 1, 0, 0)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, c := range []struct {
-		month string
-		seats int
-	}{{"2026-03", 7}, {"2026-04", 2}} {
-		if n, ok := monthlySeats(t, e.svc, p.ID, c.month); !ok || n != c.seats {
-			t.Errorf("%s bills %d seats (%v); want %d", c.month, n, ok, c.seats)
-		}
-	}
+	billAndExpect(t, e.svc, p.ID, utc(2026, 3, 1, 0, 0), 7, "want 7: used in March")
+	billAndExpect(t, e.svc, p.ID, utc(2026, 4, 1, 0, 0), 2, "want 2: not used in April")
 }
 
 // TestMonthlyBillingStopsAtARefund: a license refunded in March (its
@@ -285,17 +218,40 @@ func TestMonthlyBillingStopsAtARefund(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.clk.Set(utc(2026, 5, 1, 0, 5))
-	for _, m := range []time.Month{time.March, time.April} {
-		if _, err := e.svc.BillMonth(utc(2026, m, 1, 0, 0)); err != nil {
-			t.Fatal(err)
-		}
+	billAndExpect(t, e.svc, p.ID, utc(2026, 3, 1, 0, 0), 10, "want 10: used in March")
+	billAndExpect(t, e.svc, p.ID, utc(2026, 4, 1, 0, 0), 5, "want 5: not used in April")
+}
+
+// monthlyWithTwoLicenses: on 2 March 2026, a monthly-program partner
+// with a user, a 2-seat license for Acme and a 5-seat one for Zenith
+// (the one the test pauses).
+func monthlyWithTwoLicenses(t *testing.T) (*env, app.Partner, app.Actor, []app.LicenseView) {
+	t.Helper()
+	e := newEnv(t) // 2 March 2026
+	p, err := e.svc.CreatePartner(app.System, app.PartnerInput{Name: ptr("Harbor MSP"), Program: ptr(app.ProgramMonthly)})
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, c := range []struct {
-		month string
-		seats int
-	}{{"2026-03", 10}, {"2026-04", 5}} {
-		if n, ok := monthlySeats(t, e.svc, p.ID, c.month); !ok || n != c.seats {
-			t.Errorf("%s bills %d seats (%v); want %d", c.month, n, ok, c.seats)
-		}
+	pa := e.partnerUser(p, "msp@harbor.example")
+	prod := e.product("antivirus")
+	if _, err := e.svc.CreateLicenses(app.System, app.LicenseCreate{ProductID: prod.ID, Edition: "business", Seats: 2, PeriodMonths: 12, PartnerID: p.ID, Customer: "Acme"}); err != nil {
+		t.Fatal(err)
+	}
+	paused, err := e.svc.CreateLicenses(app.System, app.LicenseCreate{ProductID: prod.ID, Edition: "business", Seats: 5, PeriodMonths: 12, PartnerID: p.ID, Customer: "Zenith"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, p, pa, paused
+}
+
+// billAndExpect runs the monthly charge of month and fails unless it
+// bills want seats of partner; why says what the test expects.
+func billAndExpect(t *testing.T, svc *app.Service, partner uint64, month time.Time, want int, why string) {
+	t.Helper()
+	if _, err := svc.BillMonth(month); err != nil {
+		t.Fatal(err)
+	}
+	if n, ok := monthlySeats(t, svc, partner, month.Format("2006-01")); !ok || n != want {
+		t.Fatalf("%s bills %d seats (%v); %s", month.Format("January"), n, ok, why)
 	}
 }
