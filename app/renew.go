@@ -242,7 +242,11 @@ func (lk *renewLookup) priceLine(prod Product, bl BasketLine, tier int, terms Pr
 		if line, err = PriceLine("renewal", prod, bl, tier, terms); err != nil {
 			return line, err
 		}
-		line.Steps[0].Label = strings.Replace(line.Steps[0].Label, fmt.Sprintf("× %d", bl.Quantity), fmt.Sprintf("× %d %s", bl.Quantity, plural(bl.Quantity, "period", "periods")), 1)
+		// The list step ends "× quantity"; for a renewal that is periods.
+		// (Replacing the first "× N" hit the seats when they begin with N.)
+		if suffix := fmt.Sprintf(" × %d", bl.Quantity); strings.HasSuffix(line.Steps[0].Label, suffix) {
+			line.Steps[0].Label += " " + plural(bl.Quantity, "period", "periods")
+		}
 		lk.lines[k] = line
 	}
 	line.Steps = slices.Clone(line.Steps)
