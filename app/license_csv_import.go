@@ -373,7 +373,12 @@ func (cx *csvContext) rowLicense(v map[string]string) (License, error) {
 // differs names the first field in which an existing license differs
 // from an imported row, or "" when they are the same.
 func differs(old, l *License) string {
-	eqT := func(a, b *time.Time) bool { return a == nil && b == nil || a != nil && b != nil && a.Equal(*b) }
+	// The CSV carries whole seconds (ISO 8601 without a fraction), so a
+	// time is the same when it is the same to the second: the desk's own
+	// export, imported back, finds its licenses the same.
+	eqT := func(a, b *time.Time) bool {
+		return a == nil && b == nil || a != nil && b != nil && a.Truncate(time.Second).Equal(b.Truncate(time.Second))
+	}
 	switch {
 	case old.Deleted != nil:
 		return "deleted"
