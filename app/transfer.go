@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"math/big"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -25,6 +26,12 @@ const (
 	TransferExpired   TransferState = "expired"
 	TransferLocked    TransferState = "locked" // too many wrong secrets
 )
+
+// TransferStates lists every state.
+var TransferStates = []TransferState{TransferPending, TransferApproved, TransferRejected, TransferCancelled, TransferExpired, TransferLocked}
+
+// Valid reports whether st is a known state.
+func (st TransferState) Valid() bool { return slices.Contains(TransferStates, st) }
 
 // Kinds of transfer.
 const (

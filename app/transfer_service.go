@@ -311,6 +311,9 @@ func (s *Service) ListTransfers(a Actor, f TransferFilter) ([]Transfer, error) {
 	default:
 		return nil, Invalid("direction", "must be incoming or outgoing, not %q", f.Direction)
 	}
+	if f.State != "" && !f.State.Valid() {
+		return nil, Invalid("state", "must be one of pending, approved, rejected, cancelled, expired, locked")
+	}
 	out := []Transfer{}
 	now := s.now()
 	err := s.db.View(func(tx *storage.Tx) error {

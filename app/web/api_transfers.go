@@ -22,7 +22,19 @@ func (s *Server) apiTransferCreate(c *fiber.Ctx) error {
 
 func (s *Server) apiTransfersList(c *fiber.Ctx) error {
 	a := mustActor(c)
-	state := app.TransferState(c.Query("state"))
+	p, err := listParams(c)
+	if err != nil {
+		return err
+	}
+	if p.Sort != "" {
+		return app.Invalid("sort", "transfers are listed newest first; this list has no other order")
+	}
+	for k := range p.Filters {
+		if k != "state" {
+			return app.Invalid(k, "is not a filter of this list; use state")
+		}
+	}
+	state := app.TransferState(p.Filter("state"))
 	in, err := s.svc.ListTransfers(a, app.TransferFilter{Direction: "incoming", State: state})
 	if err != nil {
 		return err

@@ -37,3 +37,43 @@ func TestCSVReimportOfOwnExportIsSame(t *testing.T) {
 		t.Fatalf("the desk's own export, imported back, is not the same: %s", r.body)
 	}
 }
+
+// TestTransfersListRefusesWhatItCannotFilter: issue 2's list convention
+// (filters named like the fields; a mistyped one is refused, never
+// quietly ignored) on GET /api/v1/transfers, whose reference names one
+// filter, state. An unknown state answered an empty list, as if there
+// were no transfers; an unknown filter or a sort answered everything.
+func TestTransfersListRefusesWhatItCannotFilter(t *testing.T) {
+	t.Parallel()
+	e := newLAEnv(t)
+	l := e.create(e.a, e.licBody(`"customer":"Kunde"`))
+	r := e.do(e.a, "POST", "/api/v1/transfers", `{"license_ids":[`+laU(l.ID)+`],"target":"`+e.pb.PublicID+`"}`)
+	laWant(t, "transfer", r, http.StatusCreated)
+	type list struct {
+		Incoming []struct{ ID uint64 } `json:"incoming"`
+		Outgoing []struct{ ID uint64 } `json:"outgoing"`
+	}
+	for _, q := range []string{"", "?state=pending"} {
+		r := e.do(e.b, "GET", "/api/v1/transfers"+q, "")
+		laWant(t, q, r, http.StatusOK)
+		var got list
+		r.decode(t, &got)
+		if len(got.Incoming) != 1 || len(got.Outgoing) != 0 {
+			t.Errorf("%s: %s", q, r.body)
+		}
+	}
+	for _, c := range []struct{ q, field string }{
+		{"state=pendng", "state"},
+		{"stat=pending", "stat"},
+		{"target=" + e.pb.PublicID, "target"},
+		{"sort=-created", "sort"},
+	} {
+		r := e.do(e.b, "GET", "/api/v1/transfers?"+c.q, "")
+		laWant(t, c.q, r, http.StatusUnprocessableEntity)
+		var ae laError
+		r.decode(t, &ae)
+		if ae.Error.Field != c.field || ae.Error.Message == "" {
+			t.Errorf("%s: error %s; want one naming %q", c.q, r.body, c.field)
+		}
+	}
+}
