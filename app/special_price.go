@@ -2,6 +2,7 @@ package app
 
 import (
 	"crypto/rand"
+	"maps"
 	"math/big"
 	"slices"
 	"strings"
@@ -119,10 +120,44 @@ func (s *Service) ListSpecialPrices(a Actor) ([]SpecialView, error) {
 	out := []SpecialView{}
 	err := s.db.View(func(tx *storage.Tx) error {
 		return eachSpecialPrice(tx, func(sp SpecialPrice) bool {
-			if a.IsOperator() || sp.PartnerID == a.PartnerID && a.PartnerID != 0 || sp.UsedBy == a.PartnerID && a.PartnerID != 0 {
+			if sp.visibleTo(a) {
 				out = append(out, sp.view())
 			}
 			return len(out) < 1000
+		})
+	})
+	return out, err
+}
+
+// visibleTo: the operator sees every link, a partner the links issued to
+// it and the ones it used.
+func (sp SpecialPrice) visibleTo(a Actor) bool {
+	return a.IsOperator() || a.PartnerID != 0 && (sp.PartnerID == a.PartnerID || sp.UsedBy == a.PartnerID)
+}
+
+// ListSpecialPricesPage is the API's list of the links the actor may
+// see, newest first, one page of it with the exact total. It has no
+// filters and no other order, and says so rather than ignore them.
+func (s *Service) ListSpecialPricesPage(a Actor, p ListParams) (Page[SpecialView], error) {
+	if len(p.Filters) > 0 {
+		k := slices.Sorted(maps.Keys(p.Filters))[0]
+		return Page[SpecialView]{}, Invalid(k, "is not a filter of this list; it has none")
+	}
+	if p.Sort != "" && p.Sort != "-created" {
+		return Page[SpecialView]{}, Invalid("sort", "special prices are listed newest first (-created); there is no other order")
+	}
+	p = p.norm()
+	out := Page[SpecialView]{Page: p.Page, PerPage: p.PerPage, Items: []SpecialView{}}
+	skip := (p.Page - 1) * p.PerPage
+	err := s.db.View(func(tx *storage.Tx) error {
+		return eachSpecialPrice(tx, func(sp SpecialPrice) bool {
+			if sp.visibleTo(a) {
+				out.Total++
+				if out.Total > skip && len(out.Items) < p.PerPage {
+					out.Items = append(out.Items, sp.view())
+				}
+			}
+			return true
 		})
 	})
 	return out, err

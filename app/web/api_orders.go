@@ -228,11 +228,15 @@ func (s *Server) apiQuotePost(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiSpecialPricesList(c *fiber.Ctx) error {
-	l, err := s.svc.ListSpecialPrices(mustActor(c))
+	p, err := listParams(c)
 	if err != nil {
 		return err
 	}
-	return c.JSON(app.Page[app.SpecialView]{Items: l, Total: len(l), Page: 1, PerPage: len(l)})
+	page, err := s.svc.ListSpecialPricesPage(mustActor(c), p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(page)
 }
 
 func (s *Server) apiSpecialPriceCreate(c *fiber.Ctx) error {

@@ -77,3 +77,60 @@ func TestTransfersListRefusesWhatItCannotFilter(t *testing.T) {
 		}
 	}
 }
+
+// TestSpecialPricesListIsPaged: issue 2, "Lists answer
+// {"items":[...],"total":N} and take page, per_page". GET
+// /api/v1/special-prices ignored page and per_page (every link on one
+// page, per_page echoing the count) and stopped counting at 1000.
+func TestSpecialPricesListIsPaged(t *testing.T) {
+	t.Parallel()
+	e := newLAEnv(t)
+	var codes []string
+	for i := 0; i < 3; i++ {
+		r := e.do(e.op, "POST", "/api/v1/special-prices", `{"partner_id":`+laU(e.pa.ID)+`,"discount_bp":1000,"reason":"education"}`)
+		laWant(t, "issue a link", r, http.StatusCreated)
+		var sp struct{ Code string }
+		r.decode(t, &sp)
+		codes = append(codes, sp.Code)
+	}
+	type page struct {
+		Items []struct{ Code string }
+		Total int
+		Page  int
+		Per   int `json:"per_page"`
+	}
+	get := func(token, q string) page {
+		t.Helper()
+		r := e.do(token, "GET", "/api/v1/special-prices"+q, "")
+		laWant(t, q, r, http.StatusOK)
+		var p page
+		r.decode(t, &p)
+		return p
+	}
+	p1, p2 := get(e.op, "?per_page=2"), get(e.op, "?per_page=2&page=2")
+	if p1.Total != 3 || p1.Page != 1 || p1.Per != 2 || len(p1.Items) != 2 || p1.Items[0].Code != codes[2] || p1.Items[1].Code != codes[1] {
+		t.Errorf("page 1 of 2 a page: %+v", p1)
+	}
+	if p2.Total != 3 || p2.Page != 2 || len(p2.Items) != 1 || p2.Items[0].Code != codes[0] {
+		t.Errorf("page 2 of 2 a page: %+v", p2)
+	}
+	if p := get(e.op, "?page=3&per_page=2"); p.Total != 3 || len(p.Items) != 0 {
+		t.Errorf("past the last page: %+v", p)
+	}
+	// Partner B sees none of A's links, A all three.
+	if p := get(e.b, ""); p.Total != 0 || len(p.Items) != 0 {
+		t.Errorf("partner B sees %+v", p)
+	}
+	if p := get(e.a, ""); p.Total != 3 || len(p.Items) != 3 {
+		t.Errorf("partner A sees %+v", p)
+	}
+	for _, c := range []struct{ q, field string }{{"partner_id=1", "partner_id"}, {"sort=reason", "sort"}} {
+		r := e.do(e.op, "GET", "/api/v1/special-prices?"+c.q, "")
+		laWant(t, c.q, r, http.StatusUnprocessableEntity)
+		var ae laError
+		r.decode(t, &ae)
+		if ae.Error.Field != c.field {
+			t.Errorf("%s: error %s; want one naming %q", c.q, r.body, c.field)
+		}
+	}
+}
