@@ -309,6 +309,9 @@ func (s *Service) ListOutbox(a Actor, p ListParams) (Page[Mail], error) {
 	if err := p.only("state"); err != nil {
 		return Page[Mail]{}, err
 	}
+	if p.Sort != "" && p.Sort != "-created" {
+		return Page[Mail]{}, Invalid("sort", "the outbox is listed newest first (-created); there is no other order")
+	}
 	st := MailState(p.Filter("state"))
 	if st != "" && !st.Valid() {
 		return Page[Mail]{}, Invalid("state", "must be one of queued, sending, sent, failed, manual")

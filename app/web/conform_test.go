@@ -134,3 +134,25 @@ func TestSpecialPricesListIsPaged(t *testing.T) {
 		}
 	}
 }
+
+// TestOutboxListRefusesASortItCannotDo: issue 2's lists take sort (a
+// field name, - for descending) and issue 7 refused an unknown sort on
+// the audit list instead of ignoring it. GET /api/v1/outbox, listed
+// newest first only, answered sort=bogus (and sort=created, oldest first)
+// with the newest first as if it had sorted.
+func TestOutboxListRefusesASortItCannotDo(t *testing.T) {
+	t.Parallel()
+	e := newLAEnv(t)
+	for _, q := range []string{"", "?sort=-created", "?state=queued"} {
+		laWant(t, q, e.do(e.op, "GET", "/api/v1/outbox"+q, ""), http.StatusOK)
+	}
+	for _, q := range []string{"sort=bogus", "sort=created", "sort=to"} {
+		r := e.do(e.op, "GET", "/api/v1/outbox?"+q, "")
+		laWant(t, q, r, http.StatusUnprocessableEntity)
+		var ae laError
+		r.decode(t, &ae)
+		if ae.Error.Field != "sort" {
+			t.Errorf("%s: error %s; want one naming sort", q, r.body)
+		}
+	}
+}
