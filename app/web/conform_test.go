@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
@@ -153,6 +154,37 @@ func TestOutboxListRefusesASortItCannotDo(t *testing.T) {
 		r.decode(t, &ae)
 		if ae.Error.Field != "sort" {
 			t.Errorf("%s: error %s; want one naming sort", q, r.body)
+		}
+	}
+}
+
+// TestCustomersCSVRefusesAMistypedFilter: issue 13, customers "filterable
+// like licenses, with CSV export" under issue 2's list conventions. The
+// list refused ?countr=DE, while GET /api/v1/customers.csv dropped it and
+// exported every customer, so a script got all rows for a filtered ask.
+func TestCustomersCSVRefusesAMistypedFilter(t *testing.T) {
+	t.Parallel()
+	e := newLAEnv(t)
+	for _, body := range []string{
+		`{"name":"Jana Novak","email":"jana@example.com","country":"DE"}`,
+		`{"name":"Ola Nordmann","email":"ola@example.com","country":"NO"}`,
+	} {
+		laWant(t, body, e.do(e.a, "POST", "/api/v1/customers", body), http.StatusCreated)
+	}
+	r := e.do(e.a, "GET", "/api/v1/customers.csv?country=DE", "")
+	laWant(t, "export DE", r, http.StatusOK)
+	if rows := strings.Count(strings.TrimSpace(string(r.body)), "\n"); rows != 1 || !strings.Contains(string(r.body), "Jana Novak") {
+		t.Fatalf("country=DE exports %d rows:\n%s", rows, r.body)
+	}
+	for _, c := range []struct{ q, field string }{{"countr=DE", "countr"}, {"sort=bogus", "sort"}} {
+		for _, path := range []string{"/api/v1/customers?", "/api/v1/customers.csv?"} {
+			r := e.do(e.a, "GET", path+c.q, "")
+			laWant(t, path+c.q, r, http.StatusUnprocessableEntity)
+			var ae laError
+			r.decode(t, &ae)
+			if ae.Error.Field != c.field {
+				t.Errorf("%s%s: error %s; want one naming %q", path, c.q, r.body, c.field)
+			}
 		}
 	}
 }

@@ -45,13 +45,27 @@ func (s *Server) customersPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) customersExport(c *fiber.Ctx) error {
-	a := mustActor(c)
 	p := app.ListParams{Filters: map[string]string{}}
 	for _, f := range []string{"q", "country", "partner"} {
 		if v := c.Query(f); v != "" {
 			p.Filters[f] = v
 		}
 	}
+	return s.streamCustomersCSV(c, p)
+}
+
+// apiCustomersCSV takes the list's parameters as the list does: a
+// mistyped filter is refused, not dropped to export every customer.
+func (s *Server) apiCustomersCSV(c *fiber.Ctx) error {
+	p, err := listParams(c)
+	if err != nil {
+		return err
+	}
+	return s.streamCustomersCSV(c, p)
+}
+
+func (s *Server) streamCustomersCSV(c *fiber.Ctx, p app.ListParams) error {
+	a := mustActor(c)
 	if err := s.svc.CheckCustomerFilter(a, p); err != nil {
 		return err
 	}

@@ -234,7 +234,7 @@ func (s *Server) routes() []Route {
 		{"GET", "/api/v1/reference", user, s.apiReference},
 		// Customers, activation and machines (F34-F36, B11).
 		{"GET", "/api/v1/customers", user, s.apiCustomersList},
-		{"GET", "/api/v1/customers.csv", user, s.customersExport},
+		{"GET", "/api/v1/customers.csv", user, s.apiCustomersCSV},
 		{"POST", "/api/v1/customers", user, s.apiCustomerCreate},
 		{"GET", "/api/v1/customers/:id", user, s.apiCustomerGet},
 		{"PATCH", "/api/v1/customers/:id", user, s.apiCustomerUpdate},
