@@ -234,6 +234,30 @@ func stoppedUse(tx *storage.Tx, id uint64) (at time.Time, ok bool) {
 	return at, ok
 }
 
+// LicenseHistoryPage is LicenseHistory as one page of a list, newest
+// first (its only order), with the exact total: the API's history takes
+// page and per_page like every list, and refuses a filter or a sort it
+// does not have rather than ignore it.
+func (s *Service) LicenseHistoryPage(a Actor, id uint64, p ListParams) (Page[HistoryEntry], error) {
+	h, err := s.LicenseHistory(a, id)
+	if err != nil {
+		return Page[HistoryEntry]{}, err
+	}
+	if len(p.Filters) > 0 {
+		k := slices.Sorted(maps.Keys(p.Filters))[0]
+		return Page[HistoryEntry]{}, Invalid(k, "is not a filter of this list; it has none")
+	}
+	if p.Sort != "" && p.Sort != "-at" {
+		return Page[HistoryEntry]{}, Invalid("sort", "the history is listed newest first (-at); there is no other order")
+	}
+	p = p.norm()
+	out := Page[HistoryEntry]{Total: len(h), Page: p.Page, PerPage: p.PerPage, Items: []HistoryEntry{}}
+	if start := (p.Page - 1) * p.PerPage; start < len(h) {
+		out.Items = h[start:min(start+p.PerPage, len(h))]
+	}
+	return out, nil
+}
+
 // writeHistoryEntry records one entry for the given owner's eyes, for a
 // change that is not a plain field diff (a transfer writes one part for
 // the giving partner and one for the receiving one).

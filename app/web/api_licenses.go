@@ -231,9 +231,13 @@ func (s *Server) apiLicenseHistory(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	h, err := s.svc.LicenseHistory(mustActor(c), id)
+	p, err := listParams(c)
 	if err != nil {
 		return err
 	}
-	return c.JSON(app.Page[app.HistoryEntry]{Items: h, Total: len(h), Page: 1, PerPage: len(h)})
+	page, err := s.svc.LicenseHistoryPage(mustActor(c), id, p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(page)
 }

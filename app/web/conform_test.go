@@ -188,3 +188,53 @@ func TestCustomersCSVRefusesAMistypedFilter(t *testing.T) {
 		}
 	}
 }
+
+// TestLicenseHistoryIsPaged: issue 3's GET /api/v1/licenses/{id}/history
+// in issue 2's list shape, which takes page and per_page. The history
+// answered every entry whatever page was asked, with per_page echoing
+// the count, so page=2 repeated page 1.
+func TestLicenseHistoryIsPaged(t *testing.T) {
+	t.Parallel()
+	e := newLAEnv(t)
+	l := e.create(e.a, e.licBody(`"name":"n0","customer":"Kunde"`))
+	id := laU(l.ID)
+	for i := 1; i <= 3; i++ {
+		laWant(t, "edit", e.do(e.a, "PATCH", "/api/v1/licenses/"+id, `{"name":"n`+laU(uint64(i))+`"}`), http.StatusOK)
+	}
+	type page struct {
+		Items []laHistory
+		Total int
+		Page  int
+		Per   int `json:"per_page"`
+	}
+	get := func(q string) page {
+		t.Helper()
+		r := e.do(e.a, "GET", "/api/v1/licenses/"+id+"/history"+q, "")
+		laWant(t, "history"+q, r, http.StatusOK)
+		var p page
+		r.decode(t, &p)
+		return p
+	}
+	all := get("")
+	if all.Total < 4 || len(all.Items) != all.Total || all.Items[0].New != "n3" {
+		t.Fatalf("whole history: %+v", all)
+	}
+	p1, p2 := get("?per_page=2"), get("?per_page=2&page=2")
+	if p1.Total != all.Total || p1.Page != 1 || p1.Per != 2 || len(p1.Items) != 2 || p1.Items[0] != all.Items[0] || p1.Items[1] != all.Items[1] {
+		t.Errorf("page 1 of 2 a page: %+v", p1)
+	}
+	if p2.Total != all.Total || p2.Page != 2 || len(p2.Items) != 2 || p2.Items[0] != all.Items[2] || p2.Items[1] != all.Items[3] {
+		t.Errorf("page 2 of 2 a page: %+v", p2)
+	}
+	for _, c := range []struct{ q, field string }{{"action=edit", "action"}, {"sort=at", "sort"}} {
+		r := e.do(e.a, "GET", "/api/v1/licenses/"+id+"/history?"+c.q, "")
+		laWant(t, c.q, r, http.StatusUnprocessableEntity)
+		var ae laError
+		r.decode(t, &ae)
+		if ae.Error.Field != c.field {
+			t.Errorf("%s: error %s; want one naming %q", c.q, r.body, c.field)
+		}
+	}
+	// Another partner's license stays a 404, whatever is asked.
+	laWant(t, "B reads A's history", e.do(e.b, "GET", "/api/v1/licenses/"+id+"/history?per_page=2&sort=at", ""), http.StatusNotFound)
+}
