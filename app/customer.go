@@ -177,16 +177,29 @@ func (s *Service) CustomerLicenses(a Actor, id uint64) ([]LicenseView, error) {
 		if err != nil {
 			return err
 		}
-		for _, lid := range customerLicenseIDs(tx, id) {
-			l, err := getLicense(tx, lid)
-			if err != nil || l.PartnerID != c.PartnerID {
-				continue // deleted, or another partner's now (links follow moves; never show one across partners)
-			}
-			out = append(out, l.view())
-		}
+		eachCustomerLicense(tx, &c, func(l *License) { out = append(out, l.view()) })
 		return nil
 	})
 	return out, err
+}
+
+// eachCustomerLicense visits the customer's licenses that are its own:
+// not deleted and still of the customer's partner (links follow moves;
+// never show one across partners). Lists count what this visits, so a
+// customer's count is the number of licenses its page shows.
+func eachCustomerLicense(tx *storage.Tx, c *Customer, fn func(l *License)) {
+	for _, lid := range customerLicenseIDs(tx, c.ID) {
+		if l, err := getLicense(tx, lid); err == nil && l.PartnerID == c.PartnerID {
+			fn(&l)
+		}
+	}
+}
+
+// customerLicenseCount counts the licenses eachCustomerLicense visits.
+func customerLicenseCount(tx *storage.Tx, c *Customer) int {
+	n := 0
+	eachCustomerLicense(tx, c, func(*License) { n++ })
+	return n
 }
 
 // LicenseCustomer is the customer record a license links to, if any and

@@ -136,7 +136,7 @@ func (s *Service) ListCustomers(a Actor, p ListParams) (Page[CustomerRow], error
 		out.Total = len(cs)
 		from := min((p.Page-1)*p.PerPage, len(cs))
 		for _, c := range cs[from:min(from+p.PerPage, len(cs))] {
-			out.Items = append(out.Items, CustomerRow{Customer: c, Licenses: len(customerLicenseIDs(tx, c.ID))})
+			out.Items = append(out.Items, CustomerRow{Customer: c, Licenses: customerLicenseCount(tx, &c)})
 		}
 		return nil
 	})
@@ -184,7 +184,7 @@ func (s *Service) ExportCustomersCSV(a Actor, p ListParams, w io.Writer) (int, e
 				pubs[c.PartnerID] = pub
 			}
 			rows <- customerCSV{ID: c.ID, Name: SafeCell(c.Name), Company: SafeCell(c.Company), Email: SafeCell(c.Email),
-				Country: c.Country, Partner: pub, Licenses: len(customerLicenseIDs(tx, c.ID)), Created: isoTime(&c.Created)}
+				Country: c.Country, Partner: pub, Licenses: customerLicenseCount(tx, &c), Created: isoTime(&c.Created)}
 			n++
 			return true
 		})

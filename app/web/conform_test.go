@@ -238,3 +238,52 @@ func TestLicenseHistoryIsPaged(t *testing.T) {
 	// Another partner's license stays a 404, whatever is asked.
 	laWant(t, "B reads A's history", e.do(e.b, "GET", "/api/v1/licenses/"+id+"/history?per_page=2&sort=at", ""), http.StatusNotFound)
 }
+
+// TestCustomerLicenseCountMatchesItsLicenses: issue 13, "a customer
+// record ... with its licenses". The customer list and its CSV counted
+// every license ever linked to the customer, a deleted one included,
+// while the customer's licenses (and its page) showed only the live ones:
+// "2 licenses" over a list of one.
+func TestCustomerLicenseCountMatchesItsLicenses(t *testing.T) {
+	t.Parallel()
+	e := newLAEnv(t)
+	r := e.do(e.a, "POST", "/api/v1/customers", `{"name":"Jana Novak","email":"jana@example.com","country":"DE"}`)
+	laWant(t, "customer", r, http.StatusCreated)
+	var cu struct{ ID uint64 }
+	r.decode(t, &cu)
+	cid := laU(cu.ID)
+	var ids []string
+	for i := 0; i < 2; i++ {
+		l := e.create(e.a, e.licBody(""))
+		ids = append(ids, laU(l.ID))
+		laWant(t, "activate", e.do(e.a, "POST", "/api/v1/licenses/"+ids[i]+"/activate", `{"customer_id":`+cid+`}`), http.StatusOK)
+	}
+	laWant(t, "cancel", e.do(e.op, "POST", "/api/v1/licenses/"+ids[1]+"/cancel", `{}`), http.StatusOK)
+	laWant(t, "delete", e.do(e.op, "DELETE", "/api/v1/licenses/"+ids[1], ""), http.StatusNoContent)
+
+	r = e.do(e.a, "GET", "/api/v1/customers/"+cid+"/licenses", "")
+	laWant(t, "its licenses", r, http.StatusOK)
+	var mine struct{ Total int }
+	r.decode(t, &mine)
+	if mine.Total != 1 {
+		t.Fatalf("the customer's licenses: %s", r.body)
+	}
+	r = e.do(e.a, "GET", "/api/v1/customers", "")
+	laWant(t, "list", r, http.StatusOK)
+	var pg struct {
+		Items []struct {
+			ID       uint64
+			Licenses int
+		}
+	}
+	r.decode(t, &pg)
+	if len(pg.Items) != 1 || pg.Items[0].Licenses != mine.Total {
+		t.Errorf("the list counts %s; its licenses are %d", r.body, mine.Total)
+	}
+	r = e.do(e.a, "GET", "/api/v1/customers.csv", "")
+	laWant(t, "csv", r, http.StatusOK)
+	if lines := strings.Split(strings.TrimSpace(string(r.body)), "\n"); len(lines) != 2 || !strings.HasPrefix(lines[0], "id,name,company,email,country,partner,licenses,") ||
+		strings.Split(lines[1], ",")[6] != "1" {
+		t.Errorf("the CSV counts:\n%s", r.body)
+	}
+}
