@@ -2,7 +2,9 @@ package web
 
 import (
 	"bufio"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -177,7 +179,21 @@ func (s *Server) apiQuoteGet(c *fiber.Ctx) error {
 	return c.JSON(q)
 }
 
+// quoteParams are the query parameters GET /api/v1/quote reads; any
+// other is refused by name, as POST refuses a field it does not know, so
+// a mistyped quantity is not quietly priced as 1.
+var quoteParams = []string{"product_id", "edition", "seats", "period_months", "quantity", "special_price", "partner_id"}
+
 func quoteFromQuery(c *fiber.Ctx) (app.OrderInput, error) {
+	var bad string
+	c.Context().QueryArgs().VisitAll(func(k, _ []byte) {
+		if bad == "" && !slices.Contains(quoteParams, string(k)) {
+			bad = string(k)
+		}
+	})
+	if bad != "" {
+		return app.OrderInput{}, app.Invalid(bad, "is not a parameter of the quote; use %s", strings.Join(quoteParams, ", "))
+	}
 	num := func(name string, def int) (int, error) {
 		v := c.Query(name)
 		if v == "" {

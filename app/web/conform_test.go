@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -285,5 +286,36 @@ func TestCustomerLicenseCountMatchesItsLicenses(t *testing.T) {
 	if lines := strings.Split(strings.TrimSpace(string(r.body)), "\n"); len(lines) != 2 || !strings.HasPrefix(lines[0], "id,name,company,email,country,partner,licenses,") ||
 		strings.Split(lines[1], ",")[6] != "1" {
 		t.Errorf("the CSV counts:\n%s", r.body)
+	}
+}
+
+// TestQuoteGetRefusesAMistypedParameter: issue 8, GET /api/v1/quote
+// prices a line "with the same lines" as POST, which refuses a field it
+// does not know. The GET dropped any parameter it did not read, so
+// ?quantiy=3 answered the price of one license as if that were asked.
+func TestQuoteGetRefusesAMistypedParameter(t *testing.T) {
+	t.Parallel()
+	e := newLAEnv(t)
+	base := fmt.Sprintf("/api/v1/quote?product_id=%d&edition=business&seats=3&period_months=12", e.prod.ID)
+	r := e.do(e.a, "GET", base+"&quantity=3", "")
+	laWant(t, "quote", r, http.StatusOK)
+	var q struct{ Total struct{ Amount int64 } }
+	r.decode(t, &q)
+	if q.Total.Amount != 3*3*1200 {
+		t.Fatalf("quote of 3: %s", r.body)
+	}
+	for _, c := range []struct{ q, field string }{{"&quantiy=3", "quantiy"}, {"&seat=5", "seat"}, {"&coupon=X", "coupon"}} {
+		r := e.do(e.a, "GET", base+c.q, "")
+		laWant(t, c.q, r, http.StatusUnprocessableEntity)
+		var ae laError
+		r.decode(t, &ae)
+		if ae.Error.Field != c.field {
+			t.Errorf("%s: error %s; want one naming %q", c.q, r.body, c.field)
+		}
+	}
+	// The same mistake in POST's body is refused too.
+	r = e.do(e.a, "POST", "/api/v1/quote", fmt.Sprintf(`{"lines":[{"product_id":%d,"edition":"business","seats":3,"period_months":12,"quantiy":3}]}`, e.prod.ID))
+	if r.status/100 != 4 {
+		t.Errorf("POST with quantiy: %d %s", r.status, r.body)
 	}
 }
