@@ -1,7 +1,9 @@
 package web
 
 import (
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -10,10 +12,25 @@ import (
 
 // Renewals (issue 12): quote, renew one, renew ticked licenses.
 
+// renewQueryParams are the parameters renewFromQuery reads.
+var renewQueryParams = []string{"periods", "period_months", "edition", "coupon", "coupon_id"}
+
 // renewFromQuery reads a renewal quote's parameters: periods (default
 // 1), period_months, edition, coupon, coupon_id.
 func renewFromQuery(c *fiber.Ctx) (app.RenewInput, error) {
 	in := app.RenewInput{Periods: 1, Edition: c.Query("edition")}
+	// Any other parameter is refused by name, as the renewal's body
+	// refuses a field it does not know: a mistyped periods is not quoted
+	// as one period.
+	var bad string
+	c.Context().QueryArgs().VisitAll(func(k, _ []byte) {
+		if bad == "" && !slices.Contains(renewQueryParams, string(k)) {
+			bad = string(k)
+		}
+	})
+	if bad != "" {
+		return in, app.Invalid(bad, "is not a parameter of the renewal quote; use %s", strings.Join(renewQueryParams, ", "))
+	}
 	num := func(name string, dst *int) error {
 		if v := c.Query(name); v != "" {
 			n, err := strconv.Atoi(v)

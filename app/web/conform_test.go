@@ -319,3 +319,35 @@ func TestQuoteGetRefusesAMistypedParameter(t *testing.T) {
 		t.Errorf("POST with quantiy: %d %s", r.status, r.body)
 	}
 }
+
+// TestRenewalQuoteRefusesAMistypedParameter: issue 12,
+// GET /api/v1/licenses/{id}/renewal-quote?periods=N answers what renewing
+// for N periods costs. A mistyped ?period=3 was dropped and one period
+// quoted as if that were asked, while the renewal's body refuses an
+// unknown field.
+func TestRenewalQuoteRefusesAMistypedParameter(t *testing.T) {
+	t.Parallel()
+	e := newLAEnv(t)
+	l := e.create(e.a, e.licBody(`"customer":"Kunde"`))
+	path := "/api/v1/licenses/" + laU(l.ID) + "/renewal-quote?"
+	r := e.do(e.a, "GET", path+"periods=3", "")
+	laWant(t, "quote of 3", r, http.StatusOK)
+	var q struct{ Total struct{ Amount int64 } }
+	r.decode(t, &q)
+	if q.Total.Amount != 3*3*1200 {
+		t.Fatalf("quote of 3 periods: %s", r.body)
+	}
+	for _, c := range []struct{ q, field string }{{"period=3", "period"}, {"periods=1&payment=balance", "payment"}} {
+		r := e.do(e.a, "GET", path+c.q, "")
+		laWant(t, c.q, r, http.StatusUnprocessableEntity)
+		var ae laError
+		r.decode(t, &ae)
+		if ae.Error.Field != c.field {
+			t.Errorf("%s: error %s; want one naming %q", c.q, r.body, c.field)
+		}
+	}
+	r = e.do(e.a, "POST", "/api/v1/licenses/"+laU(l.ID)+"/renew", `{"period":3}`)
+	if r.status/100 != 4 {
+		t.Errorf("POST renew with period: %d %s", r.status, r.body)
+	}
+}
