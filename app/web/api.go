@@ -3,7 +3,9 @@ package web
 import (
 	"errors"
 	"io"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -40,6 +42,22 @@ func listParams(c *fiber.Ctx) (app.ListParams, error) {
 		}
 	})
 	return p, err
+}
+
+// onlyQuery refuses, naming it, a query parameter that is not one of
+// names: a route that reads a few parameters must not quietly drop a
+// mistyped one and answer as if it had not been asked.
+func onlyQuery(c *fiber.Ctx, names ...string) error {
+	var bad string
+	c.Context().QueryArgs().VisitAll(func(k, _ []byte) {
+		if bad == "" && !slices.Contains(names, string(k)) {
+			bad = string(k)
+		}
+	})
+	if bad != "" {
+		return app.Invalid(bad, "is not a parameter here; use %s", strings.Join(names, ", "))
+	}
+	return nil
 }
 
 // pathID reads the :id parameter; a malformed id is simply not found.

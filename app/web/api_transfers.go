@@ -157,6 +157,11 @@ func (s *Server) apiTransferReceiptImport(c *fiber.Ctx) error {
 // apiLicensesImport takes a license CSV as the body:
 // ?partner=P-…&dry_run=true&valid_only=true.
 func (s *Server) apiLicensesImport(c *fiber.Ctx) error {
+	// A mistyped dry_run must not import for real: every parameter is
+	// checked before the file is read.
+	if err := onlyQuery(c, "partner", "dry_run", "valid_only"); err != nil {
+		return err
+	}
 	opt := app.CSVImportOptions{Partner: c.Query("partner")}
 	var err error
 	if opt.DryRun, err = queryBool(c, "dry_run", false); err != nil {

@@ -351,3 +351,32 @@ func TestRenewalQuoteRefusesAMistypedParameter(t *testing.T) {
 		t.Errorf("POST renew with period: %d %s", r.status, r.body)
 	}
 }
+
+// TestLicenseImportRefusesAMistypedDryRun: issue 10, POST
+// /api/v1/licenses/import with dry_run=true previews and writes nothing.
+// A mistyped flag (dryrun=true, dry-run=true) was dropped and the file
+// imported for real; every parameter is now checked before the file is
+// read, and nothing is written.
+func TestLicenseImportRefusesAMistypedDryRun(t *testing.T) {
+	t.Parallel()
+	e := newLAEnv(t)
+	csv := "key,product,status,valid_to,customer\nAAAA-BBBB-CCCC-EEEE,av,active,2027-01-31,Imported Co\n"
+	path := "/api/v1/licenses/import?partner=" + e.pb.PublicID
+	for _, q := range []string{"&dryrun=true", "&dry-run=true", "&dry_run=true&validonly=true"} {
+		r := e.do(e.op, "POST", path+q, csv)
+		laWant(t, q, r, http.StatusUnprocessableEntity)
+		var ae laError
+		r.decode(t, &ae)
+		if ae.Error.Field == "" || !strings.Contains(q, ae.Error.Field) {
+			t.Errorf("%s: error %s does not name the parameter", q, r.body)
+		}
+		if pg := e.list(e.op, "q=AAAA-BBBB-CCCC-EEEE"); pg.Total != 0 {
+			t.Fatalf("%s imported the file", q)
+		}
+	}
+	r := e.do(e.op, "POST", path+"&dry_run=true", csv)
+	laWant(t, "dry run", r, http.StatusOK)
+	if pg := e.list(e.op, "q=AAAA-BBBB-CCCC-EEEE"); pg.Total != 0 {
+		t.Fatal("the dry run imported the file")
+	}
+}
