@@ -2,9 +2,7 @@ package web
 
 import (
 	"bufio"
-	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -185,14 +183,8 @@ func (s *Server) apiQuoteGet(c *fiber.Ctx) error {
 var quoteParams = []string{"product_id", "edition", "seats", "period_months", "quantity", "special_price", "partner_id"}
 
 func quoteFromQuery(c *fiber.Ctx) (app.OrderInput, error) {
-	var bad string
-	c.Context().QueryArgs().VisitAll(func(k, _ []byte) {
-		if bad == "" && !slices.Contains(quoteParams, string(k)) {
-			bad = string(k)
-		}
-	})
-	if bad != "" {
-		return app.OrderInput{}, app.Invalid(bad, "is not a parameter of the quote; use %s", strings.Join(quoteParams, ", "))
+	if err := onlyQuery(c, quoteParams...); err != nil {
+		return app.OrderInput{}, err
 	}
 	num := func(name string, def int) (int, error) {
 		v := c.Query(name)

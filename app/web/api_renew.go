@@ -1,9 +1,7 @@
 package web
 
 import (
-	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -22,14 +20,8 @@ func renewFromQuery(c *fiber.Ctx) (app.RenewInput, error) {
 	// Any other parameter is refused by name, as the renewal's body
 	// refuses a field it does not know: a mistyped periods is not quoted
 	// as one period.
-	var bad string
-	c.Context().QueryArgs().VisitAll(func(k, _ []byte) {
-		if bad == "" && !slices.Contains(renewQueryParams, string(k)) {
-			bad = string(k)
-		}
-	})
-	if bad != "" {
-		return in, app.Invalid(bad, "is not a parameter of the renewal quote; use %s", strings.Join(renewQueryParams, ", "))
+	if err := onlyQuery(c, renewQueryParams...); err != nil {
+		return in, err
 	}
 	num := func(name string, dst *int) error {
 		if v := c.Query(name); v != "" {
