@@ -324,6 +324,18 @@ func (s *Service) ListPartners(a Actor, p ListParams) (Page[Partner], error) {
 		return Page[Partner]{}, err
 	}
 	name, pub, prog, dist, dis := p.Filter("name"), NormalisePublicID(p.Filter("public_id")), p.Filter("program"), p.Filter("distributor_id"), p.Filter("disabled")
+	// A value no partner can have is a mistake to name, not an empty list.
+	switch {
+	case prog != "" && prog != ProgramStandard && prog != ProgramManual && prog != ProgramMonthly:
+		return Page[Partner]{}, Invalid("program", "must be one of standard, manual, monthly")
+	case dis != "" && dis != "true" && dis != "false":
+		return Page[Partner]{}, Invalid("disabled", "must be true or false")
+	}
+	if dist != "" {
+		if _, err := strconv.ParseUint(dist, 10, 64); err != nil {
+			return Page[Partner]{}, Invalid("distributor_id", "%q is not a partner id", dist)
+		}
+	}
 	var match map[uint64]bool
 	q := p.Filter("q")
 	if q != "" && a.IsOperator() {

@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"net/mail"
+	"strconv"
 	"strings"
 	"time"
 
@@ -224,6 +225,15 @@ func (s *Service) ListUsers(a Actor, p ListParams) (Page[User], error) {
 	}
 	var all []User
 	email, role, partner := p.Filter("email"), p.Filter("role"), p.Filter("partner_id")
+	// A value no user can have is a mistake to name, not an empty list.
+	if role != "" && !Role(role).Valid() {
+		return Page[User]{}, Invalid("role", "must be operator or partner")
+	}
+	if partner != "" {
+		if _, err := strconv.ParseUint(partner, 10, 64); err != nil {
+			return Page[User]{}, Invalid("partner_id", "%q is not a partner id", partner)
+		}
+	}
 	err := s.db.View(func(tx *storage.Tx) error {
 		var err error
 		tx.Each(storage.Users, nil, func(k, v []byte) bool {

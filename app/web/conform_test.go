@@ -380,3 +380,37 @@ func TestLicenseImportRefusesAMistypedDryRun(t *testing.T) {
 		t.Fatal("the dry run imported the file")
 	}
 }
+
+// TestPartnersAndUsersRefuseAValueNoneCanHave: issue 2's lists of
+// partners and users take filters named like the fields. A program,
+// role, disabled flag or id no record can have (program=manuel,
+// role=admin) answered an empty list, as if there were none, where the
+// license, order and invoice lists name the filter and what it takes.
+func TestPartnersAndUsersRefuseAValueNoneCanHave(t *testing.T) {
+	t.Parallel()
+	e := newLAEnv(t)
+	for _, q := range []string{"partners?program=manual", "partners?disabled=false", "partners?distributor_id=0", "users?role=partner", "users?partner_id=" + laU(e.pa.ID)} {
+		r := e.do(e.op, "GET", "/api/v1/"+q, "")
+		laWant(t, q, r, http.StatusOK)
+		var pg struct{ Total int }
+		r.decode(t, &pg)
+		if pg.Total == 0 {
+			t.Errorf("%s: %s", q, r.body)
+		}
+	}
+	for _, c := range []struct{ q, field string }{
+		{"partners?program=manuel", "program"},
+		{"partners?disabled=no", "disabled"},
+		{"partners?distributor_id=P-1234-5678", "distributor_id"},
+		{"users?role=admin", "role"},
+		{"users?partner_id=" + e.pa.PublicID, "partner_id"},
+	} {
+		r := e.do(e.op, "GET", "/api/v1/"+c.q, "")
+		laWant(t, c.q, r, http.StatusUnprocessableEntity)
+		var ae laError
+		r.decode(t, &ae)
+		if ae.Error.Field != c.field {
+			t.Errorf("%s: error %s; want one naming %q", c.q, r.body, c.field)
+		}
+	}
+}
