@@ -31,6 +31,13 @@ const (
 // identify resolves the caller from a bearer token or a session cookie
 // and enforces CSRF on every state-changing request made with a cookie.
 func (s *Server) identify(c *fiber.Ctx) error {
+	if isClientAPI(c) {
+		// The client API takes no sign-in: the license key is the
+		// credential. As on its own listener (client_addr), a header or
+		// cookie the licensed software or its proxy sends is not read,
+		// so it answers the same wherever it is served.
+		return c.Next()
+	}
 	addr := clientAddr(c)
 	if h := c.Get(fiber.HeaderAuthorization); h != "" {
 		// The scheme is case-insensitive (RFC 9110): Bearer, bearer, BEARER.

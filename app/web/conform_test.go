@@ -2,10 +2,18 @@ package web_test
 
 import (
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"licensedesk/app"
+	"licensedesk/app/web"
 )
 
 // Conformance of the API with the statements of the issues that a
@@ -411,6 +419,57 @@ func TestPartnersAndUsersRefuseAValueNoneCanHave(t *testing.T) {
 		r.decode(t, &ae)
 		if ae.Error.Field != c.field {
 			t.Errorf("%s: error %s; want one naming %q", c.q, r.body, c.field)
+		}
+	}
+}
+
+// TestClientAPIIgnoresCredentialHeaders: issue 13, the client API "needs
+// no sign-in" (the key is the credential), served "on its own listener
+// when client_addr is set, else under /api/v1/client", and validate
+// "answers 200 ... for every well-formed request". Under /api/v1/client a
+// request carrying any Authorization header (the license key as a bearer,
+// as many SDKs send it, or a proxy's Basic) was refused 401, and one with
+// a browser's session cookie but no CSRF header 403, where the client
+// listener answered it.
+func TestClientAPIIgnoresCredentialHeaders(t *testing.T) {
+	t.Parallel()
+	e := newLAEnv(t)
+	l := e.create(e.a, e.licBody(`"customer":"Kunde"`))
+	body := `{"key":"` + l.Key + `","fingerprint":"machine-1","hostname":"h1"}`
+	send := func(f *fiber.App, path string, header ...string) (int, string) {
+		t.Helper()
+		req := httptest.NewRequest("POST", path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
+		resp, err := f.Test(req, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if st, b := send(e.f, "/api/v1/client/activate"); st != http.StatusOK {
+		t.Fatalf("activate: %d %s", st, b)
+	}
+	client := web.NewClient(e.svc, app.Defaults(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	sid, _, err := e.svc.Login("anna@a.example", "correct horse battery", "198.51.100.7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range [][]string{
+		nil,
+		{"Authorization", "Bearer " + l.Key},
+		{"Authorization", "Basic dXNlcjpwYXNz"},
+		{"Cookie", "ld_session=" + sid},
+	} {
+		for _, f := range []*fiber.App{e.f, client} {
+			st, b := send(f, "/api/v1/client/validate", h...)
+			if st != http.StatusOK || !strings.Contains(b, `"valid":true`) {
+				t.Errorf("validate with %q: %d %s", h, st, b)
+			}
 		}
 	}
 }

@@ -140,6 +140,11 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 
 func isAPI(c *fiber.Ctx) bool { return strings.HasPrefix(c.Path(), "/api/") }
 
+// isClientAPI: a path of the client API (F36) on the main listener.
+func isClientAPI(c *fiber.Ctx) bool {
+	return strings.HasPrefix(strings.ToLower(c.Path()), "/api/v1/client/")
+}
+
 // clientStatus is the HTTP status of a refused client API call.
 func clientStatus(code string) int {
 	switch code {
