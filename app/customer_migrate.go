@@ -16,6 +16,7 @@ import (
 var appMigrations = []storage.Migration{
 	{Version: 9, Name: "customer records from the licenses' free-text customers", Up: migrateCustomers},
 	{Version: 10, Name: "customer grouping index; licenses typed after migration 9 linked to their customer", Up: migrateCustomerKeys},
+	{Version: 11, Name: "ledger entry count per partner and running balance on each entry", Up: migrateLedgerCounts},
 }
 
 // Migrations are the migrations storage.Open needs (as Options.Migrations)

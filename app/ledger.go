@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,7 +29,7 @@ type LedgerEntry struct {
 	Reason    string    `json:"reason"`
 	By        string    `json:"by"`
 	At        time.Time `json:"at"`
-	Balance   int64     `json:"balance"` // running balance after this entry, computed on read
+	Balance   int64     `json:"balance"` // running balance after this entry, stored with it
 }
 
 // BalanceInput records a top-up or correction.
@@ -50,7 +51,7 @@ func balance(tx *storage.Tx, partnerID uint64) int64 {
 }
 
 // ledgerSum adds up a partner's entries: what the running balance must
-// equal (checked by tests and by the account page's history).
+// equal (checked by tests).
 func ledgerSum(tx *storage.Tx, partnerID uint64) int64 {
 	var sum int64
 	tx.Each(storage.Ledger, storage.EncodeID(partnerID), func(k, v []byte) bool {
@@ -103,6 +104,9 @@ func (s *Service) addLedger(tx *storage.Tx, a Actor, p Partner, amount int64, ki
 	if err := tx.PutRaw(storage.Balances, storage.EncodeID(p.ID), storage.EncodeID(uint64(after))); err != nil {
 		return LedgerEntry{}, err
 	}
+	if err := tx.AddCount(storage.LedgerCounts, storage.EncodeID(p.ID), 1); err != nil {
+		return LedgerEntry{}, err
+	}
 	return e, s.audit(tx, a, "balance."+kind, p.PublicID, Money{amount, p.Currency}.String()+" "+reason)
 }
 
@@ -146,52 +150,113 @@ func (s *Service) RecordBalance(a Actor, partnerID uint64, in BalanceInput) (Led
 	return e, err
 }
 
-// Account is what a partner sees of its own account: terms and balance.
+// Account is what a partner sees of its own account: terms, balance and
+// one page of its ledger.
 type Account struct {
 	Partner     Partner       `json:"partner"`
 	Distributor *Partner      `json:"distributor,omitempty"`
 	Balance     Money         `json:"balance"`
-	Entries     []LedgerEntry `json:"entries"` // newest first
+	Entries     []LedgerEntry `json:"entries"`  // one page, newest first by default
+	Total       int           `json:"total"`    // entries in the whole ledger
+	Page        int           `json:"page"`     // the page Entries is
+	PerPage     int           `json:"per_page"` // entries on a full page
 }
 
-// GetAccount returns a partner's account page with its balance history.
+// Pages is the number of pages of entries.
+func (acc Account) Pages() int {
+	return Page[LedgerEntry]{Total: acc.Total, PerPage: acc.PerPage}.Pages()
+}
+
+// GetAccount returns a partner's account with the first page of its
+// balance history, newest first (GetAccountPage for another page).
 func (s *Service) GetAccount(a Actor, partnerID uint64) (Account, error) {
+	return s.GetAccountPage(a, partnerID, ListParams{})
+}
+
+// GetAccountPage returns a partner's account with one page of its
+// balance history. The page is read in the ledger's key order (partner
+// id | entry id) from whichever end is nearer, and the total is the
+// partner's entry counter, so the first pages cost the same however long
+// the ledger is. Sorts: -created (default, newest first) or created; the
+// entries take no filters.
+func (s *Service) GetAccountPage(a Actor, partnerID uint64, p ListParams) (Account, error) {
+	newest, err := ledgerSort(p)
+	if err != nil {
+		return Account{}, err
+	}
 	if !a.canSeePartner(partnerID) {
 		return Account{}, ErrNotFound
 	}
-	var acc Account
-	err := s.db.View(func(tx *storage.Tx) error {
-		p, err := getPartner(tx, partnerID)
+	p = p.norm()
+	acc := Account{Page: p.Page, PerPage: p.PerPage}
+	err = s.db.View(func(tx *storage.Tx) error {
+		pt, err := getPartner(tx, partnerID)
 		if err != nil {
 			return err
 		}
-		acc.Partner = p
-		if p.DistributorID != 0 {
-			if d, err := getPartner(tx, p.DistributorID); err == nil {
+		acc.Partner = pt
+		if pt.DistributorID != 0 {
+			if d, err := getPartner(tx, pt.DistributorID); err == nil {
 				acc.Distributor = &d
 			}
 		}
-		var run int64
-		var entries []LedgerEntry
-		tx.Each(storage.Ledger, storage.EncodeID(partnerID), func(k, v []byte) bool {
-			var e LedgerEntry
-			if err = jsonUnmarshal(v, &e); err != nil {
-				return false
-			}
-			run += e.Amount
-			e.Balance = run
-			entries = append(entries, e)
-			return true
-		})
-		for i, j := 0, len(entries)-1; i < j; i, j = i+1, j-1 {
-			entries[i], entries[j] = entries[j], entries[i]
-		}
-		if entries == nil {
-			entries = []LedgerEntry{}
-		}
-		acc.Entries = entries
-		acc.Balance = Money{balance(tx, partnerID), p.Currency}
+		acc.Balance = Money{balance(tx, partnerID), pt.Currency}
+		acc.Total = int(tx.GetCount(storage.LedgerCounts, storage.EncodeID(partnerID)))
+		acc.Entries, err = ledgerPage(tx, partnerID, acc.Total, (p.Page-1)*p.PerPage, p.PerPage, newest)
 		return err
 	})
 	return acc, err
+}
+
+// ledgerSort reads the balance history's sort and refuses any filter.
+func ledgerSort(p ListParams) (newest bool, err error) {
+	for k := range p.Filters {
+		return false, Invalid(k, "is not a filter of the balance entries; they take none (page, per_page and sort=created or -created only)")
+	}
+	switch p.Sort {
+	case "", "-created":
+		return true, nil
+	case "created":
+		return false, nil
+	}
+	return false, Invalid("sort", "cannot sort the balance entries by %q; use created (oldest first) or -created (newest first)", p.Sort)
+}
+
+// ledgerPage reads the entries at positions [skip, skip+n) of a
+// partner's ledger of total entries, newest first or oldest first,
+// walking the keys from the nearer end and decoding only those returned.
+func ledgerPage(tx *storage.Tx, partnerID uint64, total, skip, n int, newest bool) ([]LedgerEntry, error) {
+	out := []LedgerEntry{}
+	if skip >= total {
+		return out, nil
+	}
+	n = min(n, total-skip)
+	fromEnd := newest
+	if skip > (total-n)/2 {
+		// Nearer the other end: walk from there and turn the page round.
+		fromEnd, skip = !fromEnd, total-skip-n
+	}
+	var err error
+	i := 0
+	visit := func(k, v []byte) bool {
+		if i++; i <= skip {
+			return true
+		}
+		var e LedgerEntry
+		if err = jsonUnmarshal(v, &e); err != nil {
+			err = fmt.Errorf("ledger entry %x: %w", k, err)
+			return false
+		}
+		out = append(out, e)
+		return len(out) < n
+	}
+	if fromEnd {
+		tx.EachReverse(storage.Ledger, storage.EncodeID(partnerID), visit)
+	} else {
+		tx.Each(storage.Ledger, storage.EncodeID(partnerID), visit)
+	}
+	if fromEnd != newest {
+		slices.Reverse(out)
+	}
+	return out, err
 }

@@ -29,6 +29,93 @@ func BenchmarkPurchaseLedgerSize(b *testing.B) {
 	}
 }
 
+// BenchmarkAccountLedgerSize reads a partner's account (the dashboard's
+// latest five movements, the account page's first page of 50 and its
+// last page) with 100 and with 100,000 ledger entries: a page is read
+// from one end of the partner's keys and the total is its counter, so
+// the cost does not grow with the ledger.
+//
+//	go test -run X -bench AccountLedgerSize ./app/
+func BenchmarkAccountLedgerSize(b *testing.B) {
+	for _, n := range []int{100, 100000} {
+		s, a, _ := ledgerShop(b, n)
+		for _, c := range []struct {
+			name string
+			p    ListParams
+		}{{"dashboard", ListParams{PerPage: 5}}, {"first", ListParams{}}, {"last", ListParams{Page: (n + 49) / 50}}} {
+			b.Run(fmt.Sprintf("entries=%d/%s", n, c.name), func(b *testing.B) {
+				for b.Loop() {
+					acc, err := s.GetAccountPage(a, a.PartnerID, c.p)
+					if err != nil || acc.Total != n || len(acc.Entries) == 0 {
+						b.Fatalf("%d entries of %d: %v", len(acc.Entries), acc.Total, err)
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestMigrateLedgerCounts: a ledger from before the counters (entries
+// without a running balance, no count) gets both from migration 11, and
+// its pages read right afterwards.
+func TestMigrateLedgerCounts(t *testing.T) {
+	s, a, _ := ledgerShop(t, 120)
+	beta := "Beta"
+	other, err := s.CreatePartner(System, PartnerInput{Name: &beta})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RecordBalance(System, other.ID, BalanceInput{Amount: 500, Kind: LedgerTopUp, Reason: "wire"}); err != nil {
+		t.Fatal(err)
+	}
+	// Take the file back to before migration 11: no counters, no
+	// running balance on the entries.
+	err = s.db.Update(func(tx *storage.Tx) error {
+		var keys, vals [][]byte
+		tx.Each(storage.Ledger, nil, func(k, v []byte) bool {
+			var e LedgerEntry
+			if err := json.Unmarshal(v, &e); err != nil {
+				t.Fatal(err)
+			}
+			e.Balance = 0
+			raw, _ := json.Marshal(e)
+			keys, vals = append(keys, append([]byte(nil), k...)), append(vals, raw)
+			return true
+		})
+		for i := range keys {
+			if err := tx.PutRaw(storage.Ledger, keys[i], vals[i]); err != nil {
+				return err
+			}
+		}
+		for _, id := range []uint64{a.PartnerID, other.ID} {
+			if err := tx.Delete(storage.LedgerCounts, storage.EncodeID(id)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if acc, _ := s.GetAccountPage(System, a.PartnerID, ListParams{}); acc.Total != 0 {
+		t.Fatalf("the counter was not removed: total %d", acc.Total)
+	}
+	if err := s.db.Update(migrateLedgerCounts); err != nil {
+		t.Fatal(err)
+	}
+	acc, err := s.GetAccountPage(System, a.PartnerID, ListParams{Page: 3, PerPage: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if acc.Total != 120 || len(acc.Entries) != 20 || acc.Entries[0].Balance != 20*100000 || acc.Entries[19].Balance != 100000 {
+		t.Fatalf("after migration: total %d, %d entries on the last page, balances %+v", acc.Total, len(acc.Entries), acc.Entries)
+	}
+	acc, err = s.GetAccountPage(System, other.ID, ListParams{})
+	if err != nil || acc.Total != 1 || len(acc.Entries) != 1 || acc.Entries[0].Balance != 500 {
+		t.Fatalf("the other partner after migration: %+v %v", acc, err)
+	}
+}
+
 // TestRunningBalanceWithManyEntries checks the running balance against
 // the ledger's sum after a bulk of entries and purchases on top.
 func TestRunningBalanceWithManyEntries(t *testing.T) {
@@ -51,7 +138,9 @@ func TestRunningBalanceWithManyEntries(t *testing.T) {
 
 // ledgerShop opens a service with a partner whose ledger holds n
 // top-ups, written in bulk (sorted keys, one transaction per 100,000)
-// with the running balance set to their sum, as migration 6 would.
+// with the running balance set to their sum, as migration 6 would, and
+// each entry's running balance and the partner's entry count, as
+// migration 11 would.
 func ledgerShop(tb testing.TB, n int) (*Service, Actor, BasketLine) {
 	tb.Helper()
 	s, err := Open(Options{DataDir: tb.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
@@ -83,12 +172,15 @@ func ledgerShop(tb testing.TB, n int) (*Service, Actor, BasketLine) {
 				if err != nil {
 					return err
 				}
-				e := LedgerEntry{ID: id, PartnerID: p.ID, Amount: 100000, Currency: "EUR", Kind: LedgerTopUp, Reason: "bulk", By: "bench", At: at}
+				sum += 100000
+				e := LedgerEntry{ID: id, PartnerID: p.ID, Amount: 100000, Currency: "EUR", Kind: LedgerTopUp, Reason: "bulk", By: "bench", At: at, Balance: sum}
 				raw, _ := json.Marshal(e)
 				if err := b.Put(storage.Key(storage.EncodeID(p.ID), id), raw); err != nil {
 					return err
 				}
-				sum += e.Amount
+			}
+			if err := tx.AddCount(storage.LedgerCounts, storage.EncodeID(p.ID), int64(min(100000, n-done))); err != nil {
+				return err
 			}
 			return tx.PutRaw(storage.Balances, storage.EncodeID(p.ID), storage.EncodeID(uint64(sum)))
 		})

@@ -33,6 +33,7 @@ const (
 // Buying and orders (issue 8).
 const (
 	Balances       = "balances"          // partner id -> running balance (8 bytes, minor units)
+	LedgerCounts   = "ledger_counts"     // partner id -> number of its ledger entries (a counter)
 	Orders         = "orders"            // id -> order
 	OrdersByNumber = "idx_orders_number" // order number -> id
 	OrdersByIdem   = "idx_orders_idem"   // user id | idempotency key -> order id
@@ -75,7 +76,7 @@ var AllBuckets = []string{
 	Products, Ledger, Audit, Changes, Licenses, LicenseHistory, LicensesByKey,
 	LicenseIndex, Secrets,
 	Balances, Orders, OrdersByNumber, OrdersByIdem, OrderIndex, SpecialPrices, SpecialByCode,
-	SalesByMonth,
+	SalesByMonth, LedgerCounts,
 	Jobs, Sequences, Outbox, OutboxAtt, OutboxIdx,
 	Transfers, TransferItems, TransferBlobs, TransfersByLicense, TransfersByFile,
 	LicenseCounts,

@@ -290,7 +290,11 @@ func (s *Server) apiPartnerAccount(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	acc, err := s.svc.GetAccount(mustActor(c), id)
+	p, err := listParams(c)
+	if err != nil {
+		return err
+	}
+	acc, err := s.svc.GetAccountPage(mustActor(c), id, p)
 	if err != nil {
 		return err
 	}

@@ -26,6 +26,10 @@ type partnerDashboard struct {
 	Orders   orderFigures
 }
 
+// dashboardLedger is how many of the latest balance movements the
+// partner dashboard shows.
+const dashboardLedger = 5
+
 // expiringWeeks is how far ahead the dashboard's expiry chart looks.
 const expiringWeeks = 12
 
@@ -54,7 +58,9 @@ func (s *Server) dashboardPage(c *fiber.Ctx) error {
 	a := mustActor(c)
 	one := app.ListParams{PerPage: 1}
 	if !a.IsOperator() {
-		acc, err := s.svc.GetAccount(a, a.PartnerID)
+		// The balance and the latest few movements: one short page of
+		// the ledger, however long it is (the account page has the rest).
+		acc, err := s.svc.GetAccountPage(a, a.PartnerID, app.ListParams{PerPage: dashboardLedger})
 		if err != nil {
 			return err
 		}
@@ -63,9 +69,6 @@ func (s *Server) dashboardPage(c *fiber.Ctx) error {
 			return err
 		}
 		d := partnerDashboard{Account: acc, Products: prods.Total, Recent: acc.Entries}
-		if len(d.Recent) > 5 {
-			d.Recent = d.Recent[:5]
-		}
 		if d.Renewals, err = s.renewalPanel(a); err != nil {
 			return err
 		}
@@ -120,15 +123,29 @@ func (s *Server) dashboardPage(c *fiber.Ctx) error {
 	return s.render(c, fiber.StatusOK, "dashboard", "", View{Title: "Dashboard", Nav: "dashboard", Data: d})
 }
 
-// accountPage is a partner's own account: terms and balance history.
+// accountView is an account with one page of its balance history and
+// the pager over the rest.
+type accountView struct {
+	app.Account
+	List listView
+}
+
+// accountPage is a partner's own account: terms and balance history, a
+// page at a time.
 func (s *Server) accountPage(c *fiber.Ctx) error {
 	a := mustActor(c)
 	if a.IsOperator() {
 		return c.Redirect("/partners", fiber.StatusSeeOther)
 	}
-	acc, err := s.svc.GetAccount(a, a.PartnerID)
+	p, lv := listRequest(c, "/account")
+	acc, err := s.svc.GetAccountPage(a, a.PartnerID, p)
 	if err != nil {
 		return err
 	}
-	return s.render(c, fiber.StatusOK, "account", "", View{Title: "Your account", Nav: "account", Data: acc})
+	return s.render(c, fiber.StatusOK, "account", "", View{Title: "Your account", Nav: "account", Data: accountView{acc, withAccount(lv, acc)}})
+}
+
+// withAccount records the page of balance entries the service answered.
+func withAccount(lv listView, acc app.Account) listView {
+	return withPage(lv, app.Page[app.LedgerEntry]{Items: acc.Entries, Total: acc.Total, Page: acc.Page, PerPage: acc.PerPage})
 }

@@ -48,6 +48,7 @@ func (s *Server) partnersPage(c *fiber.Ctx) error {
 
 type partnerDetail struct {
 	Account app.Account
+	List    listView // the pager over the balance history
 	Users   []app.User
 }
 
@@ -63,7 +64,8 @@ func (s *Server) partnerPage(c *fiber.Ctx) error {
 // with its values and messages.
 func (s *Server) renderPartner(c *fiber.Ctx, id uint64, status int, form, errs map[string]string) error {
 	a := mustActor(c)
-	acc, err := s.svc.GetAccount(a, id)
+	p, lv := listRequest(c, "/partners/"+strconv.FormatUint(id, 10))
+	acc, err := s.svc.GetAccountPage(a, id, p)
 	if err != nil {
 		return err
 	}
@@ -75,7 +77,7 @@ func (s *Server) renderPartner(c *fiber.Ctx, id uint64, status int, form, errs m
 		form = map[string]string{"b.kind": app.LedgerTopUp}
 	}
 	return s.render(c, status, "partner", "", View{Title: acc.Partner.Name, Nav: "partners", Form: form, Errors: errs,
-		Data: partnerDetail{Account: acc, Users: users.Items}})
+		Data: partnerDetail{Account: acc, List: withAccount(lv, acc), Users: users.Items}})
 }
 
 type partnerForm struct {
