@@ -1,6 +1,7 @@
 package app
 
 import (
+	"slices"
 	"time"
 
 	"licensedesk/storage"
@@ -24,7 +25,20 @@ func (s *Service) audit(tx *storage.Tx, a Actor, action, target, detail string) 
 		return err
 	}
 	e := AuditEntry{ID: id, At: s.now(), Actor: a.Email, Action: action, Target: target, Detail: detail, Addr: a.Addr}
-	return tx.PutRaw(storage.Audit, storage.EncodeID(id), appendAuditJSON(make([]byte, 0, 192), &e))
+	if err := tx.PutRaw(storage.Audit, storage.EncodeID(id), appendAuditJSON(make([]byte, 0, 192), &e)); err != nil {
+		return err
+	}
+	return tx.AddCount(storage.AuditCount, auditCountKey, 1)
+}
+
+// auditCountKey is the audit log's entry counter (entries are never
+// deleted).
+var auditCountKey = []byte("all")
+
+// migrateAuditCount fills the audit log's entry counter from the
+// entries already written.
+func migrateAuditCount(tx *storage.Tx) error {
+	return tx.AddCount(storage.AuditCount, auditCountKey, int64(tx.Count(storage.Audit)))
 }
 
 // ListAudit returns the newest audit entries first (operator only).
@@ -44,6 +58,15 @@ func (s *Service) ListAudit(a Actor, p ListParams) (Page[AuditEntry], error) {
 	actor := p.Filter("actor")
 	skip := (p.Page - 1) * p.PerPage
 	err := s.db.View(func(tx *storage.Tx) error {
+		if action == "" && actor == "" {
+			// The whole log: the total is its counter and the page is
+			// read from the nearer end of the keys, so the dashboard's
+			// latest entries cost the same however long the log is.
+			out.Total = int(tx.GetCount(storage.AuditCount, auditCountKey))
+			var err error
+			out.Items, err = auditPage(tx, out.Total, skip, p.PerPage)
+			return err
+		}
 		var err error
 		tx.EachReverse(storage.Audit, nil, func(k, v []byte) bool {
 			var e AuditEntry
@@ -61,6 +84,41 @@ func (s *Service) ListAudit(a Actor, p ListParams) (Page[AuditEntry], error) {
 		})
 		return err
 	})
+	return out, err
+}
+
+// auditPage reads the entries at positions [skip, skip+n) of the log's
+// total entries, newest first, walking the keys from the nearer end and
+// decoding only those returned.
+func auditPage(tx *storage.Tx, total, skip, n int) ([]AuditEntry, error) {
+	out := []AuditEntry{}
+	if skip >= total {
+		return out, nil
+	}
+	n = min(n, total-skip)
+	fromEnd := true
+	if skip > (total-n)/2 {
+		fromEnd, skip = false, total-skip-n
+	}
+	var err error
+	i := 0
+	visit := func(k, v []byte) bool {
+		if i++; i <= skip {
+			return true
+		}
+		var e AuditEntry
+		if err = jsonUnmarshal(v, &e); err != nil {
+			return false
+		}
+		out = append(out, e)
+		return len(out) < n
+	}
+	if fromEnd {
+		tx.EachReverse(storage.Audit, nil, visit)
+	} else {
+		tx.Each(storage.Audit, nil, visit)
+		slices.Reverse(out)
+	}
 	return out, err
 }
 

@@ -190,3 +190,63 @@ func ledgerShop(tb testing.TB, n int) (*Service, Actor, BasketLine) {
 	}
 	return s, Actor{Email: "buyer@alpha.example", Role: RolePartner, PartnerID: p.ID}, BasketLine{ProductID: prod.ID, Edition: "business", Seats: 1, PeriodMonths: 12, Quantity: 1}
 }
+
+// TestMigrateAuditCount: a log from before the counter gets it from
+// migration 12, and its pages count right afterwards.
+func TestMigrateAuditCount(t *testing.T) {
+	s, a, _ := ledgerShop(t, 1)
+	for range 3 {
+		if _, err := s.RecordBalance(System, a.PartnerID, BalanceInput{Amount: 500, Kind: LedgerTopUp, Reason: "wire"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var n int
+	err := s.db.Update(func(tx *storage.Tx) error {
+		n = tx.Count(storage.Audit)
+		return tx.Delete(storage.AuditCount, auditCountKey)
+	})
+	if err != nil || n < 3 {
+		t.Fatalf("%d audit entries, %v", n, err)
+	}
+	if pg, _ := s.ListAudit(System, ListParams{}); pg.Total != 0 {
+		t.Fatalf("the counter was not removed: total %d", pg.Total)
+	}
+	if err := s.db.Update(migrateAuditCount); err != nil {
+		t.Fatal(err)
+	}
+	pg, err := s.ListAudit(System, ListParams{PerPage: 2})
+	if err != nil || pg.Total != n || len(pg.Items) != 2 || pg.Items[0].ID != uint64(n) {
+		t.Fatalf("after migration: %+v %v, want total %d", pg, err, n)
+	}
+}
+
+// BenchmarkAuditRecent reads the operator dashboard's ten latest audit
+// entries with 100 and with 100,000 entries in the log.
+//
+//	go test -run X -bench AuditRecent ./app/
+func BenchmarkAuditRecent(b *testing.B) {
+	for _, n := range []int{100, 100000} {
+		s, _, _ := ledgerShop(b, 1)
+		for done := 0; done < n; done += 10000 {
+			err := s.db.Update(func(tx *storage.Tx) error {
+				for range min(10000, n-done) {
+					if err := s.audit(tx, System, "bench", "", "bulk"); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.Run(fmt.Sprintf("entries=%d", n), func(b *testing.B) {
+			for b.Loop() {
+				pg, err := s.ListAudit(System, ListParams{PerPage: 10})
+				if err != nil || pg.Total < n || len(pg.Items) != 10 {
+					b.Fatalf("%d items of %d: %v", len(pg.Items), pg.Total, err)
+				}
+			}
+		})
+	}
+}

@@ -13,6 +13,7 @@ const (
 	Products        = "products"         // id -> product
 	Ledger          = "ledger"           // partner id | entry id -> balance entry
 	Audit           = "audit"            // id -> audit entry
+	AuditCount      = "audit_count"      // "all" -> number of audit entries (a counter)
 	Changes         = "changes"          // seq -> "kind:id", followed by the search index
 	Licenses        = "licenses"         // id -> license
 	LicenseHistory  = "license_history"  // license id | entry id -> history entry
@@ -73,7 +74,7 @@ const (
 // AllBuckets lists every bucket created at open.
 var AllBuckets = []string{
 	Meta, Users, UsersByEmail, Sessions, Tokens, Partners, PartnersByPubID,
-	Products, Ledger, Audit, Changes, Licenses, LicenseHistory, LicensesByKey,
+	Products, Ledger, Audit, AuditCount, Changes, Licenses, LicenseHistory, LicensesByKey,
 	LicenseIndex, Secrets,
 	Balances, Orders, OrdersByNumber, OrdersByIdem, OrderIndex, SpecialPrices, SpecialByCode,
 	SalesByMonth, LedgerCounts,
