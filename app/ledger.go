@@ -180,17 +180,19 @@ func (s *Service) GetAccount(a Actor, partnerID uint64) (Account, error) {
 // the ledger is. Sorts: -created (default, newest first) or created; the
 // entries take no filters.
 func (s *Service) GetAccountPage(a Actor, partnerID uint64, p ListParams) (Account, error) {
-	newest, err := ledgerSort(p)
-	if err != nil {
-		return Account{}, err
-	}
 	if !a.canSeePartner(partnerID) {
 		return Account{}, ErrNotFound
 	}
 	p = p.norm()
 	acc := Account{Page: p.Page, PerPage: p.PerPage}
-	err = s.db.View(func(tx *storage.Tx) error {
+	err := s.db.View(func(tx *storage.Tx) error {
 		pt, err := getPartner(tx, partnerID)
+		if err != nil {
+			return err
+		}
+		// Asked of an account the actor may see: another's stays a 404
+		// whatever is asked.
+		newest, err := ledgerSort(p)
 		if err != nil {
 			return err
 		}

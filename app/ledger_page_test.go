@@ -84,6 +84,9 @@ func TestAccountPagesTheLedger(t *testing.T) {
 	if _, err := e.svc.GetAccountPage(alice, q.ID, app.ListParams{}); !errors.Is(err, app.ErrNotFound) {
 		t.Errorf("another partner's account: %v, want not found", err)
 	}
+	if _, err := e.svc.GetAccountPage(alice, q.ID, app.ListParams{Sort: "amount", Filters: map[string]string{"kind": "x"}}); !errors.Is(err, app.ErrNotFound) {
+		t.Errorf("another partner's account with a bad sort: %v, want not found whatever is asked", err)
+	}
 	if acc, err := e.svc.GetAccountPage(ops, q.ID, app.ListParams{}); err != nil || acc.Total != 0 || acc.Entries == nil || len(acc.Entries) != 0 {
 		t.Errorf("a new partner's account: %+v %v", acc, err)
 	}
