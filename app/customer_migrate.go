@@ -18,6 +18,7 @@ var appMigrations = []storage.Migration{
 	{Version: 10, Name: "customer grouping index; licenses typed after migration 9 linked to their customer", Up: migrateCustomerKeys},
 	{Version: 11, Name: "ledger entry count per partner and running balance on each entry", Up: migrateLedgerCounts},
 	{Version: 12, Name: "audit log entry count", Up: migrateAuditCount},
+	{Version: 13, Name: "license history entry counts", Up: migrateHistoryCounts},
 }
 
 // Migrations are the migrations storage.Open needs (as Options.Migrations)

@@ -160,7 +160,64 @@ func (s *Service) writeHistory(tx *storage.Tx, a Actor, action string, old, l *L
 	}
 	e.ID = first
 	r := historyRecord{HistoryEntry: e, Changes: changes}
-	return tx.PutRaw(storage.LicenseHistory, storage.Key(storage.EncodeID(l.ID), first), appendHistoryRecordJSON(make([]byte, 0, 128+48*len(changes)), &r))
+	if err := tx.PutRaw(storage.LicenseHistory, storage.Key(storage.EncodeID(l.ID), first), appendHistoryRecordJSON(make([]byte, 0, 128+48*len(changes)), &r)); err != nil {
+		return err
+	}
+	return countHistory(tx, l.ID, e.PartnerID, int64(len(changes)))
+}
+
+// countHistory adds n entries to a license's history counters: all its
+// entries, and those of the owner's time (what that partner reads).
+func countHistory(tx *storage.Tx, licenseID, owner uint64, n int64) error {
+	if err := tx.AddCount(storage.HistoryCounts, storage.EncodeID(licenseID), n); err != nil {
+		return err
+	}
+	return tx.AddCount(storage.HistoryCounts, storage.Key(storage.EncodeID(licenseID), owner), n)
+}
+
+// historyTotal is the number of history entries of license id the actor
+// reads: all for the operator, those of its own time for a partner.
+func historyTotal(tx *storage.Tx, a Actor, licenseID uint64) int {
+	if a.IsOperator() {
+		return int(tx.GetCount(storage.HistoryCounts, storage.EncodeID(licenseID)))
+	}
+	return int(tx.GetCount(storage.HistoryCounts, storage.Key(storage.EncodeID(licenseID), a.PartnerID)))
+}
+
+// migrateHistoryCounts fills the history counters from the entries
+// already written: one pass in key order, a license at a time.
+func migrateHistoryCounts(tx *storage.Tx) error {
+	var cur uint64
+	counts := map[uint64]int64{} // owner -> entries of the current license
+	flush := func() error {
+		for owner, n := range counts {
+			if err := countHistory(tx, cur, owner, n); err != nil {
+				return err
+			}
+		}
+		clear(counts)
+		return nil
+	}
+	var err error
+	tx.Each(storage.LicenseHistory, nil, func(k, v []byte) bool {
+		if lid := storage.DecodeID(k); lid != cur {
+			if err = flush(); err != nil {
+				return false
+			}
+			cur = lid
+		}
+		var r historyRecord
+		if err = jsonUnmarshal(v, &r); err != nil {
+			err = fmt.Errorf("history entry %x: %w", k, err)
+			return false
+		}
+		counts[r.PartnerID] += int64(max(len(r.Changes), 1))
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	return flush()
 }
 
 // sameLicense reports whether every field the history compares is equal.
@@ -237,25 +294,48 @@ func stoppedUse(tx *storage.Tx, id uint64) (at time.Time, ok bool) {
 // LicenseHistoryPage is LicenseHistory as one page of a list, newest
 // first (its only order), with the exact total: the API's history takes
 // page and per_page like every list, and refuses a filter or a sort it
-// does not have rather than ignore it.
+// does not have rather than ignore it. The total is the license's
+// history counter and the page is read from the newest end, stopping
+// after it, so the first pages cost the same however long the history
+// is.
 func (s *Service) LicenseHistoryPage(a Actor, id uint64, p ListParams) (Page[HistoryEntry], error) {
-	h, err := s.LicenseHistory(a, id)
-	if err != nil {
-		return Page[HistoryEntry]{}, err
-	}
-	if len(p.Filters) > 0 {
-		k := slices.Sorted(maps.Keys(p.Filters))[0]
-		return Page[HistoryEntry]{}, Invalid(k, "is not a filter of this list; it has none")
-	}
-	if p.Sort != "" && p.Sort != "-at" {
-		return Page[HistoryEntry]{}, Invalid("sort", "the history is listed newest first (-at); there is no other order")
-	}
 	p = p.norm()
-	out := Page[HistoryEntry]{Total: len(h), Page: p.Page, PerPage: p.PerPage, Items: []HistoryEntry{}}
-	if start := (p.Page - 1) * p.PerPage; start < len(h) {
-		out.Items = h[start:min(start+p.PerPage, len(h))]
-	}
-	return out, nil
+	out := Page[HistoryEntry]{Page: p.Page, PerPage: p.PerPage, Items: []HistoryEntry{}}
+	err := s.db.View(func(tx *storage.Tx) error {
+		l, err := rawLicense(tx, id)
+		if err != nil {
+			return err
+		}
+		// As LicenseHistory: a partner's deleted license is gone for it.
+		if !a.IsOperator() && (a.PartnerID == 0 || l.PartnerID != a.PartnerID || l.Deleted != nil) {
+			return ErrNotFound
+		}
+		// Asked of a license the actor may see: another's stays a 404
+		// whatever is asked.
+		if len(p.Filters) > 0 {
+			k := slices.Sorted(maps.Keys(p.Filters))[0]
+			return Invalid(k, "is not a filter of this list; it has none")
+		}
+		if p.Sort != "" && p.Sort != "-at" {
+			return Invalid("sort", "the history is listed newest first (-at); there is no other order")
+		}
+		out.Total = historyTotal(tx, a, id)
+		skip := (p.Page - 1) * p.PerPage
+		if skip >= out.Total {
+			return nil
+		}
+		seen := 0
+		return eachHistory(tx, id, func(e HistoryEntry) bool {
+			if !a.IsOperator() && e.PartnerID != a.PartnerID {
+				return true
+			}
+			if seen++; seen > skip {
+				out.Items = append(out.Items, e)
+			}
+			return len(out.Items) < p.PerPage
+		})
+	})
+	return out, err
 }
 
 // writeHistoryEntry records one entry for the given owner's eyes, for a
@@ -267,7 +347,10 @@ func writeHistoryEntry(tx *storage.Tx, e HistoryEntry) error {
 		return err
 	}
 	e.ID = id
-	return tx.PutRaw(storage.LicenseHistory, storage.Key(storage.EncodeID(e.LicenseID), id), appendHistoryJSON(make([]byte, 0, 256), &e))
+	if err := tx.PutRaw(storage.LicenseHistory, storage.Key(storage.EncodeID(e.LicenseID), id), appendHistoryJSON(make([]byte, 0, 256), &e)); err != nil {
+		return err
+	}
+	return countHistory(tx, e.LicenseID, e.PartnerID, 1)
 }
 
 // writeHistoryNote records a note on a license's history in the caller's

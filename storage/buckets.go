@@ -17,6 +17,7 @@ const (
 	Changes         = "changes"          // seq -> "kind:id", followed by the search index
 	Licenses        = "licenses"         // id -> license
 	LicenseHistory  = "license_history"  // license id | entry id -> history entry
+	HistoryCounts   = "history_counts"   // license id -> its history entries; license id | owner id -> those of that owner's time (counters)
 	LicensesByKey   = "idx_license_key"  // normalised key -> id
 	LicenseIndex    = "idx_license_list" // composite list keys -> nil
 	Secrets         = "secrets"          // name -> key material (encryption key, signing key)
@@ -74,7 +75,7 @@ const (
 // AllBuckets lists every bucket created at open.
 var AllBuckets = []string{
 	Meta, Users, UsersByEmail, Sessions, Tokens, Partners, PartnersByPubID,
-	Products, Ledger, Audit, AuditCount, Changes, Licenses, LicenseHistory, LicensesByKey,
+	Products, Ledger, Audit, AuditCount, Changes, Licenses, LicenseHistory, HistoryCounts, LicensesByKey,
 	LicenseIndex, Secrets,
 	Balances, Orders, OrdersByNumber, OrdersByIdem, OrderIndex, SpecialPrices, SpecialByCode,
 	SalesByMonth, LedgerCounts,

@@ -17,7 +17,8 @@ type licenseDetail struct {
 	KeyText     string
 	PartnerName string
 	Distributor string
-	History     []app.HistoryEntry
+	History     []app.HistoryEntry // one page, newest first
+	HistoryList listView           // the pager over the whole history
 	Partners    []app.Partner
 	Operator    bool
 	CanSuspend  bool
@@ -47,12 +48,7 @@ func (s *Server) licenseDetailFor(a app.Actor, id uint64) (licenseDetail, error)
 	if err != nil {
 		return licenseDetail{}, err
 	}
-	h, err := s.svc.LicenseHistory(a, id)
-	if err != nil {
-		return licenseDetail{}, err
-	}
-	// The service returns the history newest first, as the page shows it.
-	d := licenseDetail{L: l, KeyText: groupKey(l.Key), History: h, Operator: a.IsOperator(),
+	d := licenseDetail{L: l, KeyText: groupKey(l.Key), Operator: a.IsOperator(),
 		CanSuspend: app.CanMove(l.Status, app.StatusSuspended) == nil,
 		CanEnable:  app.CanMove(l.Status, app.StatusActive) == nil,
 		CanCancel:  a.IsOperator() && app.CanMove(l.Status, app.StatusCancelled) == nil,
@@ -94,6 +90,14 @@ func (s *Server) renderLicense(c *fiber.Ctx, status int, id uint64, vals, errs m
 	if err != nil {
 		return err
 	}
+	// One page of the history, newest first, with a pager over the rest:
+	// a license's history grows with every change and activation.
+	p, lv := listRequest(c, "/licenses/"+strconv.FormatUint(id, 10))
+	h, err := s.svc.LicenseHistoryPage(a, id, p)
+	if err != nil {
+		return err
+	}
+	d.History, d.HistoryList = h.Items, withPage(lv, h)
 	if d.Act, err = s.licenseActivationFor(c, a, d.L); err != nil {
 		return err
 	}
