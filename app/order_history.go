@@ -1,7 +1,9 @@
 package app
 
 import (
+	"maps"
 	"math"
+	"slices"
 
 	"licensedesk/storage"
 )
@@ -23,23 +25,57 @@ type TimelineEntry struct {
 	Licenses int    `json:"licenses"` // how many the event concerns
 }
 
-// MaxTimeline bounds the events one history page shows.
-const MaxTimeline = 500
+// Timeline is one page of a partner's order history: the events of one
+// page of its orders, newest first. Total counts the partner's orders,
+// PerPage the orders a page holds.
+type Timeline struct {
+	Entries []TimelineEntry `json:"entries"`
+	Total   int             `json:"total"`
+	Page    int             `json:"page"`
+	PerPage int             `json:"per_page"`
+}
 
-// OrderHistory is a partner's timeline, newest first (F23).
+// Pages is the number of pages of orders.
+func (t Timeline) Pages() int {
+	return Page[TimelineEntry]{Total: t.Total, PerPage: t.PerPage}.Pages()
+}
+
+// OrderHistory is the first page of a partner's timeline (F23), the
+// events of its newest MaxPerPage orders.
 func (s *Service) OrderHistory(a Actor, partnerID uint64) ([]TimelineEntry, error) {
+	t, err := s.OrderHistoryPage(a, partnerID, ListParams{PerPage: MaxPerPage})
+	return t.Entries, err
+}
+
+// OrderHistoryPage is one page of a partner's timeline, newest first
+// (F23): the events of one page of its orders, each with the use of its
+// licenses. Only that page's orders and licenses are read; the total
+// walks the partner's order list keys without reading the orders, as the
+// order list does. It takes no filter and no other order.
+func (s *Service) OrderHistoryPage(a Actor, partnerID uint64, p ListParams) (Timeline, error) {
 	if !a.canSeePartner(partnerID) {
-		return nil, ErrNotFound
+		return Timeline{}, ErrNotFound
 	}
-	out := []TimelineEntry{}
+	if len(p.Filters) > 0 {
+		return Timeline{}, Invalid(slices.Sorted(maps.Keys(p.Filters))[0], "is not a filter of the order history; it has none")
+	}
+	if p.Sort != "" && p.Sort != "-created" {
+		return Timeline{}, Invalid("sort", "the order history is listed newest first (-created); there is no other order")
+	}
+	p = p.norm()
+	out := Timeline{Entries: []TimelineEntry{}, Page: p.Page, PerPage: p.PerPage}
 	err := s.db.View(func(tx *storage.Tx) error {
 		if _, err := getPartner(tx, partnerID); err != nil {
 			return err
 		}
+		skip := (p.Page - 1) * p.PerPage
 		var ids []uint64
 		eachOrderKey(tx, orderPrefix(orderMaskPartner, partnerID, "", 0), math.MinInt64+1, math.MaxInt64, true, func(id uint64) bool {
-			ids = append(ids, id)
-			return len(ids) < MaxTimeline
+			if out.Total >= skip && len(ids) < p.PerPage {
+				ids = append(ids, id)
+			}
+			out.Total++
+			return true
 		})
 		for _, id := range ids {
 			o, err := getOrder(tx, id)
@@ -64,10 +100,7 @@ func (s *Service) OrderHistory(a Actor, partnerID uint64) ([]TimelineEntry, erro
 						e.Ended++
 					}
 				}
-				out = append(out, e)
-			}
-			if len(out) >= MaxTimeline {
-				break
+				out.Entries = append(out.Entries, e)
 			}
 		}
 		return nil

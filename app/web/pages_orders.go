@@ -457,7 +457,8 @@ func (s *Server) specialPriceCreate(c *fiber.Ctx) error {
 type historyData struct {
 	Partner  app.Partner
 	Partners []app.Partner
-	Entries  []app.TimelineEntry
+	Entries  []app.TimelineEntry // the events of one page of orders
+	List     listView            // the pager over the partner's orders
 }
 
 func (s *Server) historyPage(c *fiber.Ctx) error {
@@ -483,8 +484,19 @@ func (s *Server) historyPage(c *fiber.Ctx) error {
 		return err
 	}
 	d.Partner = p
-	if d.Entries, err = s.svc.OrderHistory(a, id); err != nil {
+	lp, lv := listRequest(c, "/history")
+	if a.IsOperator() {
+		lv.Query.Set("partner_id", strconv.FormatUint(id, 10))
+	}
+	tl, err := s.svc.OrderHistoryPage(a, id, lp)
+	if err != nil {
 		return err
+	}
+	// The pager counts orders: a page holds the events of PerPage orders.
+	d.Entries, d.List = tl.Entries, lv
+	d.List.Total, d.List.Pages = tl.Total, tl.Pages()
+	if first := (tl.Page-1)*tl.PerPage + 1; first <= tl.Total {
+		d.List.First, d.List.Last = first, min(first+tl.PerPage-1, tl.Total)
 	}
 	return s.render(c, fiber.StatusOK, "history", "", View{Title: "Order history", Nav: "history", Data: d})
 }
