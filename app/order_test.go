@@ -49,13 +49,26 @@ func (s *shop) buy(a app.Actor, in app.OrderInput) app.OrderView {
 // account returns the running balance and the sum of the ledger.
 func (s *shop) account(id uint64) (int64, int64) {
 	s.t.Helper()
-	acc, err := s.svc.GetAccount(app.System, id)
-	if err != nil {
-		s.t.Fatal(err)
-	}
+	// The account answers a page of the ledger: add up every page.
 	var sum int64
-	for _, e := range acc.Entries {
-		sum += e.Amount
+	var acc app.Account
+	n := 0
+	for page := 1; ; page++ {
+		var err error
+		acc, err = s.svc.GetAccountPage(app.System, id, app.ListParams{Page: page, PerPage: app.MaxPerPage})
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		for _, e := range acc.Entries {
+			sum += e.Amount
+		}
+		n += len(acc.Entries)
+		if len(acc.Entries) < acc.PerPage {
+			break
+		}
+	}
+	if n != acc.Total {
+		s.t.Fatalf("partner %d: %d entries over the pages, total %d", id, n, acc.Total)
 	}
 	return acc.Balance.Amount, sum
 }

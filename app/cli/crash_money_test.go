@@ -301,14 +301,8 @@ func checkMoneyAfterKill(t *testing.T, svc *app.Service, round int, topUp int64,
 		t.Fatal(err)
 	}
 	for _, p := range partners.Items {
-		acc, err := svc.GetAccount(app.System, p.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var ledger int64
-		for _, e := range acc.Entries {
-			ledger += e.Amount
-		}
+		bal, ledger, _ := allLedger(t, svc, p.ID)
+		acc := app.Account{Balance: bal}
 		var spent int64
 		f := map[string]string{"partner_id": fmt.Sprint(p.ID)}
 		for page := 1; ; page++ {

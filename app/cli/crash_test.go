@@ -286,14 +286,8 @@ func TestKillNineDuringPurchasesKeepsMoneyAndOrders(t *testing.T) {
 		}
 		stored := 0
 		for _, b := range buyers {
-			acc, err := svc.GetAccount(app.System, b.partner)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var sum int64
-			for _, e := range acc.Entries {
-				sum += e.Amount
-			}
+			bal, sum, _ := allLedger(t, svc, b.partner)
+			acc := app.Account{Balance: bal}
 			f := map[string]string{"partner_id": fmt.Sprint(b.partner)}
 			orders, err := svc.ListOrders(app.System, app.ListParams{PerPage: app.MaxPerPage, Filters: f})
 			if err != nil {
@@ -445,5 +439,27 @@ func TestKillNineDuringCSVImportThenImportAgain(t *testing.T) {
 	}
 	if found, err := svc.ListLicenses(app.System, app.ListParams{Filters: map[string]string{"q": fmt.Sprintf("Kunde%07d", rows-1)}}); err != nil || found.Total != 1 {
 		t.Fatalf("search for the file's last row: %d hits, %v", found.Total, err)
+	}
+}
+
+// allLedger pages through a partner's whole ledger (the account answers
+// one page of it) and returns the balance and the entries' sum.
+func allLedger(t *testing.T, svc *app.Service, partner uint64) (balance app.Money, sum int64, n int) {
+	t.Helper()
+	for page := 1; ; page++ {
+		acc, err := svc.GetAccountPage(app.System, partner, app.ListParams{Page: page, PerPage: app.MaxPerPage})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range acc.Entries {
+			sum += e.Amount
+		}
+		n += len(acc.Entries)
+		if len(acc.Entries) < acc.PerPage {
+			if n != acc.Total {
+				t.Fatalf("partner %d: %d entries over the pages, total %d", partner, n, acc.Total)
+			}
+			return acc.Balance, sum, n
+		}
 	}
 }
