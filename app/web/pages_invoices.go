@@ -209,7 +209,8 @@ func (s *Server) renderInvoice(c *fiber.Ctx, id uint64, status int, form, errs m
 	cfg := s.svc.InvoiceSettings()
 	d := invoiceData{Inv: inv, Operator: a.IsOperator(), Paper: cfg.Paper, PaperSheet: paperSheet(cfg.Paper), Due: inv.Created.AddDate(0, 0, cfg.DueDays),
 		Today: time.Now().UTC().Format(time.DateOnly)}
-	if acc, err := s.svc.GetAccount(a, inv.PartnerID); err == nil && acc.Balance.Currency == inv.Currency {
+	// Only the balance is shown: one entry of the ledger is read with it.
+	if acc, err := s.svc.GetAccountPage(a, inv.PartnerID, app.ListParams{PerPage: 1}); err == nil && acc.Balance.Currency == inv.Currency {
 		d.Balance = &acc.Balance
 	}
 	if form == nil {
