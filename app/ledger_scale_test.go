@@ -100,6 +100,9 @@ func TestMigrateLedgerCounts(t *testing.T) {
 	if acc, _ := s.GetAccountPage(System, a.PartnerID, ListParams{}); acc.Total != 0 {
 		t.Fatalf("the counter was not removed: total %d", acc.Total)
 	}
+	// Small batches, so the walk stops and resumes several times.
+	defer func(n int) { fixBatch = n }(fixBatch)
+	fixBatch = 7
 	if err := s.db.Update(migrateLedgerCounts); err != nil {
 		t.Fatal(err)
 	}
@@ -109,6 +112,16 @@ func TestMigrateLedgerCounts(t *testing.T) {
 	}
 	if acc.Total != 120 || len(acc.Entries) != 20 || acc.Entries[0].Balance != 20*100000 || acc.Entries[19].Balance != 100000 {
 		t.Fatalf("after migration: total %d, %d entries on the last page, balances %+v", acc.Total, len(acc.Entries), acc.Entries)
+	}
+	// Every entry carries its running balance again.
+	all, err := s.GetAccountPage(System, a.PartnerID, ListParams{PerPage: MaxPerPage, Sort: "created"})
+	if err != nil || len(all.Entries) != 120 {
+		t.Fatalf("after migration: %d entries, %v", len(all.Entries), err)
+	}
+	for i, e := range all.Entries {
+		if e.Balance != int64(i+1)*100000 {
+			t.Fatalf("entry %d after migration: running balance %d, want %d", i, e.Balance, int64(i+1)*100000)
+		}
 	}
 	acc, err = s.GetAccountPage(System, other.ID, ListParams{})
 	if err != nil || acc.Total != 1 || len(acc.Entries) != 1 || acc.Entries[0].Balance != 500 {
