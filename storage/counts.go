@@ -40,10 +40,11 @@ func GetCountIn(b *bolt.Bucket, key []byte) uint64 {
 // default half, which doubles such a bucket's size on disk and the pages
 // each commit writes at its end. (The license history is not one: a
 // license's later changes go in among older entries, where full pages
-// would split on every insert.)
+// would split on every insert. Its counters are keyed by license id and
+// only rewritten in place later, so they fill their pages.)
 var appendOnly = map[string]bool{Licenses: true, Audit: true, Changes: true,
 	Customers: true, LicenseCustomer: true, Orders: true, OrdersByNumber: true, Invoices: true, InvoiceLines: true, InvoicesByNumber: true,
-	Outbox: true, OutboxAtt: true, Transfers: true, TransferItems: true}
+	Outbox: true, OutboxAtt: true, Transfers: true, TransferItems: true, HistoryCounts: true}
 
 // fill sets the fill percent of an append-only bucket; bbolt resets it for
 // every transaction.
