@@ -27,6 +27,9 @@ func Compact(dir string, timeout time.Duration) (before, after int64, err error)
 		return 0, 0, fmt.Errorf("no data file in %s: %w", dir, err)
 	}
 	before = st.Size()
+	if err := checkPages(path, timeout); err != nil {
+		return 0, 0, err
+	}
 	src, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
 	if err != nil {
 		if errors.Is(err, berrors.ErrTimeout) {

@@ -73,6 +73,11 @@ func Open(dir string, opt Options) (*DB, error) {
 		return nil, fmt.Errorf("create data directory %s: %w", dir, err)
 	}
 	path := filepath.Join(dir, FileName)
+	if !opt.ReadOnly {
+		if err := checkPages(path, opt.Timeout); err != nil {
+			return nil, err
+		}
+	}
 	b, err := bolt.Open(path, 0o600, boltOptions(opt))
 	if err != nil {
 		if errors.Is(err, berrors.ErrTimeout) {
