@@ -36,6 +36,17 @@ func checkPages(path string, timeout time.Duration) error {
 	if err != nil || synced {
 		return nil // no file yet, or bbolt reports what is wrong with its header
 	}
+	return walkPages(path, timeout)
+}
+
+// CheckPages reads every page of the data file at path, read-only, and
+// returns an *ErrDamaged for the first one that is not what the file's
+// tree says it is. Restore runs it on a backup before putting it in place.
+func CheckPages(path string, timeout time.Duration) error {
+	return walkPages(path, timeout)
+}
+
+func walkPages(path string, timeout time.Duration) error {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, ReadOnly: true})
 	if err != nil {
 		if errors.Is(err, berrors.ErrTimeout) {

@@ -270,3 +270,45 @@ func TestBackupThroughServerWithALongDataPath(t *testing.T) {
 		t.Errorf("socket left behind: %v", left)
 	}
 }
+
+// A backup whose pages are damaged was restored: restore read only its
+// header and schema version, moved the good data file aside, put the
+// damaged one in place and deleted the index, and the desk then would not
+// start. Restore now reads every page of the backup first and refuses a
+// damaged one, naming it, with nothing changed.
+func TestRestoreRefusesADamagedBackup(t *testing.T) {
+	src, dir := t.TempDir(), t.TempDir()
+	fillDemo(t, src)
+	fillDemo(t, dir)
+	before := takeSnapshot(t, dir)
+	file := filepath.Join(t.TempDir(), "backup.db")
+	mustRun(t, "", "backup", file, "--data", src)
+
+	st, err := os.Stat(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const pageSize = 4096
+	pages := st.Size() / pageSize
+	f, err := os.OpenFile(file, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteAt(make([]byte, pages/3*pageSize), pages/3*pageSize); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+
+	r := run(t, nil, "", "restore", file, "--data", dir)
+	if r.code != exitFailure {
+		t.Fatalf("restore of a damaged backup: exit %d, want 1\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	oneErrorLine(t, r, file, "is damaged", "nothing was restored")
+	if _, err := os.Stat(filepath.Join(dir, beforeRestore)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a refused restore moved the data file aside")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "index")); err != nil {
+		t.Errorf("a refused restore deleted the search index: %v", err)
+	}
+	sameData(t, "after a refused restore", takeSnapshot(t, dir), before)
+}

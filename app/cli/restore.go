@@ -112,6 +112,13 @@ func checkBackup(stage, file string) (int, error) {
 		return 0, fmt.Errorf("%s is not a licensedesk backup: %v", file, err)
 	}
 	defer db.Close()
+	if err := storage.CheckPages(filepath.Join(stage, storage.FileName), time.Second); err != nil {
+		var damaged *storage.ErrDamaged
+		if errors.As(err, &damaged) {
+			return 0, fmt.Errorf("%s is damaged (%s): nothing was restored; use another backup", file, damaged.Reason)
+		}
+		return 0, err
+	}
 	hasMeta := false
 	if err := db.View(func(tx *storage.Tx) error {
 		hasMeta = tx.Bucket([]byte(storage.Meta)) != nil
