@@ -31,6 +31,12 @@ directly.`)
 	file := fs.Arg(0)
 	if st, err := os.Stat(file); err == nil && st.IsDir() {
 		return usagef("%s is a directory; name the backup file to write", file)
+	} else if err == nil {
+		// Renamed over the live data file, the copy would take its place
+		// while a running server went on writing to the unlinked old one.
+		if live, err := os.Stat(filepath.Join(cfg.Data, storage.FileName)); err == nil && os.SameFile(st, live) {
+			return usagef("%s is the data file itself; name a backup file outside the data directory", file)
+		}
 	}
 	tmp := file + ".tmp"
 	out, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)

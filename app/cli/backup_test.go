@@ -312,3 +312,40 @@ func TestRestoreRefusesADamagedBackup(t *testing.T) {
 	}
 	sameData(t, "after a refused restore", takeSnapshot(t, dir), before)
 }
+
+// `backup DATA/licensedesk.db` while the server ran renamed the copy over
+// the live data file: the server went on writing to the unlinked old file,
+// so every change after the backup was lost at the next start, and the new
+// file had no lock, so a second server could open it. A FILE that is the
+// data file is now refused (exit 2) and the data file is left alone.
+func TestBackupRefusesToOverwriteTheDataFile(t *testing.T) {
+	dir := t.TempDir()
+	fillDemo(t, dir)
+	live := filepath.Join(dir, storage.FileName)
+	before, err := os.Stat(live)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := startServe(t, dir)
+	for _, file := range []string{live, filepath.Join(dir, ".", storage.FileName)} {
+		r := run(t, nil, "", "backup", file, "--data", dir)
+		if r.code != exitUsage {
+			t.Errorf("backup %s over the live data file: exit %d, want %d\n%s%s", file, r.code, exitUsage, r.stdout, r.stderr)
+			continue
+		}
+		oneErrorLine(t, r, "is the data file itself")
+	}
+	after, err := os.Stat(live)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !os.SameFile(before, after) {
+		t.Errorf("backup replaced the live data file under the running server")
+	}
+	if _, err := os.Stat(live + ".tmp"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a refused backup left %s.tmp", live)
+	}
+	if code := s.stop(); code != 0 {
+		t.Fatalf("serve exited %d: %s", code, s.errb)
+	}
+}
