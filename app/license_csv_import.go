@@ -38,6 +38,30 @@ type CSVImportOptions struct {
 	ImportValid bool // import the new rows even when others are invalid or conflicting
 	// Progress, when set, is told the rows read so far of each pass.
 	Progress func(pass, rows int)
+	// Stop, when it closes, ends the import before its next batch: the
+	// batches written stay, each whole, and the error is *ImportStopped.
+	Stop <-chan struct{}
+}
+
+// ImportStopped is the error of an import ended by its Stop channel.
+type ImportStopped struct {
+	Imported, New int // rows written of the rows found new (0 of them while checking)
+}
+
+func (e *ImportStopped) Error() string {
+	if e.Imported == 0 {
+		return "stopped before any row was written; nothing was imported"
+	}
+	return fmt.Sprintf("stopped after importing %d of %d new rows, each whole; import the same file again to add the rest", e.Imported, e.New)
+}
+
+func stopped(stop <-chan struct{}) bool {
+	select {
+	case <-stop:
+		return true
+	default:
+		return false
+	}
 }
 
 // CSVRow is one row's outcome.
@@ -491,6 +515,9 @@ func (s *Service) ImportLicensesCSV(a Actor, r io.ReadSeeker, opt CSVImportOptio
 			break
 		}
 		rep.Rows++
+		if rep.Rows%1000 == 0 && stopped(opt.Stop) {
+			return rep, &ImportStopped{}
+		}
 		if opt.Progress != nil && rep.Rows%10000 == 0 {
 			opt.Progress(1, rep.Rows)
 		}
@@ -554,6 +581,11 @@ func (s *Service) ImportLicensesCSV(a Actor, r io.ReadSeeker, opt CSVImportOptio
 	for ls := range batches {
 		if werr != nil {
 			continue // drain: the reader stops at done
+		}
+		if stopped(opt.Stop) {
+			werr = &ImportStopped{Imported: rep.Imported, New: rep.New}
+			close(done)
+			continue
 		}
 		n := 0
 		werr = s.update(func(tx *storage.Tx) error {

@@ -52,7 +52,10 @@ POST /api/v1/licenses/import?partner=P-… with an operator's API token.`)
 	pass := 1
 	// The bar follows the bytes read, the one total known in advance.
 	pr := &countingReader{f: f}
+	// Ctrl-C or SIGTERM (main cancels c.ctx) stops the import between
+	// two batches instead of being ignored until it ends.
 	rep, err := svc.ImportLicensesCSV(app.System, pr, app.CSVImportOptions{Partner: *partner, DryRun: *dry, ImportValid: *valid,
+		Stop: c.ctx.Done(),
 		Progress: func(p, rows int) {
 			if p != pass {
 				bar.finish()
