@@ -349,3 +349,43 @@ func TestBackupRefusesToOverwriteTheDataFile(t *testing.T) {
 		t.Fatalf("serve exited %d: %s", code, s.errb)
 	}
 }
+
+// Each restore keeps the data file it replaces as DATA/licensedesk.db.
+// before-restore, moving an earlier one to a name with the time to the
+// second; a second restore within that second renamed over the file kept
+// there, so the data that file held was gone. Every data file a restore
+// replaces is now kept under a name of its own.
+func TestRestoresInOneSecondKeepEveryDataFile(t *testing.T) {
+	dir := t.TempDir()
+	fillDemo(t, dir)
+	backup := filepath.Join(t.TempDir(), "b.db")
+	mustRun(t, "", "backup", backup, "--data", dir)
+	kept := filepath.Join(dir, beforeRestore)
+	// Names a restore in this second or the next few would move the
+	// earlier kept file to: taken already, each by a file of its own.
+	now := time.Now().UTC()
+	taken := map[string]string{}
+	for i := range 5 {
+		name := kept + "." + now.Add(time.Duration(i)*time.Second).Format("20060102-150405")
+		content := "earlier data file " + strconv.Itoa(i)
+		if err := os.WriteFile(name, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		taken[name] = content
+	}
+	mustRun(t, "", "restore", backup, "--data", dir) // keeps the first data file as before-restore
+	mustRun(t, "", "restore", backup, "--data", dir) // moves that one aside
+	for name, content := range taken {
+		got, err := os.ReadFile(name)
+		if err != nil || string(got) != content {
+			t.Errorf("%s was replaced by a restore (%d bytes now), %v", filepath.Base(name), len(got), err)
+		}
+	}
+	moved, _ := filepath.Glob(kept + ".*")
+	if len(moved) != len(taken)+1 {
+		t.Errorf("want the %d files kept before plus the one moved aside, got %v", len(taken), moved)
+	}
+	if _, err := os.Stat(kept); err != nil {
+		t.Errorf("the replaced data file is not kept: %v", err)
+	}
+}

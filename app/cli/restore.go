@@ -73,6 +73,14 @@ index is deleted, to be rebuilt on the next start.`)
 		kept = filepath.Join(data, beforeRestore)
 		if _, err := os.Stat(kept); err == nil {
 			older := kept + "." + time.Now().UTC().Format("20060102-150405")
+			// A restore in the same second has taken that name: never
+			// rename over an earlier data file.
+			for n := 2; ; n++ {
+				if _, err := os.Lstat(older); errors.Is(err, os.ErrNotExist) {
+					break
+				}
+				older = kept + "." + time.Now().UTC().Format("20060102-150405") + "-" + strconv.Itoa(n)
+			}
 			if err := os.Rename(kept, older); err != nil {
 				return fmt.Errorf("keep the earlier %s: %w", kept, err)
 			}
