@@ -20,7 +20,10 @@ import (
 
 // Options configure a Service.
 type Options struct {
-	DataDir     string
+	DataDir string
+	// Holder names what opens the data (the command: "serve", "import"),
+	// for the message another process gets while it holds the file.
+	Holder      string
 	LockTimeout time.Duration
 	Logger      *slog.Logger
 	Now         func() time.Time // defaults to time.Now
@@ -116,7 +119,7 @@ func Open(opt Options) (*Service, error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	db, err := storage.Open(opt.DataDir, storage.Options{Timeout: opt.LockTimeout, Migrations: appMigrations})
+	db, err := storage.Open(opt.DataDir, storage.Options{Timeout: opt.LockTimeout, Holder: opt.Holder, Migrations: appMigrations})
 	if err != nil {
 		return nil, err
 	}

@@ -33,7 +33,7 @@ func Compact(dir string, timeout time.Duration) (before, after int64, err error)
 	src, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
 	if err != nil {
 		if errors.Is(err, berrors.ErrTimeout) {
-			return 0, 0, &ErrLocked{Path: path, PID: readPID(dir)}
+			return 0, 0, lockedBy(path)
 		}
 		return 0, 0, fmt.Errorf("open data file %s: %w", path, err)
 	}

@@ -7,7 +7,6 @@ import (
 	"hash/fnv"
 	"io"
 	"os"
-	"path/filepath"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -50,7 +49,7 @@ func walkPages(path string, timeout time.Duration) error {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, ReadOnly: true})
 	if err != nil {
 		if errors.Is(err, berrors.ErrTimeout) {
-			return &ErrLocked{Path: path, PID: readPID(filepath.Dir(path))}
+			return lockedBy(path)
 		}
 		return nil // bbolt's own open reports it
 	}

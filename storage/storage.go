@@ -28,8 +28,9 @@ var ErrConflict = errors.New("already exists")
 
 // ErrLocked is returned when another process holds the data file.
 type ErrLocked struct {
-	Path string
-	PID  int // 0 when unknown
+	Path   string
+	PID    int    // 0 when unknown
+	Holder string // what the process runs ("serve", "import"), when it said
 }
 
 func (e *ErrLocked) Error() string {
@@ -45,6 +46,10 @@ type Options struct {
 	Timeout time.Duration
 	// ReadOnly opens the file with a shared lock and no writes.
 	ReadOnly bool
+	// Holder names what opens the file for writing ("serve", "import"):
+	// written into the pid file after the pid, so a process that finds
+	// the file locked can say what holds it.
+	Holder string
 	// Migrations are the domain's own schema migrations (those that read
 	// records through its codecs), run in version order with this
 	// package's.
@@ -81,13 +86,13 @@ func Open(dir string, opt Options) (*DB, error) {
 	b, err := bolt.Open(path, 0o600, boltOptions(opt))
 	if err != nil {
 		if errors.Is(err, berrors.ErrTimeout) {
-			return nil, &ErrLocked{Path: path, PID: readPID(dir)}
+			return nil, lockedBy(path)
 		}
 		return nil, fmt.Errorf("open data file %s: %w", path, err)
 	}
 	db := &DB{bolt: b, path: path}
 	if !opt.ReadOnly {
-		writePID(dir)
+		writePID(dir, opt.Holder)
 		if err := db.init(opt.Migrations); err != nil {
 			b.Close()
 			return nil, err
@@ -119,17 +124,39 @@ func boltOptions(opt Options) *bolt.Options {
 
 const pidFile = "licensedesk.pid"
 
-func writePID(dir string) {
-	_ = os.WriteFile(filepath.Join(dir, pidFile), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600)
+// writePID writes "PID" or "PID HOLDER" into the pid file.
+func writePID(dir, holder string) {
+	line := strconv.Itoa(os.Getpid())
+	if holder = strings.TrimSpace(holder); holder != "" {
+		line += " " + holder
+	}
+	_ = os.WriteFile(filepath.Join(dir, pidFile), []byte(line+"\n"), 0o600)
+}
+
+// readPIDFile reads the pid file: the pid (0 when unknown) and what the
+// process said it runs.
+func readPIDFile(dir string) (int, string) {
+	b, err := os.ReadFile(filepath.Join(dir, pidFile))
+	if err != nil {
+		return 0, ""
+	}
+	pid, holder, _ := strings.Cut(strings.TrimSpace(string(b)), " ")
+	n, err := strconv.Atoi(pid)
+	if err != nil {
+		return 0, ""
+	}
+	return n, strings.TrimSpace(holder)
 }
 
 func readPID(dir string) int {
-	b, err := os.ReadFile(filepath.Join(dir, pidFile))
-	if err != nil {
-		return 0
-	}
-	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	pid, _ := readPIDFile(dir)
 	return pid
+}
+
+// lockedBy is the error for the data file at path held by another process.
+func lockedBy(path string) *ErrLocked {
+	pid, holder := readPIDFile(filepath.Dir(path))
+	return &ErrLocked{Path: path, PID: pid, Holder: holder}
 }
 
 // Close closes the file and removes the pid marker.

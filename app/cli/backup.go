@@ -131,6 +131,9 @@ func backupDirect(dataDir string, timeout time.Duration, w io.Writer) (int64, er
 	db, err := storage.Open(dataDir, storage.Options{ReadOnly: true, Timeout: timeout})
 	if err != nil {
 		var locked *storage.ErrLocked
+		if errors.As(err, &locked) && locked.PID > 0 && locked.Holder != "" && locked.Holder != "serve" {
+			return 0, fmt.Errorf("the data file %s is held by 'licensedesk %s' (pid %d), which is still running: back up when it has finished", path, locked.Holder, locked.PID)
+		}
 		if errors.As(err, &locked) {
 			return 0, fmt.Errorf("the data file %s is held by pid %d, which does not answer on its admin socket %s; if it is a licensedesk server, restart it and try again",
 				path, locked.PID, web.AdminSocketPath(dataDir))

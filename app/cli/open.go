@@ -79,6 +79,7 @@ func (c *cmd) open(cfg app.Config, log *slog.Logger, progress func(int), instead
 		NoIndex:         kind == openDataOnly,
 		NoColumnCopy:    kind != openServing,
 		DataDir:         cfg.Data,
+		Holder:          holder(c.name),
 		LockTimeout:     cfg.LockTimeout,
 		Logger:          log,
 		ReindexProgress: progress,
@@ -97,6 +98,17 @@ func (c *cmd) open(cfg app.Config, log *slog.Logger, progress func(int), instead
 	return svc, nil
 }
 
+// holder is what a command writes into the pid file after its pid. A
+// server writes its pid alone, as the README promises (kill $(cat
+// DATA/licensedesk.pid), a service manager's PID file); a pid file with no
+// command is read as a server's.
+func holder(command string) string {
+	if command == "serve" {
+		return ""
+	}
+	return command
+}
+
 // lockedHint rewrites a locked-data-file error into one line naming the
 // process that holds it and what to do instead.
 func (c *cmd) lockedHint(err error, instead string) error {
@@ -105,6 +117,10 @@ func (c *cmd) lockedHint(err error, instead string) error {
 		return err
 	}
 	dir := filepath.Dir(locked.Path)
+	if locked.PID > 0 && locked.Holder != "" && locked.Holder != "serve" {
+		// Another command, not a server: the hint for a server is wrong.
+		return fmt.Errorf("the data directory %q is in use by 'licensedesk %s' (pid %d), which is still running: try again when it has finished", dir, locked.Holder, locked.PID)
+	}
 	if locked.PID > 0 {
 		return fmt.Errorf("the data directory %q is in use by a running licensedesk server (pid %d): %s", dir, locked.PID, instead)
 	}

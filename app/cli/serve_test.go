@@ -233,3 +233,46 @@ func TestReindex(t *testing.T) {
 		t.Fatalf("search after reindex: %d hits, %v", page.Total, err)
 	}
 }
+
+// While `licensedesk import` (or any other command) held the data
+// directory, every other command said it was "in use by a running
+// licensedesk server" and gave a server's advice (stop it, use the UI,
+// restart it for a backup), so an operator could kill a long import
+// believing it a stray server. The pid file now says what holds the
+// directory, and the message names that command.
+func TestLockedByAnotherCommandNamesIt(t *testing.T) {
+	dir := t.TempDir()
+	mustRun(t, "", "user", "list", "--data", dir) // create the data file
+	held, err := storage.Open(dir, storage.Options{Migrations: app.Migrations()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	// What `licensedesk import` writes into the pid file while it runs.
+	pid := strconv.Itoa(os.Getpid())
+	if err := os.WriteFile(filepath.Join(dir, "licensedesk.pid"), []byte(pid+" import\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	backupFile := filepath.Join(t.TempDir(), "b.db")
+	for _, args := range [][]string{
+		{"serve", "--addr", "127.0.0.1:0"},
+		{"user", "list"},
+		{"reindex"},
+		{"compact"},
+		{"restore", backupFile},
+		{"backup", backupFile},
+	} {
+		if args[0] == "restore" {
+			os.WriteFile(backupFile, []byte("x"), 0o600)
+		}
+		r := run(t, nil, "", append(args, "--data", dir, "--lock-timeout", "300ms")...)
+		if r.code != exitFailure {
+			t.Errorf("%v: exit %d, want 1\nstdout: %s\nstderr: %s", args, r.code, r.stdout, r.stderr)
+			continue
+		}
+		oneErrorLine(t, r, "'licensedesk import'", "pid "+pid, "finished")
+		if strings.Contains(r.stderr, "server") {
+			t.Errorf("%v calls the import a server: %s", args, r.stderr)
+		}
+	}
+}
