@@ -66,10 +66,11 @@ POST /api/v1/licenses/import?partner=P-… with an operator's API token.`)
 			}
 			bar.update(int(pr.pos))
 		}})
-	bar.finish()
 	if err != nil {
+		bar.abandon() // not 100%: the import stopped short
 		return err
 	}
+	bar.finish()
 	if rep.Imported > 0 {
 		// Search finds the imported rows when the command ends: wait
 		// for the index here, with a bar, rather than silently in Close.

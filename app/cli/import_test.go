@@ -162,6 +162,11 @@ func TestImportStopsOnInterrupt(t *testing.T) {
 	if m == nil {
 		t.Fatalf("interrupted import does not say what it wrote:\n%s", errb.String())
 	}
+	for _, line := range strings.Split(errb.String(), "\n") {
+		if strings.Contains(line, "import [") && strings.Contains(line, "100%") {
+			t.Errorf("the writing pass's bar of a stopped import was drawn at 100%%:\n%s", line)
+		}
+	}
 	kept, _ := strconv.Atoi(m[1])
 	if kept == 0 || kept >= rows || kept%5000 != 0 {
 		t.Fatalf("interrupted import kept %d rows, want whole batches short of %d", kept, rows)

@@ -40,6 +40,14 @@ func (p *progress) update(n int) {
 	fmt.Fprintf(p.w, "\r%s [%s%s] %3d%% %d/%d", p.label, strings.Repeat("#", fill), strings.Repeat(".", width-fill), pct, min(n, p.total), p.total)
 }
 
+// abandon ends the line where the bar stands: the work stopped short.
+func (p *progress) abandon() {
+	if p.drawn {
+		fmt.Fprintln(p.w)
+	}
+	p.drawn, p.known = false, false
+}
+
 // finish ends the line, at 100% when a total was known.
 func (p *progress) finish() {
 	if !p.drawn {
