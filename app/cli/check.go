@@ -3,6 +3,10 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+
+	"licensedesk/storage"
 )
 
 func runCheck(c *cmd, args []string) error {
@@ -14,6 +18,14 @@ problem. Only while the server is stopped.`)
 	cfg, log, err := c.setup(fs, cf, args, 0, "")
 	if err != nil {
 		return err
+	}
+	// Read every page first, in this goroutine: a damaged page makes
+	// bbolt panic wherever it is read.
+	path := filepath.Join(cfg.Data, storage.FileName)
+	if _, err := os.Stat(path); err == nil {
+		if err := storage.CheckPages(path, cfg.LockTimeout); err != nil {
+			return c.lockedHint(err, "stop it first to check the data file")
+		}
 	}
 	svc, err := c.openData(cfg, log, "stop it first to check the data file")
 	if err != nil {

@@ -170,3 +170,36 @@ func TestDamagedPagesAreReportedNotAPanic(t *testing.T) {
 		oneErrorLine(t, result{code, stdout.String(), stderr.String()}, "is damaged", "restore")
 	}
 }
+
+// check on a data file that was closed cleanly (its freelist written, so
+// opening it reads no page) and then damaged answered "licensedesk:
+// internal error: assertion failed: Page expected to be: N …", the panic
+// of the first record read on a damaged page. It now reads every page
+// first and says which file is damaged and to restore a backup.
+func TestCheckNamesDamagedPagesOfACleanlyClosedFile(t *testing.T) {
+	dir := t.TempDir()
+	fillDemo(t, dir) // closed cleanly: the freelist is written
+	path := filepath.Join(dir, storage.FileName)
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const pageSize = 4096
+	pages := st.Size() / pageSize
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteAt(make([]byte, pages/3*pageSize), pages/3*pageSize); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	r := run(t, nil, "", "check", "--data", dir)
+	if r.code != exitFailure {
+		t.Fatalf("check of a damaged file: exit %d, want 1\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	oneErrorLine(t, r, "is damaged", "restore")
+	if strings.Contains(r.stderr, "internal error") {
+		t.Errorf("check reported the damage as an internal error: %s", r.stderr)
+	}
+}
