@@ -55,7 +55,10 @@ var historyFields = []struct {
 		return fmt.Sprintf("(set, %x)", l.AdminPassword[len(l.AdminPassword)-4:])
 	}},
 	{"registration_key", func(l *License) string { return l.RegistrationKey }},
-	{"registrations", func(l *License) string { return strconv.Itoa(len(l.Registrations)) + " machines" }},
+	{"registrations", func(l *License) string {
+		n := len(l.Registrations)
+		return strconv.Itoa(n) + " " + plural(n, "machine", "machines")
+	}},
 	{"customer", func(l *License) string { return l.Customer }},
 	{"customer_email", func(l *License) string { return l.CustomerEmail }},
 	{"partner_id", func(l *License) string { return uintStr(l.PartnerID) }},

@@ -30,7 +30,7 @@ func (s *Service) confirmationText(tx *storage.Tx, o *Order, p Partner, made []L
 	var b strings.Builder
 	fmt.Fprintf(&b, "Hello %s,\n\nthank you for your order %s of %s (UTC).\n\n", p.Name, o.Number, o.Created.Format("2006-01-02 15:04"))
 	for _, l := range o.Lines {
-		fmt.Fprintf(&b, "%s %s, %d seats, %s × %d\n", l.ProductName, l.EditionName, l.Seats, PeriodLabel(l.PeriodMonths), l.Quantity)
+		fmt.Fprintf(&b, "%s %s, %d %s, %s × %d\n", l.ProductName, l.EditionName, l.Seats, plural(l.Seats, "seat", "seats"), PeriodLabel(l.PeriodMonths), l.Quantity)
 		for _, st := range l.Steps {
 			label := st.Label
 			if st.Kind == "list" {

@@ -292,7 +292,7 @@ func (s *Service) DeletePartner(a Actor, id uint64) error {
 		tx.Each(storage.Ledger, storage.EncodeID(id), func(k, v []byte) bool { entries++; return false })
 		switch {
 		case users > 0:
-			return Conflict("id", "%s has %d user logins; remove them first, or disable the partner", p.Name, users)
+			return Conflict("id", "%s has %d %s; remove them first, or disable the partner", p.Name, users, plural(users, "user login", "user logins"))
 		case children > 0:
 			return Conflict("id", "%s is the distributor of %d partners; change theirs first", p.Name, children)
 		case entries > 0:

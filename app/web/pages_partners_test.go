@@ -150,7 +150,7 @@ func TestOperatorManagesPartner(t *testing.T) {
 	// Deleting a partner with users is refused with the service's reason.
 	resp, body = c.post(loc+"/delete", url.Values{})
 	wantStatus(t, resp, body, http.StatusConflict)
-	if msg := formAlert(body); !strings.Contains(msg, "user logins") {
+	if msg := formAlert(body); !strings.Contains(msg, "has 1 user login;") {
 		t.Errorf("delete refusal: %q", msg)
 	}
 	// A partner with nothing attached goes.
