@@ -111,7 +111,8 @@ var licenseFilters = []string{"q", "view", "days", "id", "name", "key", "ip", "p
 	"valid_from_after", "valid_from_before", "valid_to_after", "valid_to_before", "purchased_after", "purchased_before", "group"}
 
 // parseLicenseFilter turns list parameters into a filter. A partner is
-// always limited to its own licenses, whatever it asks for.
+// always limited to its own licenses; its partner_id, if any, must be
+// its own (another partner's is not found).
 func (s *Service) parseLicenseFilter(a Actor, p ListParams) (*licenseFilter, error) {
 	f := &licenseFilter{lo: math.MinInt64, hi: noDate}
 	for k := range p.Filters {
@@ -127,6 +128,9 @@ func (s *Service) parseLicenseFilter(a Actor, p ListParams) (*licenseFilter, err
 		f.partner, f.hasPartner = a.PartnerID, true
 		if a.PartnerID == 0 {
 			return nil, ErrForbidden
+		}
+		if err := ownPartnerFilter(a, get("partner_id")); err != nil {
+			return nil, err
 		}
 	} else if v := get("partner_id"); v != "" {
 		n, err := parseUint("partner_id", v)

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"cmp"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -204,8 +205,7 @@ func TestListPartnerSeesOwnOnly(t *testing.T) {
 		{f.ua, nil, "golf alpha bravo charlie"},
 		{f.ub, nil, "delta echo"},
 		{f.uc, nil, ""},
-		{f.ua, map[string]string{"partner_id": uidStr(f.pb.ID)}, "golf alpha bravo charlie"},
-		{f.ua, map[string]string{"partner_id": "0"}, "golf alpha bravo charlie"},
+		{f.ua, map[string]string{"partner_id": uidStr(f.pa.ID)}, "golf alpha bravo charlie"},
 		{f.ub, map[string]string{"status": "ordered"}, "echo"},
 		{f.ua, map[string]string{"id": uidStr(s.delta.ID)}, ""},
 		{f.ub, map[string]string{"key": s.alpha.Key}, ""},
@@ -219,6 +219,12 @@ func TestListPartnerSeesOwnOnly(t *testing.T) {
 			if want := s.ids(namesOf(c.want)...); !sameIDs(licIDs(pg), want) || pg.Total != len(want) {
 				t.Errorf("%s filter %v sort %q: got %v (total %d); want %v", c.as.Email, c.filters, sort, s.names(pg), pg.Total, namesOf(c.want))
 			}
+		}
+	}
+	// Another partner's id (or the operator's stock, 0) is not found.
+	for _, v := range []string{uidStr(f.pb.ID), "0"} {
+		if _, err := f.svc.ListLicenses(f.ua, app.ListParams{Filters: map[string]string{"partner_id": v}}); !errors.Is(err, app.ErrNotFound) {
+			t.Errorf("%s filter partner_id=%s: %v; want not found", f.ua.Email, v, err)
 		}
 	}
 	// A partner actor without a partner sees nothing at all.

@@ -154,6 +154,9 @@ func listPartner(a Actor, p ListParams) (partner uint64, has bool, err error) {
 		if a.PartnerID == 0 {
 			return 0, false, ErrForbidden
 		}
+		if err := ownPartnerFilter(a, p.Filter("partner_id")); err != nil {
+			return 0, false, err
+		}
 		return a.PartnerID, true, nil
 	}
 	if v := p.Filter("partner_id"); v != "" {
@@ -164,6 +167,24 @@ func listPartner(a Actor, p ListParams) (partner uint64, has bool, err error) {
 		return n, true, nil
 	}
 	return 0, false, nil
+}
+
+// ownPartnerFilter checks a partner's partner_id filter: its own id (or
+// none) lists its records; another partner's id is answered as asking
+// for another partner's record is, not found, rather than silently
+// listing the partner's own records as if they were the other's.
+func ownPartnerFilter(a Actor, v string) error {
+	if v == "" {
+		return nil
+	}
+	n, err := parseUint("partner_id", v)
+	if err != nil {
+		return err
+	}
+	if n != a.PartnerID {
+		return ErrNotFound
+	}
+	return nil
 }
 
 // dayRange reads the from and to filters, UTC days with both ends

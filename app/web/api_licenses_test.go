@@ -397,7 +397,7 @@ func TestLicenseAPIIsolation(t *testing.T) {
 
 	// Lists, search, CSV and groups hold A's rows only.
 	own := []uint64{e.a1.ID, e.a2.ID}
-	for _, q := range []string{"", "partner_id=" + laU(e.pb.ID), "id=" + b1, "q=beta", "q=" + url.QueryEscape(e.b1.Key),
+	for _, q := range []string{"", "partner_id=" + laU(e.pa.ID), "id=" + b1, "q=beta", "q=" + url.QueryEscape(e.b1.Key),
 		"q=" + url.QueryEscape("*"+strings.ReplaceAll(e.b1.Key, "-", "")[6:11]+"*"), "q=198.51.100.99", "view=unused",
 		"status=active", "customer=Beta", "sort=-name", "view=expiring&days=400"} {
 		pg := e.list(e.a, q)

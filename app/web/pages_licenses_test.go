@@ -338,7 +338,7 @@ func TestLicensePagesPartnerSeesOnlyItsOwn(t *testing.T) {
 	if strings.Contains(body, "Alpha Systems") || strings.Contains(body, `name="partner_id"`) || strings.Contains(body, `name="distributor_id"`) {
 		t.Error("the partner's list shows other partners or the partner filter")
 	}
-	// A partner filter in the URL is ignored, never widened.
+	// Another partner's filter in the URL is refused, never widened.
 	_, body = c.get("/licenses?view=all&partner_id=" + id(w.pa.ID))
 	if keyShown(body, w.soonA) {
 		t.Error("partner_id in the URL shows another partner's license")
