@@ -132,13 +132,17 @@ func (s *Service) ExportOrderCodesCSV(a Actor, orderID uint64, base string, w io
 	base = strings.TrimRight(base, "/")
 	return writeCSV(w, func(emit func(codeRow)) error {
 		for _, l := range ls {
-			if l.Withheld() { // what a partner sees of a license another partner has now
+			if l.Withheld() { // what a partner sees of a license another partner has now, or deleted
 				emit(codeRow{Order: number, LicenseID: l.ID, Product: SafeCell(l.ProductName), Edition: SafeCell(l.Edition),
-					Seats: l.Seats, PeriodMonths: l.PeriodMonths, Status: TransferredNote})
+					Seats: l.Seats, PeriodMonths: l.PeriodMonths, Status: l.Note()})
 				continue
 			}
+			status := string(l.Status)
+			if l.Deleted != nil { // the operator's row of a deleted license: its key, marked deleted
+				status = DeletedNote
+			}
 			emit(codeRow{Order: number, LicenseID: l.ID, Key: l.Key, Product: SafeCell(l.ProductName), Edition: SafeCell(l.Edition),
-				Seats: l.Seats, PeriodMonths: l.PeriodMonths, Status: string(l.Status), PaymentStatus: string(l.Payment),
+				Seats: l.Seats, PeriodMonths: l.PeriodMonths, Status: status, PaymentStatus: string(l.Payment),
 				ActivationLink: joinLink(base, l.ActivationPath)})
 		}
 		return nil

@@ -201,7 +201,9 @@ type OrderLicense struct {
 
 // OrderLicenses lists an order's licenses with their keys and links. A
 // license handed over to another partner since is, for a partner, only
-// "transferred to another partner" (see transferredLicense).
+// "transferred to another partner" (see transferredLicense); one deleted
+// since is, for a partner, only "deleted" (see deletedLicense), and the
+// operator sees it whole with its deleted time and no activation link.
 func (s *Service) OrderLicenses(a Actor, id uint64) ([]OrderLicense, error) {
 	var out []OrderLicense
 	err := s.db.View(func(tx *storage.Tx) error {
@@ -219,10 +221,16 @@ func (s *Service) OrderLicenses(a Actor, id uint64) ([]OrderLicense, error) {
 				out = append(out, transferredLicense(&o, it))
 				continue
 			}
-			// The live activation link of an unused key (F34); "" once used or revoked.
-			path, err := s.activationPathTx(tx, &l)
-			if err != nil {
-				return err
+			if l.Deleted != nil && !a.IsOperator() { // not the partner's any more, as GET /api/v1/licenses/{id} says
+				out = append(out, deletedLicense(&o, it, l.Deleted))
+				continue
+			}
+			// The live activation link of an unused key (F34); "" once used or revoked, or deleted.
+			var path string
+			if l.Deleted == nil {
+				if path, err = s.activationPathTx(tx, &l); err != nil {
+					return err
+				}
 			}
 			out = append(out, OrderLicense{LicenseView: l.view(), Price: it.Price, Refunded: it.Refunded, ActivationPath: path, Transferred: !o.owns(&l)})
 		}

@@ -60,6 +60,10 @@ func (s *Service) confirmationText(tx *storage.Tx, o *Order, p Partner, made []L
 			fmt.Fprintf(&b, "License %d: %s; its key is no longer yours to hand out\n", it.LicenseID, TransferredNote)
 			continue
 		}
+		if l.Deleted != nil {
+			fmt.Fprintf(&b, "License %d: %s; its key is no longer yours to hand out\n", it.LicenseID, DeletedNote)
+			continue
+		}
 		if path, err := s.activationPathTx(tx, &l); err == nil && path != "" {
 			fmt.Fprintf(&b, "%s  %s%s\n", l.Key, s.baseURL, path)
 		} else {
