@@ -6,6 +6,7 @@ import (
 	"errors"
 	"html/template"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -457,8 +458,15 @@ func (s *Server) specialPriceCreate(c *fiber.Ctx) error {
 type historyData struct {
 	Partner  app.Partner
 	Partners []app.Partner
-	Entries  []app.TimelineEntry // the events of one page of orders
-	List     listView            // the pager over the partner's orders
+	// PartnersTotal counts the partners matching PartnerQ (all without
+	// one), PartnersShown those the picker lists; PartnersCut says it
+	// lists only some partners (or a search's).
+	PartnersTotal int
+	PartnersShown int
+	PartnersCut   bool
+	PartnerQ      string
+	Entries       []app.TimelineEntry // the events of one page of orders
+	List          listView            // the pager over the partner's orders
 }
 
 func (s *Server) historyPage(c *fiber.Ctx) error {
@@ -466,14 +474,27 @@ func (s *Server) historyPage(c *fiber.Ctx) error {
 	var d historyData
 	id := a.PartnerID
 	if a.IsOperator() {
-		ps, err := s.svc.ListPartners(a, app.ListParams{PerPage: app.MaxPerPage})
+		// The picker holds at most MaxPerPage partners; past that the page
+		// says so and a name search (partner_q) narrows it to the others.
+		d.PartnerQ = strings.TrimSpace(c.Query("partner_q"))
+		lp := app.ListParams{PerPage: app.MaxPerPage}
+		if d.PartnerQ != "" {
+			lp.Filters = map[string]string{"q": d.PartnerQ}
+		}
+		ps, err := s.svc.ListPartners(a, lp)
 		if err != nil {
 			return err
 		}
-		d.Partners = ps.Items
+		d.Partners, d.PartnersTotal, d.PartnersShown = ps.Items, ps.Total, len(ps.Items)
+		d.PartnersCut = ps.Total > len(ps.Items) || d.PartnerQ != ""
 		id, _ = strconv.ParseUint(c.Query("partner_id"), 10, 64)
 		if id == 0 && len(ps.Items) > 0 {
 			id = ps.Items[0].ID
+		}
+		if id != 0 && !slices.ContainsFunc(ps.Items, func(p app.Partner) bool { return p.ID == id }) {
+			if p, err := s.svc.GetPartner(a, id); err == nil { // the partner shown stays in the picker
+				d.Partners = append([]app.Partner{p}, d.Partners...)
+			}
 		}
 		if id == 0 {
 			return s.render(c, fiber.StatusOK, "history", "", View{Title: "Order history", Nav: "history", Data: d})

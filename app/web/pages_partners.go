@@ -50,6 +50,10 @@ type partnerDetail struct {
 	Account app.Account
 	List    listView // the pager over the balance history
 	Users   []app.User
+	// UsersTotal counts all the partner's users; when it is more than
+	// Users holds (MaxPerPage), the page says so and links to /users,
+	// which pages them.
+	UsersTotal int
 }
 
 func (s *Server) partnerPage(c *fiber.Ctx) error {
@@ -77,7 +81,7 @@ func (s *Server) renderPartner(c *fiber.Ctx, id uint64, status int, form, errs m
 		form = map[string]string{"b.kind": app.LedgerTopUp}
 	}
 	return s.render(c, status, "partner", "", View{Title: acc.Partner.Name, Nav: "partners", Form: form, Errors: errs,
-		Data: partnerDetail{Account: acc, List: withAccount(lv, acc), Users: users.Items}})
+		Data: partnerDetail{Account: acc, List: withAccount(lv, acc), Users: users.Items, UsersTotal: users.Total}})
 }
 
 type partnerForm struct {
