@@ -87,3 +87,81 @@ func TestPartnerPageSaysItsUserListIsCut(t *testing.T) {
 		t.Errorf("the users page it links to does not page all %d users", app.MaxPerPage+1)
 	}
 }
+
+// The partner pickers of the other pages (users, licenses, orders, buy,
+// special prices, a partner's distributor) held only the first
+// MaxPerPage partners, silently; they now hold every partner.
+func TestPartnerPickersHoldEveryPartner(t *testing.T) {
+	w := newWebEnv(t)
+	w.user("ops@example.com", 0)
+	for i := range app.MaxPerPage + 1 {
+		w.partner(fmt.Sprintf("Reseller %04d", i))
+	}
+	listed, err := w.svc.ListPartners(app.System, app.ListParams{PerPage: app.MaxPerPage})
+	if err != nil || listed.Total != app.MaxPerPage+1 {
+		t.Fatalf("partners: %d %v", listed.Total, err)
+	}
+	in := map[uint64]bool{}
+	for _, p := range listed.Items {
+		in[p.ID] = true
+	}
+	var missing app.Partner
+	for id := uint64(1); id <= uint64(app.MaxPerPage+1); id++ {
+		if !in[id] {
+			missing, _ = w.svc.GetPartner(app.System, id)
+		}
+	}
+	if missing.ID == 0 {
+		t.Fatal("no partner is left out of the first page")
+	}
+	r := w.do(w.bearer("ops@example.com"), "POST", "/api/v1/products", productBody("av"))
+	wantStatus(t, "product", r, 201)
+	var prod app.Product
+	r.json(t, &prod)
+	oc := w.session("ops@example.com")
+	for _, path := range []string{"/users", "/licenses?view=all", "/orders", "/buy?product_id=" + uintString(prod.ID), "/special-prices", "/partners/new"} {
+		r := w.do(oc, "GET", path, "")
+		wantStatus(t, path, r, 200)
+		if body := string(r.body); !strings.Contains(body, ">"+missing.Name+"<") && !strings.Contains(body, ">"+missing.Name+" (") {
+			t.Errorf("the partner picker of %s leaves out %s", path, missing.Name)
+		}
+	}
+}
+
+// The product pickers (licenses, orders, buy) held only the first
+// MaxPerPage products, silently; they now hold every product.
+func TestProductPickersHoldEveryProduct(t *testing.T) {
+	w := newWebEnv(t)
+	w.user("ops@example.com", 0)
+	eds := []app.Edition{{Code: "business", Name: "Business"}}
+	periods := []int{12}
+	prices := []app.Price{{Edition: "business", PeriodMonths: 12, PerSeat: 1999}}
+	for i := range app.MaxPerPage + 1 {
+		code, name, cur, active := fmt.Sprintf("p%04d", i), fmt.Sprintf("Product %04d", i), "EUR", true
+		if _, err := w.svc.CreateProduct(app.System, app.ProductInput{Code: &code, Name: &name, Currency: &cur, Editions: &eds, Periods: &periods, Prices: &prices, Active: &active}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	oc := w.session("ops@example.com")
+	for _, c := range []struct{ path, sort string }{{"/licenses?view=all", "name"}, {"/orders", ""}, {"/buy", ""}} {
+		listed, err := w.svc.ListProducts(app.System, app.ListParams{PerPage: app.MaxPerPage, Sort: c.sort})
+		if err != nil || listed.Total != app.MaxPerPage+1 {
+			t.Fatalf("products: %d %v", listed.Total, err)
+		}
+		in := map[string]bool{}
+		for _, p := range listed.Items {
+			in[p.Name] = true
+		}
+		var missing string
+		for i := range app.MaxPerPage + 1 {
+			if n := fmt.Sprintf("Product %04d", i); !in[n] {
+				missing = n
+			}
+		}
+		r := w.do(oc, "GET", c.path, "")
+		wantStatus(t, c.path, r, 200)
+		if !strings.Contains(string(r.body), missing) {
+			t.Errorf("the product picker of %s leaves out %s", c.path, missing)
+		}
+	}
+}

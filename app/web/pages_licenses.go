@@ -240,18 +240,18 @@ func (s *Server) licenseRows(a app.Actor, items []app.LicenseView, names map[uin
 // licenseLists are the selects of the filter bar: products and, for the
 // operator, partners.
 func (s *Server) licenseLists(a app.Actor) ([]app.Product, []app.Partner, map[uint64]string, error) {
-	prods, err := s.svc.ListProducts(a, app.ListParams{PerPage: app.MaxPerPage, Sort: "name"})
+	prods, err := s.allProducts(a, nil, "name")
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	if !a.IsOperator() {
-		return prods.Items, nil, map[uint64]string{}, nil
+		return prods, nil, map[uint64]string{}, nil
 	}
 	names, partners, err := s.partnerNames(a)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	return prods.Items, partners, names, nil
+	return prods, partners, names, nil
 }
 
 func (s *Server) licensesPage(c *fiber.Ctx) error {

@@ -106,17 +106,17 @@ func newIdem() string {
 func (s *Server) loadBuy(c *fiber.Ctx, vals map[string]string) (buyData, map[string]string, error) {
 	a := mustActor(c)
 	var d buyData
-	prods, err := s.svc.ListProducts(a, app.ListParams{PerPage: app.MaxPerPage, Filters: map[string]string{"active": "true"}})
+	prods, err := s.allProducts(a, map[string]string{"active": "true"}, "")
 	if err != nil {
 		return d, nil, err
 	}
-	d.Products = prods.Items
+	d.Products = prods
 	if a.IsOperator() {
-		ps, err := s.svc.ListPartners(a, app.ListParams{PerPage: app.MaxPerPage, Filters: map[string]string{"disabled": "false"}})
+		ps, err := s.allPartners(a, map[string]string{"disabled": "false"})
 		if err != nil {
 			return d, nil, err
 		}
-		d.Partners = ps.Items
+		d.Partners = ps
 	}
 	id, _ := strconv.ParseUint(vals["product_id"], 10, 64)
 	for i := range d.Products {
@@ -278,17 +278,17 @@ func (s *Server) ordersPage(c *fiber.Ctx) error {
 		return err
 	}
 	d := ordersData{List: withPage(lv, pg), Items: pg.Items, Tiles: c.Query("view") == "tiles", States: app.OrderStates, Today: today}
-	prods, err := s.svc.ListProducts(a, app.ListParams{PerPage: app.MaxPerPage})
+	prods, err := s.allProducts(a, nil, "")
 	if err != nil {
 		return err
 	}
-	d.Products = prods.Items
+	d.Products = prods
 	if a.IsOperator() {
-		ps, err := s.svc.ListPartners(a, app.ListParams{PerPage: app.MaxPerPage})
+		ps, err := s.allPartners(a, nil)
 		if err != nil {
 			return err
 		}
-		d.Partners = ps.Items
+		d.Partners = ps
 	}
 	return s.render(c, fiber.StatusOK, "orders", "", View{Title: "Orders", Nav: "orders", Data: d})
 }
@@ -402,12 +402,12 @@ func (s *Server) renderSpecial(c *fiber.Ctx, status int, form, errs map[string]s
 	if err != nil {
 		return err
 	}
-	ps, err := s.svc.ListPartners(a, app.ListParams{PerPage: app.MaxPerPage})
+	ps, err := s.allPartners(a, nil)
 	if err != nil {
 		return err
 	}
-	d := specialData{Items: items, Partners: ps.Items, Names: map[uint64]string{}, Reasons: app.SpecialReasons, Base: c.BaseURL(), Created: created}
-	for _, p := range ps.Items {
+	d := specialData{Items: items, Partners: ps, Names: map[uint64]string{}, Reasons: app.SpecialReasons, Base: c.BaseURL(), Created: created}
+	for _, p := range ps {
 		d.Names[p.ID] = p.Name
 	}
 	return s.render(c, status, "special_prices", "", View{Title: "Special prices", Nav: "special", Data: d, Form: form, Errors: errs})

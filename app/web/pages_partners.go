@@ -17,15 +17,15 @@ type partnersList struct {
 
 // partnerNames maps every partner's id to its name (for distributors).
 func (s *Server) partnerNames(a app.Actor) (map[uint64]string, []app.Partner, error) {
-	all, err := s.svc.ListPartners(a, app.ListParams{PerPage: app.MaxPerPage})
+	all, err := s.allPartners(a, nil)
 	if err != nil {
 		return nil, nil, err
 	}
-	names := make(map[uint64]string, len(all.Items))
-	for _, p := range all.Items {
+	names := make(map[uint64]string, len(all))
+	for _, p := range all {
 		names[p.ID] = p.Name
 	}
-	return names, all.Items, nil
+	return names, all, nil
 }
 
 func (s *Server) partnersPage(c *fiber.Ctx) error {
