@@ -182,9 +182,9 @@ func TestInvoiceTaxReverseChargeAndPartnerIsolation(t *testing.T) {
 	} {
 		wantErr(t, err, app.ErrNotFound)
 	}
-	page, err := d.svc.ListInvoices(other, app.ListParams{Filters: map[string]string{"partner_id": uid(d.p.ID)}})
-	if err != nil || page.Total != 0 {
-		t.Fatalf("another partner lists %d invoices (%v); want none", page.Total, err)
+	// Naming the partner's id is a probe of its data: not found.
+	if page, err := d.svc.ListInvoices(other, app.ListParams{Filters: map[string]string{"partner_id": uid(d.p.ID)}}); !errors.Is(err, app.ErrNotFound) || page.Total != 0 {
+		t.Fatalf("another partner listing the partner's invoices: %d (%v); want not found", page.Total, err)
 	}
 	if n := d.svc.OpenInvoiceCount(other); n != 0 {
 		t.Fatalf("another partner's menu counts %d open invoices", n)

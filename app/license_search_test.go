@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"unicode"
@@ -260,20 +261,30 @@ func TestSearchPartnerSeesOwnOnly(t *testing.T) {
 		"*" + compact(s.delta.Key)[8:12] + "*", "*" + compact(s.alpha.Key)[8:16] + "*", "*"}
 	for _, q := range queries {
 		for _, filters := range []map[string]string{nil, {"partner_id": uidStr(f.pb.ID)}} {
-			pg := s.search(f.ua, q, filters)
-			for _, l := range pg.Items {
-				if !own[l.ID] {
-					t.Errorf("partner A searching %q %v sees %s of partner %d", q, filters, l.Name, l.PartnerID)
+			if filters == nil {
+				pg := s.search(f.ua, q, filters)
+				for _, l := range pg.Items {
+					if !own[l.ID] {
+						t.Errorf("partner A searching %q %v sees %s of partner %d", q, filters, l.Name, l.PartnerID)
+					}
+				}
+				if pg := s.search(f.uc, q, filters); pg.Total != 0 {
+					t.Errorf("partner C searching %q finds %v", q, s.names(pg))
+				}
+			} else {
+				// Naming partner B's id is a probe of B's data: not found,
+				// as asking for one of B's licenses is.
+				for _, a := range []app.Actor{f.ua, f.uc} {
+					if _, err := f.svc.ListLicenses(a, app.ListParams{Filters: map[string]string{"q": q, "partner_id": filters["partner_id"]}}); !errors.Is(err, app.ErrNotFound) {
+						t.Errorf("%s searching %q with partner B's id: %v; want not found", a.Email, q, err)
+					}
 				}
 			}
-			pg = s.search(f.ub, q, filters)
+			pg := s.search(f.ub, q, filters)
 			for _, l := range pg.Items {
 				if l.PartnerID != f.pb.ID {
 					t.Errorf("partner B searching %q %v sees %s of partner %d", q, filters, l.Name, l.PartnerID)
 				}
-			}
-			if pg := s.search(f.uc, q, filters); pg.Total != 0 {
-				t.Errorf("partner C searching %q finds %v", q, s.names(pg))
 			}
 		}
 	}
