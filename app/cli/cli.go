@@ -29,7 +29,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 // Run runs one command. Cancelling ctx stops serve gracefully; main
-// passes a context cancelled by SIGINT and SIGTERM.
+// passes a context cancelled by SIGINT, SIGTERM and SIGHUP.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return runEnv(ctx, args, stdin, stdout, stderr, os.LookupEnv)
 }
