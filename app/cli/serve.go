@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"strings"
 	"sync"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -57,7 +59,7 @@ with a demo catalogue, partners and users and prints their logins.`)
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+		return listenError("--addr", cfg.Addr, err)
 	}
 	if tlsConf != nil {
 		ln = tls.NewListener(ln, tlsConf)
@@ -66,7 +68,7 @@ with a demo catalogue, partners and users and prints their logins.`)
 	if cfg.ClientAddr != "" {
 		if clientLn, err = net.Listen("tcp", cfg.ClientAddr); err != nil {
 			ln.Close()
-			return fmt.Errorf("listen on client_addr %s: %w", cfg.ClientAddr, err)
+			return listenError("client_addr", cfg.ClientAddr, err)
 		}
 		if tlsConf != nil {
 			clientLn = tls.NewListener(clientLn, tlsConf)
@@ -157,6 +159,28 @@ with a demo catalogue, partners and users and prints their logins.`)
 	}
 	fmt.Fprintln(c.stdout, "licensedesk stopped")
 	return nil
+}
+
+// listenError says in one sentence why the address (set by setting) could
+// not be listened on, naming it once: net's own error repeats it
+// ("listen tcp ADDR: bind: ...").
+func listenError(setting, addr string, err error) error {
+	cause := err
+	var op *net.OpError
+	if errors.As(err, &op) && op.Err != nil {
+		cause = op.Err
+		var sys *os.SyscallError
+		if errors.As(cause, &sys) {
+			cause = sys.Err
+		}
+	}
+	switch {
+	case errors.Is(cause, syscall.EADDRINUSE):
+		return fmt.Errorf("cannot listen on %s: the address is already in use (another licensedesk or another program listens there); stop it or choose another %s", addr, setting)
+	case errors.Is(cause, syscall.EACCES):
+		return fmt.Errorf("cannot listen on %s: permission denied (ports below 1024 need privileges); choose another %s", addr, setting)
+	}
+	return fmt.Errorf("cannot listen on %s (%s): %v", addr, setting, cause)
 }
 
 // firstLogins fills the demo data (--demo) or, on a data directory with

@@ -98,7 +98,11 @@ func TestServeAddressInUse(t *testing.T) {
 	if r.code != exitFailure {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
-	oneErrorLine(t, r, "listen on "+ln.Addr().String())
+	oneErrorLine(t, r, "listen on "+ln.Addr().String(), "already in use", "--addr")
+	// One sentence: the address once, not again in the wrapped net error.
+	if n := strings.Count(r.stderr, ln.Addr().String()); n != 1 {
+		t.Fatalf("the address appears %d times in the message: %s", n, r.stderr)
+	}
 	svc := openSvc(t, dir)
 	if n := svc.CountUsers(); n != 0 {
 		t.Fatalf("a start that could not listen created %d users", n)
