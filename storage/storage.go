@@ -95,6 +95,7 @@ func Open(dir string, opt Options) (*DB, error) {
 		writePID(dir, opt.Holder)
 		if err := db.init(opt.Migrations); err != nil {
 			b.Close()
+			removePID(dir) // nothing runs: leave no pid file
 			return nil, err
 		}
 		db.group = newGrouper(db)
@@ -130,7 +131,18 @@ func writePID(dir, holder string) {
 	if holder = strings.TrimSpace(holder); holder != "" {
 		line += " " + holder
 	}
-	_ = os.WriteFile(filepath.Join(dir, pidFile), []byte(line+"\n"), 0o600)
+	if err := os.WriteFile(filepath.Join(dir, pidFile), []byte(line+"\n"), 0o600); err != nil {
+		// A full disk truncates the file and fails to write it: an
+		// empty pid file says nothing, so leave none.
+		os.Remove(filepath.Join(dir, pidFile))
+	}
+}
+
+// removePID removes the pid file when it is this process's.
+func removePID(dir string) {
+	if readPID(dir) == os.Getpid() {
+		os.Remove(filepath.Join(dir, pidFile))
+	}
 }
 
 // readPIDFile reads the pid file: the pid (0 when unknown) and what the
