@@ -14,30 +14,7 @@ import (
 // partners: past that the page says the list is cut, and a name search
 // reaches every partner, instead of the rest being silently missing.
 func TestHistoryPartnerPickerSaysItIsCutAndFindsTheRest(t *testing.T) {
-	w := newWebEnv(t)
-	w.user("ops@example.com", 0)
-	for i := range app.MaxPerPage + 1 {
-		w.partner(fmt.Sprintf("Reseller %04d", i))
-	}
-	listed, err := w.svc.ListPartners(app.System, app.ListParams{PerPage: app.MaxPerPage})
-	if err != nil || listed.Total != app.MaxPerPage+1 {
-		t.Fatalf("partners: %d %v", listed.Total, err)
-	}
-	in := map[uint64]bool{}
-	for _, p := range listed.Items {
-		in[p.ID] = true
-	}
-	var missing app.Partner
-	for id := uint64(1); id <= uint64(app.MaxPerPage+1); id++ {
-		if !in[id] {
-			if missing, err = w.svc.GetPartner(app.System, id); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	if missing.ID == 0 {
-		t.Fatal("no partner is left out of the first page")
-	}
+	w, missing := overfullPartners(t)
 	oc := w.session("ops@example.com")
 	r := w.do(oc, "GET", "/history", "")
 	wantStatus(t, "history", r, 200)
@@ -92,28 +69,7 @@ func TestPartnerPageSaysItsUserListIsCut(t *testing.T) {
 // special prices, a partner's distributor) held only the first
 // MaxPerPage partners, silently; they now hold every partner.
 func TestPartnerPickersHoldEveryPartner(t *testing.T) {
-	w := newWebEnv(t)
-	w.user("ops@example.com", 0)
-	for i := range app.MaxPerPage + 1 {
-		w.partner(fmt.Sprintf("Reseller %04d", i))
-	}
-	listed, err := w.svc.ListPartners(app.System, app.ListParams{PerPage: app.MaxPerPage})
-	if err != nil || listed.Total != app.MaxPerPage+1 {
-		t.Fatalf("partners: %d %v", listed.Total, err)
-	}
-	in := map[uint64]bool{}
-	for _, p := range listed.Items {
-		in[p.ID] = true
-	}
-	var missing app.Partner
-	for id := uint64(1); id <= uint64(app.MaxPerPage+1); id++ {
-		if !in[id] {
-			missing, _ = w.svc.GetPartner(app.System, id)
-		}
-	}
-	if missing.ID == 0 {
-		t.Fatal("no partner is left out of the first page")
-	}
+	w, missing := overfullPartners(t)
 	r := w.do(w.bearer("ops@example.com"), "POST", "/api/v1/products", productBody("av"))
 	wantStatus(t, "product", r, 201)
 	var prod app.Product
@@ -164,4 +120,36 @@ func TestProductPickersHoldEveryProduct(t *testing.T) {
 			t.Errorf("the product picker of %s leaves out %s", c.path, missing)
 		}
 	}
+}
+
+// overfullPartners: a desk with an operator (ops@example.com) and one
+// partner more than a page holds, and a partner left out of the first
+// page of the partner list.
+func overfullPartners(t *testing.T) (*webEnv, app.Partner) {
+	t.Helper()
+	w := newWebEnv(t)
+	w.user("ops@example.com", 0)
+	for i := range app.MaxPerPage + 1 {
+		w.partner(fmt.Sprintf("Reseller %04d", i))
+	}
+	listed, err := w.svc.ListPartners(app.System, app.ListParams{PerPage: app.MaxPerPage})
+	if err != nil || listed.Total != app.MaxPerPage+1 {
+		t.Fatalf("partners: %d %v", listed.Total, err)
+	}
+	in := map[uint64]bool{}
+	for _, p := range listed.Items {
+		in[p.ID] = true
+	}
+	var missing app.Partner
+	for id := uint64(1); id <= uint64(app.MaxPerPage+1); id++ {
+		if !in[id] {
+			if missing, err = w.svc.GetPartner(app.System, id); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if missing.ID == 0 {
+		t.Fatal("no partner is left out of the first page")
+	}
+	return w, missing
 }

@@ -11,13 +11,7 @@ import (
 // pager over all of the partner's orders, instead of the newest 500
 // orders' events and nothing said of the older ones.
 func TestHistoryPagePagesByOrders(t *testing.T) {
-	w := newWebEnv(t)
-	w.user("ops@example.com", 0)
-	op := w.bearer("ops@example.com")
-	r := w.do(op, "POST", "/api/v1/products", productBody("av"))
-	wantStatus(t, "product", r, 201)
-	var prod app.Product
-	r.json(t, &prod)
+	w, _, prod := opWithProduct(t)
 	p := w.partner("Northwind")
 	if _, err := w.svc.RecordBalance(app.System, p.ID, app.BalanceInput{Amount: 10_000_000, Kind: app.LedgerTopUp, Reason: "wire"}); err != nil {
 		t.Fatal(err)
@@ -33,7 +27,7 @@ func TestHistoryPagePagesByOrders(t *testing.T) {
 		numbers = append(numbers, o.Number)
 	}
 	pc := w.session("sales@northwind.example")
-	r = w.do(pc, "GET", "/history", "")
+	r := w.do(pc, "GET", "/history", "")
 	wantStatus(t, "history", r, 200)
 	body := string(r.body)
 	if !strings.Contains(body, "1–25 of 27") || !strings.Contains(body, numbers[26]+"<") || strings.Contains(body, numbers[1]+"<") {
@@ -52,4 +46,18 @@ func TestHistoryPagePagesByOrders(t *testing.T) {
 	if body := string(r.body); !strings.Contains(body, "partner_id="+uintString(p.ID)) || !strings.Contains(body, "1–25 of 27") {
 		t.Errorf("the operator's history pager does not keep the partner")
 	}
+}
+
+// opWithProduct: a desk with an operator (ops@example.com, signed in
+// by bearer) and one product, av, made through the API.
+func opWithProduct(t *testing.T) (*webEnv, caller, app.Product) {
+	t.Helper()
+	w := newWebEnv(t)
+	w.user("ops@example.com", 0)
+	op := w.bearer("ops@example.com")
+	r := w.do(op, "POST", "/api/v1/products", productBody("av"))
+	wantStatus(t, "product", r, 201)
+	var prod app.Product
+	r.json(t, &prod)
+	return w, op, prod
 }

@@ -11,13 +11,7 @@ import (
 // The license page shows one page of the history, newest first, with a
 // pager over the exact total, instead of every entry the license has.
 func TestLicensePagePagesTheHistory(t *testing.T) {
-	w := newWebEnv(t)
-	w.user("ops@example.com", 0)
-	op := w.bearer("ops@example.com")
-	r := w.do(op, "POST", "/api/v1/products", productBody("av"))
-	wantStatus(t, "product", r, 201)
-	var prod app.Product
-	r.json(t, &prod)
+	w, _, prod := opWithProduct(t)
 	p := w.partner("Northwind")
 	ls, err := w.svc.CreateLicenses(app.System, app.LicenseCreate{ProductID: prod.ID, Edition: "business", PeriodMonths: 12, Seats: 1, PartnerID: p.ID})
 	if err != nil {
@@ -34,7 +28,7 @@ func TestLicensePagePagesTheHistory(t *testing.T) {
 		t.Fatalf("%d history entries, %v", len(all), err)
 	}
 	oc := w.session("ops@example.com")
-	r = w.do(oc, "GET", "/licenses/"+uintString(id), "")
+	r := w.do(oc, "GET", "/licenses/"+uintString(id), "")
 	wantStatus(t, "license page", r, 200)
 	body := string(r.body)
 	if !strings.Contains(body, fmt.Sprintf("1–25 of %d", len(all))) || !strings.Contains(body, "<ins>note number 40</ins>") || strings.Contains(body, "<ins>note number 15</ins>") {
