@@ -242,23 +242,38 @@ func maskSecret(v string) string {
 	return "••••••"
 }
 
+// historyReadable refuses, as not found, a license whose history a may
+// not read: a partner reads its own licenses' history, and a license
+// deleted for it is gone, history included, as GET answers; the
+// operator reads every license's, deleted ones too.
+func historyReadable(tx *storage.Tx, a Actor, id uint64) error {
+	l, err := rawLicense(tx, id)
+	if err != nil {
+		return err
+	}
+	if !a.IsOperator() && (a.PartnerID == 0 || l.PartnerID != a.PartnerID || l.Deleted != nil) {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// historyShown reports whether a reads entry e: the operator every entry,
+// a partner those written in its own time as owner.
+func historyShown(a Actor, e HistoryEntry) bool {
+	return a.IsOperator() || e.PartnerID == a.PartnerID
+}
+
 // LicenseHistory returns a license's changes, newest first. It stays
 // readable after the license is deleted. A partner sees the entries of
 // its own time as owner, not what a previous owner did with the license.
 func (s *Service) LicenseHistory(a Actor, id uint64) ([]HistoryEntry, error) {
 	out := []HistoryEntry{}
 	err := s.db.View(func(tx *storage.Tx) error {
-		l, err := rawLicense(tx, id)
-		if err != nil {
+		if err := historyReadable(tx, a, id); err != nil {
 			return err
 		}
-		// A partner's deleted license is gone for it, history included,
-		// as GET answers; the operator keeps reading it.
-		if !a.IsOperator() && (a.PartnerID == 0 || l.PartnerID != a.PartnerID || l.Deleted != nil) {
-			return ErrNotFound
-		}
 		return eachHistory(tx, id, func(e HistoryEntry) bool {
-			if a.IsOperator() || e.PartnerID == a.PartnerID {
+			if historyShown(a, e) {
 				out = append(out, e)
 			}
 			return true
@@ -305,13 +320,8 @@ func (s *Service) LicenseHistoryPage(a Actor, id uint64, p ListParams) (Page[His
 	p = p.norm()
 	out := Page[HistoryEntry]{Page: p.Page, PerPage: p.PerPage, Items: []HistoryEntry{}}
 	err := s.db.View(func(tx *storage.Tx) error {
-		l, err := rawLicense(tx, id)
-		if err != nil {
+		if err := historyReadable(tx, a, id); err != nil {
 			return err
-		}
-		// As LicenseHistory: a partner's deleted license is gone for it.
-		if !a.IsOperator() && (a.PartnerID == 0 || l.PartnerID != a.PartnerID || l.Deleted != nil) {
-			return ErrNotFound
 		}
 		// Asked of a license the actor may see: another's stays a 404
 		// whatever is asked.
@@ -329,7 +339,7 @@ func (s *Service) LicenseHistoryPage(a Actor, id uint64, p ListParams) (Page[His
 		}
 		seen := 0
 		return eachHistory(tx, id, func(e HistoryEntry) bool {
-			if !a.IsOperator() && e.PartnerID != a.PartnerID {
+			if !historyShown(a, e) {
 				return true
 			}
 			if seen++; seen > skip {
