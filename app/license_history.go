@@ -325,12 +325,8 @@ func (s *Service) LicenseHistoryPage(a Actor, id uint64, p ListParams) (Page[His
 		}
 		// Asked of a license the actor may see: another's stays a 404
 		// whatever is asked.
-		if len(p.Filters) > 0 {
-			k := slices.Sorted(maps.Keys(p.Filters))[0]
-			return Invalid(k, "is not a filter of this list; it has none")
-		}
-		if p.Sort != "" && p.Sort != "-at" {
-			return Invalid("sort", "the history is listed newest first (-at); there is no other order")
+		if err := p.fixedOrder("this list", "-at", "the history is listed newest first (-at)"); err != nil {
+			return err
 		}
 		out.Total = historyTotal(tx, a, id)
 		skip := (p.Page - 1) * p.PerPage

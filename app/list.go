@@ -2,6 +2,7 @@ package app
 
 import (
 	"cmp"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -54,6 +55,19 @@ func (p ListParams) only(names ...string) error {
 		if !slices.Contains(names, k) {
 			return Invalid(k, "is not a filter of this list; use one of %s", strings.Join(names, ", "))
 		}
+	}
+	return nil
+}
+
+// fixedOrder refuses any filter and any sort but order, for a list that
+// has no filters and one order: list names it in the message ("this
+// list"), ordered says how it is listed.
+func (p ListParams) fixedOrder(list, order, ordered string) error {
+	if len(p.Filters) > 0 {
+		return Invalid(slices.Sorted(maps.Keys(p.Filters))[0], "is not a filter of %s; it has none", list)
+	}
+	if p.Sort != "" && p.Sort != order {
+		return Invalid("sort", "%s; there is no other order", ordered)
 	}
 	return nil
 }

@@ -1,9 +1,7 @@
 package app
 
 import (
-	"maps"
 	"math"
-	"slices"
 
 	"licensedesk/storage"
 )
@@ -56,11 +54,8 @@ func (s *Service) OrderHistoryPage(a Actor, partnerID uint64, p ListParams) (Tim
 	if !a.canSeePartner(partnerID) {
 		return Timeline{}, ErrNotFound
 	}
-	if len(p.Filters) > 0 {
-		return Timeline{}, Invalid(slices.Sorted(maps.Keys(p.Filters))[0], "is not a filter of the order history; it has none")
-	}
-	if p.Sort != "" && p.Sort != "-created" {
-		return Timeline{}, Invalid("sort", "the order history is listed newest first (-created); there is no other order")
+	if err := p.fixedOrder("the order history", "-created", "the order history is listed newest first (-created)"); err != nil {
+		return Timeline{}, err
 	}
 	p = p.norm()
 	out := Timeline{Entries: []TimelineEntry{}, Page: p.Page, PerPage: p.PerPage}

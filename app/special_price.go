@@ -2,7 +2,6 @@ package app
 
 import (
 	"crypto/rand"
-	"maps"
 	"math/big"
 	"slices"
 	"strings"
@@ -139,12 +138,8 @@ func (sp SpecialPrice) visibleTo(a Actor) bool {
 // see, newest first, one page of it with the exact total. It has no
 // filters and no other order, and says so rather than ignore them.
 func (s *Service) ListSpecialPricesPage(a Actor, p ListParams) (Page[SpecialView], error) {
-	if len(p.Filters) > 0 {
-		k := slices.Sorted(maps.Keys(p.Filters))[0]
-		return Page[SpecialView]{}, Invalid(k, "is not a filter of this list; it has none")
-	}
-	if p.Sort != "" && p.Sort != "-created" {
-		return Page[SpecialView]{}, Invalid("sort", "special prices are listed newest first (-created); there is no other order")
+	if err := p.fixedOrder("this list", "-created", "special prices are listed newest first (-created)"); err != nil {
+		return Page[SpecialView]{}, err
 	}
 	p = p.norm()
 	out := Page[SpecialView]{Page: p.Page, PerPage: p.PerPage, Items: []SpecialView{}}
